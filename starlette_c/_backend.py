@@ -33,7 +33,9 @@ def _load(name: str) -> ModuleType:
 
 
 if TYPE_CHECKING:
-    from starlette_c._pure import datastructures, responses, routing
+    from starlette_c._pure import datastructures as datastructures
+    from starlette_c._pure import responses as responses
+    from starlette_c._pure import routing as routing
 else:
     datastructures = _load("datastructures")
     routing = _load("routing")

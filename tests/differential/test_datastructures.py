@@ -1,0 +1,608 @@
+"""Our datastructures against the reference ``starlette.datastructures``: same results, same errors.
+
+Each case is a function of the datastructures module; it runs against both packages and the outcome (the
+repr of the result, or the exception type and message) must be identical. The few places where starlette_c
+deliberately differs (security fixes made after Starlette 1.0, crashes turned into sane results) are listed
+in ``DIVERGENCES`` with our expected, safe result.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import inspect
+import io
+import tempfile
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import anyio
+import pytest
+import starlette.datastructures as reference
+
+import starlette_c.datastructures as ours
+from tests.differential.harness import Namespace, Req, assert_same, run_both
+
+Case = Callable[[ModuleType], Any]
+
+
+def observe(case: Case, module: ModuleType) -> tuple[str, str]:
+    try:
+        result = case(module)
+    except Exception as exc:
+        return ("raised", f"{type(exc).__name__}: {exc}")
+    return ("returned", repr(result))
+
+
+def scope(
+    path: str = "/",
+    host: bytes | None = None,
+    server: tuple[str, int | None] | None = ("testserver", 80),
+    scheme: str = "http",
+    query_string: bytes = b"",
+    **extra: Any,
+) -> dict[str, Any]:
+    headers = [] if host is None else [(b"host", host)]
+    return {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "path": path,
+        "query_string": query_string,
+        "headers": headers,
+        **extra,
+    }
+
+
+def url_parts(url: Any) -> tuple[Any, ...]:
+    return (
+        str(url),
+        repr(url),
+        url.components,
+        url.scheme,
+        url.netloc,
+        url.path,
+        url.query,
+        url.fragment,
+        url.username,
+        url.password,
+        url.hostname,
+        url.port,
+        url.is_secure,
+    )
+
+
+URLS = [
+    "",
+    "/",
+    "/path?query#frag",
+    "http://example.com",
+    "https://example.com:443/a/b?c=d&e=f#g",
+    "http://user:pass@example.com:8080/p",
+    "http://user:@example.com/p",
+    "http://user@example.com/p",
+    "http://%41:%42@h/",
+    "http://[::1]:8000/p",
+    "http://[2001:db8::1]/p",
+    "ws://example.com/ws",
+    "wss://EXAMPLE.com/ws",
+    "HTTPS://Example.COM/A",
+    "http://h:99999/",
+    "http://h:abc/",
+    "http://[::1/",
+    "mailto:someone@example.com",
+    "//example.com/x",
+    "relative/path",
+    "http://h/a%20b?x=%2F#f%23",
+    "http://h/?a=1&a=2&b=&=c&%20d=%zz",
+]
+
+URL_CASES: list[Case] = []
+for _url in URLS:
+    URL_CASES += [
+        lambda d, u=_url: url_parts(d.URL(u)),
+        lambda d, u=_url: d.URL(u).replace(scheme="https"),
+        lambda d, u=_url: d.URL(u).replace(hostname="new.example", port=8443),
+        lambda d, u=_url: d.URL(u).replace(port=None),
+        lambda d, u=_url: d.URL(u).replace(username="me", password="secret"),
+        lambda d, u=_url: d.URL(u).replace(password="other"),
+        lambda d, u=_url: d.URL(u).replace(path="/new", query="q=1", fragment="top"),
+        lambda d, u=_url: d.URL(u).include_query_params(a=3, c=None, d="x y"),
+        lambda d, u=_url: d.URL(u).replace_query_params(z=[1, 2], y="é"),
+        lambda d, u=_url: d.URL(u).remove_query_params("a"),
+        lambda d, u=_url: d.URL(u).remove_query_params(["a", "b", ""]),
+        lambda d, u=_url: d.URL(u) == u,
+        lambda d, u=_url: d.URL(u) == d.URL(u + "x"),
+    ]
+
+URL_CASES += [
+    lambda d: d.URL(scheme="https", netloc="x:1", path="/p", query="q", fragment="f"),
+    lambda d: d.URL(scheme="http", hostname="x", port=8, path="/p"),
+    lambda d: d.URL(hostname="x", path="/p"),
+    lambda d: d.URL(path="p"),
+    lambda d: d.URL(bogus=1),
+    lambda d: d.URL("http://h/").replace(bogus=1),
+    lambda d: d.URL("x", path="/"),
+    lambda d: d.URL("x", scope=scope()),
+    lambda d: d.URL(scope=scope(), path="/"),
+    lambda d: hash(d.URL("x")),
+    lambda d: d.URL("http://h/") != "http://h/",
+]
+
+SCOPES: list[dict[str, Any]] = [
+    scope(),
+    scope("/p", query_string=b"a=1&b=2"),
+    scope("/p", host=b"example.com"),
+    scope("/p", host=b"example.com:8000"),
+    scope("/p", host=b"Example.COM:80"),
+    scope("/p", host=b"[::1]:8000"),
+    scope("/p", host=b"127.0.0.1"),
+    scope("/p", host=b""),
+    scope("/p", host=b"\xe9xample.com"),
+    scope("/p", server=None),
+    scope("/p", server=None, query_string=b"a=1"),
+    scope("/p", server=("example.com", 8080)),
+    scope("/p", server=("example.com", 443), scheme="https"),
+    scope("/p", server=("example.com", 80), scheme="https"),
+    scope("/p", server=("example.com", 80), scheme="ws"),
+    scope("/p", server=("example.com", 443), scheme="wss"),
+    scope("/p", root_path="/root"),
+    scope("/root/p", root_path="/root"),
+    scope("/a b/é/%2F"),
+    scope(""),
+    scope("", server=None),
+    scope("/p", query_string=b"q=%C3%A9&r=\xc3\xa9"),
+    scope("/p", query_string=b"a=1#frag"),
+    {"path": "/x", "headers": []},
+    {"path": "/x", "headers": [(b"Host", b"upper")], "server": ("s", 80)},
+    {"path": "/x", "headers": [(b"host", b"first"), (b"host", b"second")], "server": ("s", 80)},
+    {"path": "/x"},
+    {"headers": []},
+]
+
+SCOPE_CASES: list[Case] = [lambda d, s=_scope: url_parts(d.URL(scope=dict(s))) for _scope in SCOPES]
+
+QUERY_INPUTS: list[Any] = [
+    "",
+    "a=1",
+    "a=1&a=2&b=3",
+    "a&b=&=c&%20d=%zz+1&e=1;f=2",
+    "a=%C3%A9&b=%FF",
+    "&&a=1&&",
+    "a==b",
+    b"a=1&b=%20",
+    b"a=\xc3\xa9",
+    b"",
+    [("a", 1), ("a", None), ("b", "x")],
+    [],
+    {"a": [1, 2], "b": None},
+    {},
+    None,
+]
+
+QUERY_CASES: list[Case] = []
+for _value in QUERY_INPUTS:
+    QUERY_CASES += [
+        lambda d, v=_value: d.QueryParams(v),
+        lambda d, v=_value: str(d.QueryParams(v)),
+        lambda d, v=_value: d.QueryParams(v).multi_items(),
+        lambda d, v=_value: (list(d.QueryParams(v).items()), len(d.QueryParams(v)), list(d.QueryParams(v))),
+        lambda d, v=_value: d.QueryParams(v, extra=1),
+        lambda d, v=_value: d.QueryParams(v) == d.QueryParams(v),
+        lambda d, v=_value: d.QueryParams(v).getlist("a"),
+    ]
+QUERY_CASES += [
+    lambda d: d.QueryParams("a=1", "b=2"),
+    lambda d: d.QueryParams(d.QueryParams("a=1&a=2")),
+    lambda d: d.QueryParams(d.ImmutableMultiDict([(1, 2)])),
+    lambda d: d.QueryParams(a=1, b="2"),
+    lambda d: d.QueryParams("a=1") == "a=1",
+    lambda d: d.QueryParams("a=1") == d.ImmutableMultiDict([("a", "1")]),
+    lambda d: d.ImmutableMultiDict([("a", "1")]) == d.QueryParams("a=1"),
+    lambda d: d.QueryParams("b=2&a=1") == d.QueryParams("a=1&b=2"),
+    lambda d: hash(d.QueryParams("")),
+]
+
+MULTIDICT_INPUTS: list[Any] = [
+    [("a", 1), ("b", 2), ("a", 3)],
+    {"a": 1, "b": 2},
+    [],
+    None,
+    "",
+    0,
+    "ab",
+    [1],
+    [("a", 1, 2)],
+    iter([("g", 1)]),
+]
+
+MULTIDICT_CASES: list[Case] = []
+for _value in MULTIDICT_INPUTS:
+    MULTIDICT_CASES += [
+        lambda d, v=_value: d.ImmutableMultiDict(copy.copy(v)),
+        lambda d, v=_value: d.MultiDict(copy.copy(v)),
+    ]
+MULTIDICT_CASES += [
+    lambda d: d.ImmutableMultiDict([("a", 1)], b=2),
+    lambda d: d.ImmutableMultiDict({"a": 1}, a=2),
+    lambda d: d.ImmutableMultiDict(d.ImmutableMultiDict([("a", 1), ("a", 2)])),
+    lambda d: d.ImmutableMultiDict(1, 2),
+    lambda d: d.ImmutableMultiDict([("a", 1)]).keys(),
+    lambda d: d.ImmutableMultiDict([("a", 1), ("a", 2)]).values(),
+    lambda d: d.ImmutableMultiDict([("a", 1), ("a", 2)]).items(),
+    lambda d: d.ImmutableMultiDict([("a", 1)]).get("b"),
+    lambda d: d.ImmutableMultiDict([("a", 1)])["b"],
+    lambda d: d.ImmutableMultiDict([("a", 1)]) == {"a": 1},
+    lambda d: d.ImmutableMultiDict([("a", 1), ("b", 2)]) == d.ImmutableMultiDict([("b", 2), ("a", 1)]),
+    lambda d: d.ImmutableMultiDict([("a", 1), ("a", None)]) == d.ImmutableMultiDict([("a", 1), ("a", None)]),
+    lambda d: d.MultiDict([("a", 1)]) == d.ImmutableMultiDict([("a", 1)]),
+    lambda d: d.ImmutableMultiDict([("a", 1)]) == d.MultiDict([("a", 1)]),
+    lambda d: "a" in d.ImmutableMultiDict([("a", 1)]),
+    lambda d: hash(d.ImmutableMultiDict()),
+    lambda d: d.FormData([("a", "1"), ("a", "2")], b="3"),
+    lambda d: d.FormData({"a": "1"}),
+]
+
+
+def multidict_ops(d: ModuleType) -> list[Any]:
+    m = d.MultiDict([("a", 1), ("b", 2), ("a", 3)])
+    trace: list[Any] = []
+    m["c"] = 4
+    trace.append(repr(m))
+    m["a"] = 5
+    trace.append(repr(m))
+    m.append("b", 6)
+    trace += [repr(m), m["b"], m.getlist("b")]
+    trace += [m.setdefault("b", 9), m.setdefault("z", 9), repr(m)]
+    trace += [m.pop("z"), m.pop("missing"), m.pop("missing", "default"), repr(m)]
+    trace += [m.poplist("b"), repr(m)]
+    m.setlist("x", [1, 2])
+    trace.append(repr(m))
+    m.setlist("x", [])
+    trace.append(repr(m))
+    m.update([("a", 7), ("a", 8), ("n", 1)], k=0)
+    trace.append(repr(m))
+    m.update({"c": 0})
+    trace.append(repr(m))
+    del m["c"]
+    trace += [repr(m), m.popitem(), repr(m)]
+    m.clear()
+    trace.append(repr(m))
+    return trace
+
+
+MULTIDICT_CASES += [
+    multidict_ops,
+    lambda d: d.MultiDict().__delitem__("a"),
+    lambda d: d.MultiDict().popitem(),
+    lambda d: d.MultiDict().poplist("a"),
+    lambda d: d.MultiDict().update(1, 2),
+]
+
+RAW_HEADERS: list[list[tuple[bytes, bytes]]] = [
+    [],
+    [(b"a", b"1"), (b"b", b"2"), (b"a", b"3")],
+    [(b"content-type", b"text/html; charset=utf-8"), (b"x-odd", b"\xff\xfe\x80")],
+    [(b"Upper", b"1"), (b"upper", b"2")],
+    [(b"empty", b"")],
+    [(b"\xe9", b"accent")],
+]
+
+HEADER_CASES: list[Case] = []
+for _raw in RAW_HEADERS:
+    HEADER_CASES += [
+        lambda d, r=_raw: (repr(d.Headers(raw=list(r))), d.Headers(raw=list(r)).raw),
+        lambda d, r=_raw: (
+            list(d.Headers(raw=list(r))),
+            d.Headers(raw=list(r)).keys(),
+            d.Headers(raw=list(r)).values(),
+            d.Headers(raw=list(r)).items(),
+            len(d.Headers(raw=list(r))),
+            dict(d.Headers(raw=list(r))),
+        ),
+        lambda d, r=_raw: [
+            (d.Headers(raw=list(r)).get(k), d.Headers(raw=list(r)).getlist(k), k in d.Headers(raw=list(r)))
+            for k in ("a", "A", "upper", "Upper", "missing", "é", "CONTENT-TYPE", "empty")
+        ],
+        lambda d, r=_raw: d.Headers(raw=list(r)).mutablecopy(),
+        lambda d, r=_raw: d.Headers(raw=list(r)) == d.MutableHeaders(raw=list(reversed(r))),
+        lambda d, r=_raw: d.Headers(scope={"headers": tuple(r)}),
+    ]
+HEADER_CASES += [
+    lambda d: d.Headers({"A": "1", "b": "é"}).raw,
+    lambda d: d.Headers({"a": "€"}),
+    lambda d: d.Headers({"a": 1}),
+    lambda d: d.Headers({1: "a"}),
+    lambda d: d.Headers([("a", "b")]),
+    lambda d: d.Headers({"a": "b"}, raw=[]),
+    lambda d: d.Headers({"a": "b"}, scope={}),
+    lambda d: d.Headers(raw=[], scope={}),
+    lambda d: d.Headers(scope={}),
+    lambda d: d.Headers(scope={"headers": None}),
+    lambda d: d.Headers(None, None, None),
+    lambda d: d.Headers()["x"],
+    lambda d: d.Headers()[1],
+    lambda d: 1 in d.Headers(),
+    lambda d: d.Headers().get(1),
+    lambda d: d.Headers().get("€"),
+    lambda d: "€" in d.Headers(),
+    lambda d: d.Headers().get("x", 5),
+    lambda d: d.Headers() == {},
+    lambda d: hash(d.Headers()),
+]
+
+
+def mutable_header_ops(d: ModuleType) -> list[Any]:
+    h = d.MutableHeaders(raw=[(b"a", b"1"), (b"b", b"2"), (b"a", b"3")])
+    trace: list[Any] = []
+    h["A"] = "x"
+    trace.append(h.raw[:])
+    trace += [h.setdefault("b", "q"), h.setdefault("B", "q"), h.setdefault("c", "q"), h.raw[:]]
+    h.append("A", "y")
+    trace.append(h.raw[:])
+    del h["a"]
+    del h["missing"]
+    trace.append(h.raw[:])
+    h.update({"d": "1", "B": "3"})
+    trace.append(h.raw[:])
+    merged = h | {"g": "1"}
+    trace += [type(merged).__name__, merged.raw, h.raw[:]]
+    h |= {"h": "1"}
+    trace.append(repr(h))
+    h.add_vary_header("Origin")
+    h.add_vary_header("Accept")
+    trace.append(h.raw[:])
+    return trace
+
+
+def mutable_header_scope(d: ModuleType) -> list[Any]:
+    original = [(b"host", b"example.com")]
+    message = {"headers": original}
+    h = d.MutableHeaders(scope=message)
+    h["x-new"] = "1"
+    return [message["headers"], original, h.raw is message["headers"], d.Headers(scope=message).raw]
+
+
+HEADER_CASES += [
+    mutable_header_ops,
+    mutable_header_scope,
+    lambda d: d.MutableHeaders().update([("e", "1")]),
+    lambda d: d.MutableHeaders() | [1],
+    lambda d: d.MutableHeaders().__ior__(1),
+    lambda d: {"a": "1"} | d.MutableHeaders(),
+    lambda d: d.MutableHeaders().__setitem__("a", 1),
+    lambda d: d.MutableHeaders().__setitem__("a", "€"),
+    lambda d: d.MutableHeaders().__setitem__("a\n", "x\r\n"),
+    lambda d: d.MutableHeaders(raw=[(b"vary", b"a"), (b"vary", b"b")]).add_vary_header("c"),
+    lambda d: d.MutableHeaders(raw=[(b"a", b"1"), (b"a", b"2")]),
+]
+
+OTHER_CASES: list[Case] = [
+    lambda d: (str(d.Secret("x")), repr(d.Secret("x")), bool(d.Secret("")), bool(d.Secret("x"))),
+    lambda d: d.CommaSeparatedStrings("a, 'b c', d"),
+    lambda d: str(d.CommaSeparatedStrings("a, 'b c', d")),
+    lambda d: d.CommaSeparatedStrings("a, 'b"),
+    lambda d: d.CommaSeparatedStrings(""),
+    lambda d: d.CommaSeparatedStrings(" a ,, b,"),
+    lambda d: (len(d.CommaSeparatedStrings(["a", "b"])), d.CommaSeparatedStrings(["a", "b"])[1:]),
+    lambda d: d.Address("a", 1),
+    lambda d: d.Address(host="a", port=1)._asdict(),
+    lambda d: (d.URLPath("/x"), d.URLPath("/x", "http", "h").protocol, d.URLPath("/x", "http", "h").host),
+    lambda d: d.URLPath("/x", "ftp"),
+    lambda d: d.URLPath("/x", "websocket").make_absolute_url("https://h/root/"),
+    lambda d: d.URLPath("/x", "websocket").make_absolute_url("http://h"),
+    lambda d: d.URLPath("/x", "http", "other:1").make_absolute_url(d.URL("wss://h/root")),
+    lambda d: d.URLPath("/x", "http").make_absolute_url("http://h"),
+    lambda d: d.URLPath("/x").make_absolute_url("ws://h/root"),
+    lambda d: d.URLPath("/x").make_absolute_url(1),
+    lambda d: d.State().missing,
+    lambda d: d.State()["missing"],
+    lambda d: d.State().__delattr__("missing"),
+    lambda d: (len(d.State({"a": 1})), list(d.State({"a": 1})), "a" in d.State({"a": 1}), bool(d.State())),
+    lambda d: d.UploadFile(io.BytesIO(), filename="a", size=3, headers=d.Headers({"content-type": "text/x"})),
+    lambda d: d.UploadFile(io.BytesIO(), headers=d.Headers({"content-type": "text/x"})).content_type,
+    lambda d: d.UploadFile(io.BytesIO()).content_type,
+    lambda d: d.UploadFile(io.BytesIO(), headers=d.Headers()).headers,
+]
+
+HOSTLESS_REPLACE_CRASH = ("raised", "IndexError: string index out of range")
+
+ALL_CASES = URL_CASES + SCOPE_CASES + QUERY_CASES + MULTIDICT_CASES + HEADER_CASES + OTHER_CASES
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_same_as_reference(case: Case) -> None:
+    theirs = observe(case, reference)
+    if theirs == HOSTLESS_REPLACE_CRASH:
+        # Replacing userinfo or port on a URL without a host crashes the reference; we keep an empty host.
+        assert observe(case, ours)[0] == "returned"
+    else:
+        assert observe(case, ours) == theirs
+
+
+def upload_trace(d: ModuleType, file: Any) -> list[Any]:
+    upload = d.UploadFile(file, size=0)
+    trace: list[Any] = [upload._in_memory, upload._will_roll(3), upload._will_roll(5), upload._max_mem_size]
+
+    async def main() -> None:
+        await upload.write(b"ab")
+        await upload.write(b"abc")
+        await upload.seek(1)
+        trace.extend([upload.size, await upload.read(2), await upload.read()])
+        await upload.close()
+
+    anyio.run(main)
+    return trace
+
+
+@pytest.mark.parametrize(
+    "make_file",
+    [
+        io.BytesIO,
+        functools.partial(tempfile.SpooledTemporaryFile, max_size=4),
+        tempfile.TemporaryFile,
+        tempfile.SpooledTemporaryFile,
+    ],
+)
+def test_upload_file_same_as_reference(make_file: Callable[[], Any]) -> None:
+    assert upload_trace(ours, make_file()) == upload_trace(reference, make_file())
+
+
+def test_public_names_cover_reference() -> None:
+    public = {name for name in dir(reference) if not name.startswith("_") and name[0].isupper()}
+    classes = {name for name in public if isinstance(getattr(reference, name), type)}
+    defined_here = {name for name in classes if getattr(reference, name).__module__ == reference.__name__}
+    assert defined_here <= set(dir(ours))
+    assert hasattr(ours, "run_in_threadpool")
+
+
+# Deliberate differences: (case, what the reference does, what we do instead).
+DIVERGENCES: list[tuple[Case, tuple[str, str], tuple[str, str]]] = [
+    # GHSA-86qp-5c8j-p5mr: a malformed Host header is ignored, so it cannot move the path.
+    (
+        lambda d: (
+            str(d.URL(scope=scope("/p", host=b"evil.com/x?"))),
+            d.URL(scope=scope("/p", host=b"evil.com/x?")).path,
+        ),
+        ("returned", "('http://evil.com/x?/p', '/x')"),
+        ("returned", "('http://testserver/p', '/p')"),
+    ),
+    # GHSA-jp82-jpqv-5vv3: a target not starting with `/` cannot become the authority.
+    (
+        lambda d: d.URL(scope=scope("@evil.com")).hostname,
+        ("returned", "'evil.com'"),
+        ("returned", "'testserver'"),
+    ),
+    # Hardening: `?`, `#`, `\` and `//` in the path are percent-encoded instead of splitting the URL.
+    (
+        lambda d: d.URL(scope=scope("/a?b#c\\d//e")).path,
+        ("returned", "'/a'"),
+        ("returned", "'/a%3Fb%23c%5Cd/%2Fe'"),
+    ),
+    # An unknown scheme keeps the server port instead of raising KeyError.
+    (
+        lambda d: d.URL(scope=scope("/p", scheme="ftp", server=("s", 21))),
+        ("raised", "KeyError: 'ftp'"),
+        ("returned", "URL('ftp://s:21/p')"),
+    ),
+    # A unix-socket style server (port None) gives a usable URL instead of `s:None`.
+    (
+        lambda d: d.URL(scope=scope("/p", server=("s", None))).port,
+        ("raised", "ValueError: Port could not be cast to integer value as 'None'"),
+        ("returned", "None"),
+    ),
+    # An IPv6 server address is bracketed.
+    (
+        lambda d: d.URL(scope=scope("/p", server=("::1", 8080))).hostname,
+        ("returned", "None"),
+        ("returned", "'::1'"),
+    ),
+    # A query string that is not UTF-8 is percent-encoded instead of raising UnicodeDecodeError.
+    (
+        lambda d: str(d.URL(scope=scope("/p", query_string=b"a=\xff"))),
+        ("raised", "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 2: invalid start byte"),
+        ("returned", "'http://testserver/p?a=%FF'"),
+    ),
+    # Replacing the port of a URL without a host gives an empty host instead of IndexError.
+    (
+        lambda d: d.URL("/x").replace(port=1),
+        ("raised", "IndexError: string index out of range"),
+        ("returned", "URL('//:1/x')"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "theirs", "mine"), DIVERGENCES)
+def test_expected_divergence(case: Case, theirs: tuple[str, str], mine: tuple[str, str]) -> None:
+    assert observe(case, reference) == theirs
+    assert observe(case, ours) == mine
+
+
+# Raw ASGI requests through the harness: an app that reports what the datastructures make of the scope.
+
+
+def build_echo(ns: Namespace) -> Any:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        d = ns.datastructures
+        url = d.URL(scope=scope)
+        headers = d.Headers(scope=scope)
+        query = d.QueryParams(scope["query_string"])
+        mutable = d.MutableHeaders(scope=scope)
+        mutable.append("x-seen", "1")
+        report = repr(
+            (
+                str(url),
+                url.path,
+                url.hostname,
+                url.port,
+                headers.get("host"),
+                headers.getlist("x-dup"),
+                query.multi_items(),
+                scope["headers"][-1],
+            )
+        )
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": report.encode("utf-8", "backslashreplace")})
+
+    return app
+
+
+ORDINARY_REQUESTS = [
+    Req("GET", "/"),
+    Req("GET", "/items/1", query_string=b"a=1&a=2&b=&=c&%20d=%zz"),
+    Req("GET", "/p", headers=[(b"host", b"example.com:8000"), (b"x-dup", b"1"), (b"x-dup", b"\xff")]),
+    Req("GET", "/p", headers=[(b"host", b"[::1]:8000")]),
+    Req("GET", "/p", scheme="https", server=("example.com", 443), headers=[(b"host", b"")]),
+    Req("GET", "/root/p", root_path="/root", query_string=b"q=%C3%A9"),
+    Req("GET", "/caf\u00e9 bar", raw_path=b"/caf%C3%A9%20bar"),
+    Req("GET", "/p", query_string=b"a=\xc3\xa9&b=%FF;c"),
+]
+
+
+@pytest.mark.parametrize("req", ORDINARY_REQUESTS)
+def test_asgi_same_as_reference(req: Req) -> None:
+    assert_same(build_echo, [req])
+
+
+@pytest.mark.parametrize(
+    ("req", "path", "hostname"),
+    [
+        (Req("GET", "/admin", headers=[(b"host", b"evil.com/public?")]), "/admin", "testserver"),
+        (Req("GET", "@evil.com"), "/@evil.com", "testserver"),
+        (Req("GET", "//evil.com/x"), "/%2Fevil.com/x", "testserver"),
+        (Req("GET", "/a?b#c", raw_path=b"/a%3Fb%23c"), "/a%3Fb%23c", "testserver"),
+    ],
+)
+def test_asgi_hostile_requests_diverge_safely(req: Req, path: str, hostname: str) -> None:
+    reference_outcome, our_outcome = run_both(build_echo, req)
+    assert our_outcome.status == reference_outcome.status == 200
+    assert our_outcome.body != reference_outcome.body
+    reported = ast.literal_eval(our_outcome.body.decode())
+    assert (reported[1], reported[2]) == (path, hostname)
+
+
+def reference_classes() -> list[str]:
+    return [
+        name
+        for name in dir(reference)
+        if isinstance(getattr(reference, name), type) and getattr(reference, name).__module__ == reference.__name__
+    ]
+
+
+def parameters(func: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(func).parameters.values()]
+
+
+@pytest.mark.parametrize("name", reference_classes())
+def test_class_surface_same_as_reference(name: str) -> None:
+    theirs, mine = getattr(reference, name), getattr(ours, name)
+    assert [cls.__name__ for cls in mine.__mro__] == [cls.__name__ for cls in theirs.__mro__]
+    assert parameters(mine) == parameters(theirs)
+    public = {attr for attr in dir(theirs) if not attr.startswith("__") or attr in ("__init__", "__eq__", "__hash__")}
+    for attr in sorted(public - {"_abc_impl"}):
+        their_attr, my_attr = inspect.getattr_static(theirs, attr), inspect.getattr_static(mine, attr)
+        assert type(my_attr) is type(their_attr), attr
+        if inspect.isfunction(their_attr):
+            assert parameters(my_attr) == parameters(their_attr), attr
