@@ -49,13 +49,13 @@ class OptionalBuildExt(build_ext):
     def run(self) -> None:
         try:
             super().run()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             print(f"starlette_c: extensions not built ({exc}); the pure package will be used", file=sys.stderr)
 
     def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
         try:
             super().build_extension(ext)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             print(f"starlette_c: {ext.name} not built ({exc}); its pure twin will be used", file=sys.stderr)
 
 
