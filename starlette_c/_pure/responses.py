@@ -1,0 +1,112 @@
+"""Pure twin of the compiled response send loop: header encoding and the ASGI messages of a response.
+
+``starlette_c._speedups.responses`` implements the same functions with the same behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Mapping, Sequence
+from typing import Protocol
+
+from starlette_c.types import Send
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+class AsyncReadable(Protocol):
+    """The part of an async binary file (``anyio.AsyncFile``) the file loops use."""
+
+    async def read(self, size: int = -1, /) -> bytes: ...
+
+    async def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
+def init_raw_headers(
+    headers: Mapping[str, str] | None,
+    body_length: int,
+    media_type: str | None,
+    charset: str,
+    status_code: int,
+) -> RawHeaders:
+    """Encode ``headers`` and add ``content-length`` (when ``body_length >= 0``) and ``content-type`` unless given.
+
+    1xx, 204 and 304 responses never get a ``content-length``; a ``text/*`` media type without a charset gets
+    ``charset``.
+    """
+    if headers:
+        raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+        has_length = has_type = False
+        for key, _ in raw:
+            if key == b"content-length":
+                has_length = True
+            elif key == b"content-type":
+                has_type = True
+    else:
+        raw = []
+        has_length = has_type = False
+    if body_length >= 0 and not has_length and status_code >= 200 and status_code != 204 and status_code != 304:
+        raw.append((b"content-length", str(body_length).encode("latin-1")))
+    if media_type is not None and not has_type:
+        if media_type.startswith("text/") and "charset=" not in media_type.lower():
+            media_type += "; charset=" + charset
+        raw.append((b"content-type", media_type.encode("latin-1")))
+    return raw
+
+
+async def send_response(send: Send, status_code: int, raw_headers: RawHeaders, body: bytes | memoryview) -> None:
+    """Send a complete response whose body is already in memory."""
+    await send({"type": "http.response.start", "status": status_code, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_stream(
+    send: Send,
+    status_code: int,
+    raw_headers: RawHeaders,
+    iterator: AsyncIterable[str | bytes | memoryview],
+    charset: str,
+) -> None:
+    """Send each chunk of ``iterator`` (``str`` chunks encoded with ``charset``), then close the body."""
+    await send({"type": "http.response.start", "status": status_code, "headers": raw_headers})
+    async for chunk in iterator:
+        if not isinstance(chunk, (bytes, memoryview)):
+            chunk = chunk.encode(charset)
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def send_file_range(
+    send: Send, file: AsyncReadable, start: int, end: int, chunk_size: int, more_body: bool
+) -> None:
+    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces.
+
+    The last piece carries ``more_body``; a file that turns out shorter than ``end`` ends the range early.
+    ``file`` must be at offset 0 when ``start`` is 0.
+    """
+    # PERF: seeking costs a worker-thread round trip; a freshly opened file is already at 0.
+    if start:
+        await file.seek(start)
+    remaining = end - start
+    while True:
+        chunk = await file.read(min(chunk_size, remaining)) if remaining > 0 else b""
+        remaining -= len(chunk)
+        last = remaining <= 0 or not chunk
+        await send({"type": "http.response.body", "body": chunk, "more_body": more_body or not last})
+        if last:
+            return
+
+
+async def send_file_ranges(
+    send: Send,
+    file: AsyncReadable,
+    ranges: Sequence[tuple[int, int]],
+    part_headers: Sequence[bytes],
+    closing: bytes,
+    chunk_size: int,
+) -> None:
+    """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``."""
+    for (start, end), part_header in zip(ranges, part_headers, strict=True):
+        await send({"type": "http.response.body", "body": part_header, "more_body": True})
+        await send_file_range(send, file, start, end, chunk_size, True)
+        await send({"type": "http.response.body", "body": b"\r\n", "more_body": True})
+    await send({"type": "http.response.body", "body": closing, "more_body": False})

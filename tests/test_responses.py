@@ -1,0 +1,1027 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from array import array
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from starlette_c import responses
+from starlette_c._pure import responses as pure
+from starlette_c.background import BackgroundTask
+from starlette_c.datastructures import URL, MutableHeaders
+from starlette_c.requests import ClientDisconnect
+from starlette_c.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    MalformedRangeHeader,
+    PlainTextResponse,
+    RangeNotSatisfiable,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
+from tests.conftest import TestClientFactory
+
+pytestmark = pytest.mark.anyio
+
+CONTENT = b"abcdefghijklmnopqrstuvwxyz"
+
+
+async def call(
+    app: ASGIApp,
+    *,
+    method: str = "GET",
+    headers: Sequence[tuple[str, str]] = (),
+    scope_type: str = "http",
+    asgi: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+    receive: Receive | None = None,
+) -> list[Message]:
+    """Run ``app`` on one request and return every message it sent."""
+    sent: list[Message] = []
+
+    async def never_disconnects() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover (sleep_forever never returns)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": scope_type,
+        "method": method,
+        "path": "/",
+        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        "asgi": asgi if asgi is not None else {"version": "3.0", "spec_version": "2.4"},
+        "extensions": extensions or {},
+    }
+    await app(scope, receive or never_disconnects, send)
+    return sent
+
+
+async def aclose(response: StreamingResponse) -> None:
+    """Close a body iterator the response left unfinished (trio warns about unclosed async generators)."""
+    iterator = response.body_iterator
+    assert isinstance(iterator, AsyncGenerator)
+    await iterator.aclose()
+
+
+def body_of(messages: list[Message]) -> bytes:
+    return b"".join(bytes(m["body"]) for m in messages if m["type"].endswith("http.response.body"))
+
+
+@pytest.fixture
+def file(tmp_path: Path) -> Path:
+    path = tmp_path / "example.txt"
+    path.write_bytes(CONTENT)
+    return path
+
+
+# --- Response -----------------------------------------------------------------------------------
+
+
+async def test_response_sends_start_and_body() -> None:
+    messages = await call(Response("hello", media_type="text/plain"))
+    assert messages == [
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"5"), (b"content-type", b"text/plain; charset=utf-8")],
+        },
+        {"type": "http.response.body", "body": b"hello"},
+    ]
+
+
+def test_response_defaults() -> None:
+    response = Response()
+    assert response.status_code == 200
+    assert response.body == b""
+    assert response.media_type is None
+    assert response.charset == "utf-8"
+    assert response.background is None
+    assert response.raw_headers == [(b"content-length", b"0")]
+
+
+@pytest.mark.parametrize(
+    "content, body",
+    [(None, b""), ("é", b"\xc3\xa9"), (b"raw", b"raw")],
+)
+def test_render(content: Any, body: bytes) -> None:
+    assert Response(content).body == body
+
+
+def test_render_memoryview_is_kept_and_counted_in_bytes() -> None:
+    view = memoryview(array("i", [1, 2]))
+    response = Response(view)
+    assert response.body is view
+    assert response.headers["content-length"] == str(view.nbytes)
+
+
+def test_render_rejects_other_types() -> None:
+    with pytest.raises(AttributeError):
+        Response(123)
+
+
+@pytest.mark.parametrize("status_code", [100, 101, 199, 204, 304])
+def test_no_content_length_for_bodiless_statuses(status_code: int) -> None:
+    response = Response("x", status_code=status_code, media_type="text/plain")
+    assert response.raw_headers == [(b"content-type", b"text/plain; charset=utf-8")]
+
+
+@pytest.mark.parametrize(
+    "media_type, content_type",
+    [
+        ("text/plain", b"text/plain; charset=utf-8"),
+        ("text/plain; charset=latin-1", b"text/plain; charset=latin-1"),
+        ("text/plain; CHARSET=x", b"text/plain; CHARSET=x"),
+        ("TEXT/plain", b"TEXT/plain"),
+        ("application/json", b"application/json"),
+        ("image/png", b"image/png"),
+    ],
+)
+def test_content_type_and_charset(media_type: str, content_type: bytes) -> None:
+    assert Response("x", media_type=media_type).raw_headers == [
+        (b"content-length", b"1"),
+        (b"content-type", content_type),
+    ]
+
+
+def test_custom_charset() -> None:
+    class Latin1Response(Response):
+        charset = "latin-1"
+        media_type = "text/plain"
+
+    response = Latin1Response("é")
+    assert response.body == b"\xe9"
+    assert response.headers["content-type"] == "text/plain; charset=latin-1"
+
+
+def test_given_headers_win_and_are_lowercased() -> None:
+    response = Response("é", headers={"Content-Length": "5", "X-A": "b"}, media_type="text/html")
+    assert response.raw_headers == [
+        (b"content-length", b"5"),
+        (b"x-a", b"b"),
+        (b"content-type", b"text/html; charset=utf-8"),
+    ]
+    response = Response("é", headers={"Content-Type": "foo/bar"}, media_type="text/html")
+    assert response.raw_headers == [(b"content-type", b"foo/bar"), (b"content-length", b"2")]
+
+
+def test_header_values_are_latin1() -> None:
+    assert Response(headers={"a": "é"}).raw_headers[0] == (b"a", b"\xe9")
+
+
+def test_headers_view_is_cached_and_live() -> None:
+    response = Response("x")
+    headers = response.headers
+    assert isinstance(headers, MutableHeaders)
+    assert response.headers is headers
+    headers["x-new"] = "1"
+    assert response.raw_headers[-1] == (b"x-new", b"1")
+
+
+async def test_head_request_still_sends_the_body() -> None:
+    messages = await call(Response("hi"), method="HEAD")
+    assert messages[1] == {"type": "http.response.body", "body": b"hi"}
+
+
+async def test_websocket_denial_response() -> None:
+    messages = await call(PlainTextResponse("no", status_code=403), scope_type="websocket")
+    assert [m["type"] for m in messages] == ["websocket.http.response.start", "websocket.http.response.body"]
+    assert messages[0]["status"] == 403
+    assert messages[1]["body"] == b"no"
+
+
+async def test_background_runs_after_the_body() -> None:
+    events: list[str] = []
+
+    async def send(message: Message) -> None:
+        events.append(message["type"])
+
+    async def task(name: str) -> None:
+        events.append(name)
+
+    async def receive() -> Message:
+        raise AssertionError  # pragma: no cover (a plain response never receives)
+
+    response = Response("x", background=BackgroundTask(task, "task"))
+    await response({"type": "http"}, receive, send)
+    assert events == ["http.response.start", "http.response.body", "task"]
+
+
+# --- cookies ------------------------------------------------------------------------------------
+
+
+def cookie_headers(response: Response) -> list[str]:
+    return [v.decode("latin-1") for k, v in response.raw_headers if k == b"set-cookie"]
+
+
+def test_set_cookie_defaults() -> None:
+    response = Response()
+    response.set_cookie("a", "b")
+    response.set_cookie("empty")
+    assert cookie_headers(response) == ["a=b; Path=/; SameSite=lax", 'empty=""; Path=/; SameSite=lax']
+
+
+def test_set_cookie_all_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    response = Response()
+    response.set_cookie(
+        "a",
+        "b",
+        max_age=10,
+        expires=10,
+        path="/p",
+        domain="example.com",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+    assert cookie_headers(response) == [
+        "a=b; Domain=example.com; expires=Tue, 14 Nov 2023 22:13:30 GMT; HttpOnly; Max-Age=10; Path=/p; "
+        "SameSite=strict; Secure"
+    ]
+
+
+def test_set_cookie_quotes_special_values() -> None:
+    response = Response()
+    response.set_cookie("a", 'b c;d"é')
+    assert cookie_headers(response) == ['a="b c\\073d\\"\\351"; Path=/; SameSite=lax']
+
+
+@pytest.mark.parametrize(
+    "expires, rendered",
+    [
+        (dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc), "Tue, 01 Jan 2030 00:00:00 GMT"),
+        ("Wed, 01 Jan 2030 00:00:00 GMT", "Wed, 01 Jan 2030 00:00:00 GMT"),
+    ],
+)
+def test_set_cookie_expires(expires: Any, rendered: str) -> None:
+    response = Response()
+    response.set_cookie("a", "b", expires=expires)
+    assert cookie_headers(response) == [f"a=b; expires={rendered}; Path=/; SameSite=lax"]
+
+
+def test_set_cookie_naive_datetime_is_refused() -> None:
+    with pytest.raises(ValueError, match="usegmt option requires a UTC datetime"):
+        Response().set_cookie("a", "b", expires=dt.datetime(2030, 1, 1))
+
+
+def test_set_cookie_without_path_or_samesite() -> None:
+    response = Response()
+    response.set_cookie("a", "b", path=None, samesite=None)
+    response.set_cookie("c", "d", samesite="none", secure=True)
+    assert cookie_headers(response) == ["a=b", "c=d; Path=/; SameSite=none; Secure"]
+
+
+def test_set_cookie_bad_samesite() -> None:
+    with pytest.raises(AssertionError, match="samesite must be either 'strict', 'lax' or 'none'"):
+        Response().set_cookie("a", "b", samesite="bogus")  # type: ignore[arg-type]
+
+
+def test_set_cookie_bad_key() -> None:
+    from http.cookies import CookieError
+
+    with pytest.raises(CookieError, match="Illegal key"):
+        Response().set_cookie("a b", "c")
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="partitioned cookies work on Python >= 3.14")
+def test_set_cookie_partitioned_needs_python_314() -> None:
+    with pytest.raises(ValueError, match="Partitioned cookies are only supported in Python 3.14 and above."):
+        Response().set_cookie("a", "b", partitioned=True)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 14), reason="partitioned cookies need Python >= 3.14")
+def test_set_cookie_partitioned() -> None:  # pragma: no cover (Python >= 3.14 only)
+    response = Response()
+    response.set_cookie("a", "b", partitioned=True, secure=True, samesite="none")
+    assert "Partitioned" in cookie_headers(response)[0]
+
+
+def test_delete_cookie(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    response = Response()
+    response.delete_cookie("a")
+    response.delete_cookie("b", path="/x", domain="d", secure=True, httponly=True, samesite="none")
+    assert cookie_headers(response) == [
+        'a=""; expires=Tue, 14 Nov 2023 22:13:20 GMT; Max-Age=0; Path=/; SameSite=lax',
+        'b=""; Domain=d; expires=Tue, 14 Nov 2023 22:13:20 GMT; HttpOnly; Max-Age=0; Path=/x; SameSite=none; Secure',
+    ]
+
+
+# --- simple subclasses --------------------------------------------------------------------------
+
+
+def test_html_and_plain_text() -> None:
+    assert HTMLResponse("<b>").headers["content-type"] == "text/html; charset=utf-8"
+    assert PlainTextResponse(b"a").headers["content-type"] == "text/plain; charset=utf-8"
+    assert HTMLResponse().body == b""
+
+
+def test_json_response() -> None:
+    response = JSONResponse({"a": "é", "b": [1, 2.5, None]}, status_code=201, headers={"x": "y"})
+    assert response.body == '{"a":"é","b":[1,2.5,null]}'.encode()
+    assert response.status_code == 201
+    assert response.raw_headers == [(b"x", b"y"), (b"content-length", b"27"), (b"content-type", b"application/json")]
+    assert JSONResponse(None).body == b"null"
+
+
+def test_json_response_refuses_nan_and_unknown_types() -> None:
+    with pytest.raises(ValueError):
+        JSONResponse(float("nan"))
+    with pytest.raises(TypeError):
+        JSONResponse(object())
+
+
+def test_json_dumps_is_looked_up_at_render_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("starlette_c.responses.json.dumps", lambda *args, **kwargs: "patched")
+    assert JSONResponse({"a": 1}).body == b"patched"
+    assert vars(responses)["json"] is json
+
+
+def test_json_render_override() -> None:
+    class CustomJSON(JSONResponse):
+        def render(self, content: Any) -> bytes:
+            return json.dumps(content, indent=1).encode()
+
+    assert CustomJSON([1]).body == b"[\n 1\n]"
+
+
+@pytest.mark.parametrize(
+    "url, location",
+    [
+        ("/", "/"),
+        ("/a b?x=ü&y=%20#f", "/a%20b?x=%C3%BC&y=%20#f"),
+        ('http://ex.com/ä"<>{}|\\^`', "http://ex.com/%C3%A4%22%3C%3E%7B%7D%7C%5C%5E%60"),
+        ("/x\r\nSet-Cookie: a=b", "/x%0D%0ASet-Cookie:%20a=b"),
+        (URL("https://example.org/q?a=1"), "https://example.org/q?a=1"),
+    ],
+)
+def test_redirect_response(url: str | URL, location: str) -> None:
+    response = RedirectResponse(url)
+    assert response.status_code == 307
+    assert response.headers["location"] == location
+    assert response.body == b""
+
+
+def test_redirect_response_status_and_headers() -> None:
+    response = RedirectResponse("/", 301, headers={"x": "y"})
+    assert response.status_code == 301
+    assert response.raw_headers == [(b"x", b"y"), (b"content-length", b"0"), (b"location", b"/")]
+
+
+# --- StreamingResponse --------------------------------------------------------------------------
+
+
+async def test_streaming_async_iterable() -> None:
+    async def numbers() -> AsyncIterator[str | bytes | memoryview]:
+        yield "1"
+        yield b"2"
+        yield memoryview(b"3")
+
+    messages = await call(StreamingResponse(numbers(), media_type="text/plain", headers={"x": "y"}))
+    assert messages[0] == {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"x", b"y"), (b"content-type", b"text/plain; charset=utf-8")],
+    }
+    assert [m["more_body"] for m in messages[1:]] == [True, True, True, False]
+    assert body_of(messages) == b"123"
+
+
+async def test_streaming_sync_iterable_runs_in_threadpool() -> None:
+    import threading
+
+    threads: list[int] = []
+
+    def numbers() -> Iterator[str]:
+        for n in "abc":
+            threads.append(threading.get_ident())
+            yield n
+
+    messages = await call(StreamingResponse(numbers()))
+    assert body_of(messages) == b"abc"
+    assert threading.get_ident() not in threads
+
+
+async def test_streaming_file_like(file: Path) -> None:
+    with file.open("rb") as f:
+        messages = await call(StreamingResponse(f))
+    assert body_of(messages) == CONTENT
+
+
+async def test_streaming_charset_and_attributes() -> None:
+    class Latin1Stream(StreamingResponse):
+        charset = "latin-1"
+
+    response = Latin1Stream(iter(["é"]), status_code=201)
+    assert response.media_type is None
+    assert response.raw_headers == []
+    messages = await call(response)
+    assert messages[0]["status"] == 201
+    assert body_of(messages) == b"\xe9"
+
+
+async def test_streaming_bad_chunk() -> None:
+    response = StreamingResponse(iter([1]))  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        await call(response)
+    await aclose(response)
+
+
+async def test_streaming_websocket_denial() -> None:
+    messages = await call(StreamingResponse(iter(["a"])), scope_type="websocket")
+    assert [m["type"] for m in messages] == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+        "websocket.http.response.body",
+    ]
+
+
+async def test_streaming_background_runs_after_the_body() -> None:
+    events: list[str] = []
+
+    def task() -> None:
+        events.append("task")
+
+    async def send(message: Message) -> None:
+        events.append(message["type"])
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover (sleep_forever never returns)
+
+    response = StreamingResponse(iter(["a"]), background=BackgroundTask(task))
+    await response({"type": "http", "asgi": {"spec_version": "2.4"}}, receive, send)
+    assert events == ["http.response.start", "http.response.body", "http.response.body", "task"]
+
+
+async def test_streaming_oserror_on_send_is_client_disconnect() -> None:
+    produced: list[int] = []
+
+    async def numbers() -> AsyncIterator[bytes]:
+        for n in range(5):
+            produced.append(n)
+            yield b"x"
+
+    async def send(message: Message) -> None:
+        if message.get("more_body"):
+            raise OSError("gone")
+
+    async def receive() -> Message:
+        raise AssertionError  # pragma: no cover (never listened to with ASGI spec 2.4)
+
+    background = BackgroundTask(produced.append, -1)
+    response = StreamingResponse(numbers(), background=background)
+    with pytest.raises(ClientDisconnect):
+        await response({"type": "http", "asgi": {"spec_version": "2.4"}}, receive, send)
+    await aclose(response)
+    assert produced == [0]
+
+
+async def test_streaming_oserror_before_spec_24_propagates() -> None:
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("gone")
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover (sleep_forever never returns)
+
+    with pytest.raises(OSError, match="gone"):
+        await StreamingResponse(iter([b"x"]))({"type": "http", "asgi": {"spec_version": "2.3"}}, receive, send)
+
+
+@pytest.mark.parametrize("asgi", [{"spec_version": "2.0"}, {"version": "3.0"}, {}])
+async def test_streaming_stops_on_disconnect_before_spec_24(asgi: dict[str, str]) -> None:
+    sent: list[Message] = []
+    disconnected = anyio.Event()
+    events: list[str] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b"x"
+            if len(sent) >= 3:
+                disconnected.set()
+            await anyio.sleep(0)
+
+    async def receive() -> Message:
+        await disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": asgi} if asgi else {"type": "http"}
+    response = StreamingResponse(endless(), background=BackgroundTask(events.append, "task"))
+    with anyio.fail_after(5):
+        await response(scope, receive, send)
+    assert len(sent) >= 3
+    assert events == ["task"]
+
+
+async def test_streaming_ignores_other_messages_before_disconnect() -> None:
+    messages: list[Message] = [{"type": "http.request", "body": b"", "more_body": False}]
+    sent: list[Message] = []
+    finished = anyio.Event()
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        await finished.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if not message.get("more_body", True):
+            finished.set()
+
+    await StreamingResponse(iter([b"a", b"b"]))({"type": "http", "asgi": {"spec_version": "2.3"}}, receive, send)
+    assert body_of(sent) == b"ab"
+
+
+async def test_streaming_listener_returns_on_disconnect() -> None:
+    messages: list[Message] = [{"type": "http.request"}, {"type": "http.disconnect"}]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    await StreamingResponse(iter([])).listen_for_disconnect(receive)
+    assert messages == []
+
+
+# --- FileResponse -------------------------------------------------------------------------------
+
+
+def expected_etag(path: Path) -> str:
+    st = os.stat(path)
+    return '"' + hashlib.md5(f"{st.st_mtime}-{st.st_size}".encode()).hexdigest() + '"'
+
+
+async def test_file_response(file: Path) -> None:
+    events: list[str] = []
+    response = FileResponse(file, filename="example.txt", background=BackgroundTask(events.append, "task"))
+    messages = await call(response)
+    st = os.stat(file)
+    assert messages[0] == {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"accept-ranges", b"bytes"),
+            (b"content-disposition", b'attachment; filename="example.txt"'),
+            (b"content-length", b"26"),
+            (b"last-modified", formatdate(st.st_mtime, usegmt=True).encode()),
+            (b"etag", expected_etag(file).encode()),
+        ],
+    }
+    assert messages[-1]["more_body"] is False
+    assert body_of(messages) == CONTENT
+    assert events == ["task"]
+
+
+async def test_file_response_in_chunks(file: Path) -> None:
+    response = FileResponse(file)
+    response.chunk_size = 10
+    messages = await call(response)
+    assert [bytes(m["body"]) for m in messages[1:]] == [CONTENT[:10], CONTENT[10:20], CONTENT[20:]]
+    assert [m["more_body"] for m in messages[1:]] == [True, True, False]
+
+
+async def test_file_response_exact_multiple_of_chunk_size(file: Path) -> None:
+    response = FileResponse(file)
+    response.chunk_size = 13
+    messages = await call(response)
+    assert [m["more_body"] for m in messages[1:]] == [True, False]
+    assert body_of(messages) == CONTENT
+
+
+async def test_file_response_stops_at_the_announced_length(file: Path) -> None:
+    response = FileResponse(file, stat_result=os.stat(file))
+    file.write_bytes(CONTENT * 2)
+    messages = await call(response)
+    assert messages[0]["headers"][2] == (b"content-length", b"26")
+    assert body_of(messages) == CONTENT
+
+
+async def test_file_response_file_shrunk(file: Path) -> None:
+    response = FileResponse(file, stat_result=os.stat(file))
+    file.write_bytes(b"abc")
+    messages = await call(response)
+    assert body_of(messages) == b"abc"
+    assert messages[-1]["more_body"] is False
+
+
+async def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.bin"
+    path.write_bytes(b"")
+    messages = await call(FileResponse(path))
+    assert messages[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert (b"content-length", b"0") in messages[0]["headers"]
+    assert (b"content-type", b"application/octet-stream") in messages[0]["headers"]
+
+
+async def test_file_response_head(file: Path) -> None:
+    messages = await call(FileResponse(file), method="HEAD")
+    assert (b"content-length", b"26") in messages[0]["headers"]
+    assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
+
+
+async def test_file_response_pathsend(file: Path) -> None:
+    extensions: dict[str, Any] = {"http.response.pathsend": {}}
+    messages = await call(FileResponse(str(file)), extensions=extensions)
+    assert messages[1:] == [{"type": "http.response.pathsend", "path": str(file)}]
+    messages = await call(FileResponse(str(file)), extensions=extensions, method="HEAD")
+    assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
+
+
+async def test_file_response_websocket_denial(file: Path) -> None:
+    messages = await call(FileResponse(file), scope_type="websocket")
+    assert [m["type"] for m in messages] == ["websocket.http.response.start", "websocket.http.response.body"]
+
+
+async def test_file_response_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "missing.txt"
+    with pytest.raises(RuntimeError, match=f"File at path {path} does not exist."):
+        await call(FileResponse(path))
+
+
+async def test_file_response_directory(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=f"File at path {tmp_path} is not a file."):
+        await call(FileResponse(tmp_path))
+
+
+async def test_file_response_stat_result_of_a_missing_file(file: Path, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        await call(FileResponse(tmp_path / "missing.txt", stat_result=os.stat(file)))
+
+
+def test_file_response_headers_at_construction(file: Path) -> None:
+    response = FileResponse(file, stat_result=os.stat(file), status_code=201)
+    assert response.status_code == 201
+    assert response.path == file
+    assert response.stat_result == os.stat(file)
+    assert response.headers["etag"] == expected_etag(file)
+    assert response.headers["content-length"] == "26"
+    assert not hasattr(response, "body")
+    assert FileResponse.chunk_size == 65536
+
+
+def test_file_response_given_headers_win(file: Path) -> None:
+    given = {"etag": "x", "content-length": "3", "last-modified": "y", "content-type": "a/b", "accept-ranges": "none"}
+    response = FileResponse(file, headers=given, stat_result=os.stat(file))
+    assert response.raw_headers == [(k.encode(), v.encode()) for k, v in given.items()]
+
+
+@pytest.mark.parametrize(
+    "path, filename, media_type",
+    [
+        ("a.ico", None, "image/vnd.microsoft.icon"),
+        ("a.json", None, "application/json"),
+        ("a.unknownext", None, "text/plain; charset=utf-8"),
+        ("a", None, "text/plain; charset=utf-8"),
+        ("a.html", None, "text/html; charset=utf-8"),
+        ("a.txt", "x.json", "application/json"),
+    ],
+)
+def test_file_response_media_type_guess(path: str, filename: str | None, media_type: str) -> None:
+    assert FileResponse(path, filename=filename).headers["content-type"] == media_type
+
+
+def test_file_response_explicit_media_type() -> None:
+    assert FileResponse("a.txt", media_type="x/y").headers["content-type"] == "x/y"
+
+
+@pytest.mark.parametrize(
+    "filename, disposition_type, header",
+    [
+        ("a.txt", "attachment", 'attachment; filename="a.txt"'),
+        ("a b.txt", "attachment", "attachment; filename*=utf-8''a%20b.txt"),
+        ("ä.txt", "inline", "inline; filename*=utf-8''%C3%A4.txt"),
+        ('a"b;c\r\n.txt', "attachment", "attachment; filename*=utf-8''a%22b%3Bc%0D%0A.txt"),
+    ],
+)
+def test_content_disposition(filename: str, disposition_type: str, header: str) -> None:
+    response = FileResponse("a.txt", filename=filename, content_disposition_type=disposition_type)
+    assert response.headers["content-disposition"] == header
+
+
+async def test_single_range(file: Path) -> None:
+    response = FileResponse(file)
+    messages = await call(response, headers=[("range", "bytes=1-3")])
+    headers = dict(messages[0]["headers"])
+    assert messages[0]["status"] == 206
+    assert headers[b"content-range"] == b"bytes 1-3/26"
+    assert headers[b"content-length"] == b"3"
+    assert body_of(messages) == b"bcd"
+    assert messages[-1]["more_body"] is False
+    # the response itself is untouched and can be sent again
+    assert "content-range" not in response.headers
+    assert body_of(await call(response)) == CONTENT
+
+
+async def test_single_range_head(file: Path) -> None:
+    messages = await call(FileResponse(file), method="HEAD", headers=[("range", "bytes=0-1")])
+    assert messages[0]["status"] == 206
+    assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
+
+
+async def test_single_range_in_chunks(file: Path) -> None:
+    response = FileResponse(file)
+    response.chunk_size = 4
+    messages = await call(response, headers=[("range", "bytes=2-11")])
+    assert [bytes(m["body"]) for m in messages[1:]] == [b"cdef", b"ghij", b"kl"]
+
+
+@pytest.mark.parametrize(
+    "header, content_range, body",
+    [
+        ("bytes=-3", "bytes 23-25/26", b"xyz"),
+        ("bytes=20-", "bytes 20-25/26", CONTENT[20:]),
+        ("bytes=20-100", "bytes 20-25/26", CONTENT[20:]),
+        ("bytes=0-0", "bytes 0-0/26", b"a"),
+        ("bytes=0-1, 1-3", "bytes 0-3/26", b"abcd"),
+        ("bytes=0-1,2-3", "bytes 0-3/26", b"abcd"),
+        ("bytes=0-,5-6", "bytes 0-25/26", CONTENT),
+        (" Bytes = 0 - 1 , ", "bytes 0-1/26", b"ab"),
+        ("bytes=0-1,x", "bytes 0-1/26", b"ab"),
+        ("bytes=0-1,,,2-3", "bytes 0-3/26", b"abcd"),
+        ("bytes=0001-2", "bytes 1-2/26", b"bc"),
+    ],
+)
+async def test_ranges_served_as_one_part(file: Path, header: str, content_range: str, body: bytes) -> None:
+    messages = await call(FileResponse(file), headers=[("range", header)])
+    assert messages[0]["status"] == 206
+    assert dict(messages[0]["headers"])[b"content-range"] == content_range.encode()
+    assert body_of(messages) == body
+
+
+async def test_multiple_ranges(file: Path) -> None:
+    response = FileResponse(file)
+    messages = await call(response, headers=[("range", "bytes=0-1, 5-6,3-4")])
+    headers = dict(messages[0]["headers"])
+    content_type = headers[b"content-type"].decode()
+    assert content_type.startswith("multipart/byteranges; boundary=")
+    boundary = content_type.split("=", 1)[1]
+    assert len(boundary) == 26
+    assert b"content-range" not in headers
+    expected = (
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/26\r\n\r\nab\r\n"
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 3-6/26\r\n\r\ndefg\r\n"
+        f"--{boundary}--"
+    ).encode()
+    assert body_of(messages) == expected
+    assert headers[b"content-length"] == str(len(expected)).encode()
+    assert [m["more_body"] for m in messages[1:]] == [True] * 6 + [False]
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+async def test_multiple_ranges_head(file: Path) -> None:
+    messages = await call(FileResponse(file), method="HEAD", headers=[("range", "bytes=0-1,5-6")])
+    assert messages[0]["status"] == 206
+    assert dict(messages[0]["headers"])[b"content-length"] == b"242"
+    assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
+
+
+def test_generate_multipart() -> None:
+    response = FileResponse("a.txt")
+    length, header = response.generate_multipart([(0, 2), (10, 20)], "b", 100, "x/y")
+    first, second = header(0, 2), header(10, 20)
+    assert first == b"--b\r\nContent-Type: x/y\r\nContent-Range: bytes 0-1/100\r\n\r\n"
+    assert second == b"--b\r\nContent-Type: x/y\r\nContent-Range: bytes 10-19/100\r\n\r\n"
+    assert length == len(first) + 2 + 2 + len(second) + 10 + 2 + len(b"--b--")
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ("bytes", "Malformed range header."),
+        ("items=0-1", "Only support bytes range"),
+        ("=0-1", "Only support bytes range"),
+        ("bytes=x-1", "Range header: range must be requested"),
+        ("bytes=-", "Range header: range must be requested"),
+        ("bytes=", "Range header: range must be requested"),
+        ("bytes=1", "Range header: range must be requested"),
+        ("bytes=0-1-2", "Range header: range must be requested"),
+        ("bytes=0-1;2-3", "Range header: range must be requested"),
+        ("bytes=+1-2", "Range header: range must be requested"),
+        ("bytes=1_0-20", "Range header: range must be requested"),
+        ("bytes=²-3", "Range header: range must be requested"),
+        ("bytes=0--1", "Range header: range must be requested"),
+    ],
+)
+async def test_malformed_range(file: Path, header: str, message: str) -> None:
+    messages = await call(FileResponse(file), headers=[("range", header)])
+    assert messages == [
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [
+                (b"content-length", str(len(message)).encode()),
+                (b"content-type", b"text/plain; charset=utf-8"),
+            ],
+        },
+        {"type": "http.response.body", "body": message.encode()},
+    ]
+
+
+@pytest.mark.parametrize("header", ["bytes=30-", "bytes=26-", "bytes=-0", "bytes=0-1,30-40", "bytes=5-4"])
+async def test_range_not_satisfiable(file: Path, header: str) -> None:
+    events: list[str] = []
+    response = FileResponse(file, background=BackgroundTask(events.append, "task"))
+    messages = await call(response, headers=[("range", header)])
+    assert messages == [
+        {
+            "type": "http.response.start",
+            "status": 416,
+            "headers": [
+                (b"content-range", b"bytes */26"),
+                (b"content-length", b"0"),
+                (b"content-type", b"text/plain; charset=utf-8"),
+            ],
+        },
+        {"type": "http.response.body", "body": b""},
+    ]
+    assert events == []
+
+
+async def test_range_of_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    for header in ("bytes=0-0", "bytes=-5"):
+        messages = await call(FileResponse(path), headers=[("range", header)])
+        assert messages[0]["status"] == 416
+        assert (b"content-range", b"bytes */0") in messages[0]["headers"]
+
+
+async def test_if_range(file: Path) -> None:
+    st = os.stat(file)
+    etag = expected_etag(file)
+    last_modified = formatdate(st.st_mtime, usegmt=True)
+    for if_range, status in [(etag, 206), (last_modified, 206), ("W/" + etag, 200), ('"other"', 200)]:
+        messages = await call(FileResponse(file), headers=[("range", "bytes=0-1"), ("if-range", if_range)])
+        assert messages[0]["status"] == status, if_range
+
+
+def test_range_exceptions() -> None:
+    assert MalformedRangeHeader().content == "Malformed range header."
+    assert MalformedRangeHeader("x").content == "x"
+    assert RangeNotSatisfiable(10).max_size == 10
+    assert issubclass(MalformedRangeHeader, Exception)
+    assert issubclass(RangeNotSatisfiable, Exception)
+
+
+def test_parse_ranges() -> None:
+    assert FileResponse._parse_ranges("0-1, 3-", 26) == [(0, 2), (3, 26)]
+    assert FileResponse._parse_ranges("-100", 26) == [(0, 26)]
+    assert FileResponse._parse_ranges("5-4", 26) == [(5, 5)]
+    assert FileResponse._parse_ranges("-0", 26) == [(26, 26)]
+    assert FileResponse._parse_range_header("bytes=3-4,0-1", 26) == [(0, 2), (3, 5)]
+    assert FileResponse._parse_range_header("bytes=0-1,0-1", 26) == [(0, 2)]
+
+
+# --- public names -------------------------------------------------------------------------------
+
+
+def test_public_names() -> None:
+    for name in (
+        "AsyncContentStream",
+        "BackgroundTask",
+        "ClientDisconnect",
+        "Content",
+        "ContentStream",
+        "Headers",
+        "MutableHeaders",
+        "SyncContentStream",
+        "URL",
+        "iterate_in_threadpool",
+        "json",
+    ):
+        assert hasattr(responses, name), name
+
+
+# --- the pure twin ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers, body_length, media_type, status_code, expected",
+    [
+        (None, -1, None, 200, []),
+        ({}, 0, None, 200, [(b"content-length", b"0")]),
+        (
+            {"A": "1"},
+            3,
+            "text/csv",
+            200,
+            [(b"a", b"1"), (b"content-length", b"3"), (b"content-type", b"text/csv; charset=x")],
+        ),
+        ({"content-type": "a/b"}, 3, "text/csv", 304, [(b"content-type", b"a/b")]),
+        ({"content-length": "9"}, 3, None, 200, [(b"content-length", b"9")]),
+    ],
+)
+def test_pure_init_raw_headers(
+    headers: dict[str, str] | None,
+    body_length: int,
+    media_type: str | None,
+    status_code: int,
+    expected: list[tuple[bytes, bytes]],
+) -> None:
+    assert pure.init_raw_headers(headers, body_length, media_type, "x", status_code) == expected
+
+
+@given(
+    size=st.integers(min_value=1, max_value=64),
+    parts=st.lists(st.tuples(st.integers(0, 80), st.integers(0, 80)), min_size=1, max_size=20),
+)
+def test_merged_ranges_cover_exactly_the_requested_bytes(size: int, parts: list[tuple[int, int]]) -> None:
+    header = "bytes=" + ",".join(f"{a}-{b}" for a, b in parts)
+    if any(a > b or a >= size for a, b in parts):
+        with pytest.raises(RangeNotSatisfiable):
+            FileResponse._parse_range_header(header, size)
+        return
+    merged = FileResponse._parse_range_header(header, size)
+    covered = {i for start, end in merged for i in range(start, end)}
+    assert covered == {i for a, b in parts for i in range(a, min(b, size - 1) + 1)}
+    assert all(end < next_start for (_, end), (next_start, _) in zip(merged, merged[1:], strict=False))
+
+
+# --- through the TestClient ---------------------------------------------------------------------
+
+
+def test_client_response_and_cookies(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse({"ok": True}, headers={"x-extra": "1"})
+        response.set_cookie("mycookie", "myvalue", max_age=10, httponly=True)
+        await response(scope, receive, send)
+
+    client = test_client_factory(app)
+    response = client.get("/")
+    assert response.json() == {"ok": True}
+    assert response.headers["x-extra"] == "1"
+    assert response.headers["set-cookie"] == "mycookie=myvalue; HttpOnly; Max-Age=10; Path=/; SameSite=lax"
+    assert client.cookies["mycookie"] == "myvalue"
+
+
+def test_client_redirect(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/":
+            response: Response = PlainTextResponse("landed")
+        else:
+            response = RedirectResponse("/", status_code=302)
+        await response(scope, receive, send)
+
+    response = test_client_factory(app).get("/redirect")
+    assert response.text == "landed"
+    assert response.url == "http://testserver/"
+    assert response.history[0].status_code == 302
+
+
+def test_client_streaming_and_background(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+
+    def chunks() -> Iterator[str]:
+        yield "a"
+        yield "b"
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = StreamingResponse(chunks(), media_type="text/plain", background=BackgroundTask(events.append, "bg"))
+        await response(scope, receive, send)
+
+    response = test_client_factory(app).get("/")
+    assert response.text == "ab"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert events == ["bg"]
+
+
+def test_client_file_ranges(test_client_factory: TestClientFactory, file: Path) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await FileResponse(file, filename="example.txt")(scope, receive, send)
+
+    client = test_client_factory(app)
+    response = client.get("/")
+    assert response.content == CONTENT
+    assert response.headers["content-disposition"] == 'attachment; filename="example.txt"'
+    response = client.get("/", headers={"Range": "bytes=2-4"})
+    assert (response.status_code, response.content) == (206, b"cde")
+    response = client.get("/", headers={"Range": "bytes=0-0,-1"})
+    assert response.status_code == 206
+    assert response.headers["content-type"].startswith("multipart/byteranges; boundary=")
+    assert b"Content-Range: bytes 0-0/26\r\n\r\na\r\n" in response.content
+    assert b"Content-Range: bytes 25-25/26\r\n\r\nz\r\n" in response.content
+    response = client.head("/", headers={"Range": "bytes=2-4"})
+    assert (response.status_code, response.content, response.headers["content-length"]) == (206, b"", "3")
