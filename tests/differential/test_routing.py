@@ -1,0 +1,538 @@
+"""Routing compared with the reference: route tables over every convertor, mounts, hosts, slash redirects,
+405s and odd paths, driven as raw ASGI through both packages."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import uuid
+from typing import Any
+
+import anyio
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.differential.harness import Namespace, Outcome, Req, run_both
+
+UUID = "12345678-1234-5678-1234-567812345678"
+
+
+def normalized(outcome: Outcome) -> Outcome:
+    """The reference joins the methods of ``Allow`` in set order, which varies between runs: compare as sets."""
+    headers = [(k, b", ".join(sorted(v.split(b", "))) if k == b"allow" else v) for k, v in outcome.headers]
+    return dataclasses.replace(outcome, headers=headers)
+
+
+def assert_same(build: Any, requests: list[Req]) -> None:
+    for req in requests:
+        reference, ours = (normalized(outcome) for outcome in run_both(build, req))
+        assert ours == reference, f"{req.method} {req.path!r} differs:\nreference: {reference}\nours:      {ours}"
+
+
+def echo(ns: Namespace) -> Any:
+    async def endpoint(request: Any) -> Any:
+        params = {key: [type(value).__name__, str(value)] for key, value in request.path_params.items()}
+        scope = request.scope
+        return ns.responses.JSONResponse(
+            {"params": params, "path": scope["path"], "root_path": scope.get("root_path"), "name": request.method}
+        )
+
+    return endpoint
+
+
+def table(ns: Namespace) -> list[Any]:
+    routing = ns.routing
+    endpoint = echo(ns)
+    return [
+        routing.Route("/", endpoint),
+        routing.Route("/str/{value}", endpoint),
+        routing.Route("/int/{value:int}", endpoint),
+        routing.Route("/float/{value:float}", endpoint),
+        routing.Route("/uuid/{value:uuid}", endpoint),
+        routing.Route("/path/{value:path}", endpoint),
+        routing.Route("/multi/{a}/{b:int}/{c:path}", endpoint),
+        routing.Route("/slash/", endpoint),
+        routing.Route("/post", endpoint, methods=["POST"]),
+        routing.Route("/rw", endpoint, methods=["GET", "PUT", "delete"]),
+        routing.Mount(
+            "/mount/{org}",
+            routes=[
+                routing.Route("/", endpoint),
+                routing.Route("/item/{id:int}", endpoint),
+                routing.Mount("/deeper", routes=[routing.Route("/x", endpoint)]),
+            ],
+        ),
+        routing.Mount("/app", app=endpoint_app(ns)),
+    ]
+
+
+def endpoint_app(ns: Namespace) -> Any:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        text = f"{scope['path']} {scope['root_path']} {sorted(scope['path_params'].items())}"
+        await ns.responses.PlainTextResponse(text)(scope, receive, send)
+
+    return app
+
+
+PATHS = [
+    "/",
+    "/str/hello",
+    "/str/h%C3%A9llo",
+    "/str/ünïcode",
+    "/str/a%2Fb",
+    "/str/",
+    "/str",
+    "/str/a/",
+    "/int/42",
+    "/int/0042",
+    "/int/-1",
+    "/int/4.2",
+    "/int/" + "9" * 60,
+    "/float/1.5",
+    "/float/3",
+    "/float/1.",
+    "/float/.5",
+    f"/uuid/{UUID}",
+    f"/uuid/{UUID.replace('-', '')}",
+    f"/uuid/{UUID.upper()}",
+    "/uuid/1234",
+    "/path/",
+    "/path/a/b/c.txt",
+    "/path//double//slashes",
+    "/path/..%2F..%2Fetc",
+    "/multi/x/3/rest/of/it",
+    "/multi/x/y/rest",
+    "/slash",
+    "/slash/",
+    "/slash//",
+    "//",
+    "///",
+    "//evil.example.com",
+    "//evil.example.com/",
+    "/rw/",
+    "/mount/acme",
+    "/mount/acme/",
+    "/mount/acme/item/7",
+    "/mount/acme/item/7/",
+    "/mount/acme/item/x",
+    "/mount/acme/deeper/x",
+    "/mount/acme/deeper/x/",
+    "/mount//item/7",
+    "/app",
+    "/app/",
+    "/app/some/where",
+    "/missing",
+    "/missing/",
+    "",
+]
+
+
+def router_app(ns: Namespace) -> Any:
+    return ns.routing.Router(table(ns))
+
+
+def starlette_app(ns: Namespace) -> Any:
+    return ns.applications.Starlette(routes=table(ns))
+
+
+@pytest.mark.parametrize("build", [router_app, starlette_app], ids=["router", "application"])
+@pytest.mark.parametrize("path", PATHS)
+def test_paths(build: Any, path: str) -> None:
+    assert_same(build, [Req("GET", path), Req("GET", path, query_string=b"a=1&b=2")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(path=st.text(alphabet=st.sampled_from(list("/abmintfloatuuidslashpost-.%19 é")), max_size=24))
+def test_random_paths(path: str) -> None:
+    assert_same(starlette_app, [Req("GET", "/" + path)])
+
+
+@pytest.mark.parametrize("build", [router_app, starlette_app], ids=["router", "application"])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get"])
+@pytest.mark.parametrize("path", ["/", "/post", "/rw", "/int/3", "/mount/a/item/1", "/app/x", "/nowhere", "/slash"])
+def test_methods(build: Any, method: str, path: str) -> None:
+    assert_same(build, [Req(method, path)])
+
+
+@pytest.mark.parametrize("redirect_slashes", [True, False])
+@pytest.mark.parametrize("path", ["/slash", "/str/x/", "/mount/acme", "/mount/acme/deeper/x/", "/post/", "/", "//"])
+def test_redirect_slashes(redirect_slashes: bool, path: str) -> None:
+    def build(ns: Namespace) -> Any:
+        return ns.routing.Router(table(ns), redirect_slashes=redirect_slashes)
+
+    assert_same(build, [Req("GET", path), Req("POST", path), Req("GET", path, query_string=b"q=1")])
+
+
+@pytest.mark.parametrize(
+    "root_path, path",
+    [("/api", "/api/str/x"), ("/api", "/api"), ("/api", "/api/"), ("/api", "/apistr/x"), ("/api", "/api/slash")],
+)
+def test_root_path(root_path: str, path: str) -> None:
+    assert_same(router_app, [Req("GET", path, root_path=root_path)])
+
+
+def host_app(ns: Namespace) -> Any:
+    routing = ns.routing
+    endpoint = echo(ns)
+    return ns.routing.Router(
+        [
+            routing.Host("api.example.org", routing.Router([routing.Route("/", endpoint)]), name="api"),
+            routing.Host("{tenant}.example.org:8000", routing.Router([routing.Route("/t/{id:int}", endpoint)])),
+            routing.Host("{a}.{b}.example.org", endpoint_app(ns)),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "host, path",
+    [
+        (b"api.example.org", "/"),
+        (b"api.example.org:1234", "/"),
+        (b"api.example.org", "/t/1"),
+        (b"acme.example.org", "/t/1"),
+        (b"acme.example.org:8000", "/t/1/"),
+        (b"x.y.example.org", "/anything"),
+        (b"example.org", "/"),
+        (b"", "/"),
+        (b"[::1]:8000", "/"),
+        (b"api.example.org.evil.com", "/"),
+    ],
+)
+def test_hosts(host: bytes, path: str) -> None:
+    assert_same(host_app, [Req("GET", path, headers=[(b"host", host)])])
+
+
+def test_host_matching_is_case_insensitive_unlike_the_reference() -> None:
+    reference, ours = run_both(host_app, Req("GET", "/", headers=[(b"host", b"API.Example.ORG")]))
+    assert ours.status == 200 and reference.status == 404
+
+
+def test_oversized_int_segment_is_a_404_unlike_the_reference() -> None:
+    reference, ours = run_both(router_app, Req("GET", "/int/" + "9" * 5000))
+    assert reference.exception is not None and reference.exception.startswith("ValueError: Exceeds the limit")
+    assert ours.status == 404 and ours.exception is None
+
+
+def test_redirect_target_keeps_question_mark_in_path_unlike_the_reference() -> None:
+    reference, ours = run_both(router_app, Req("GET", "/str/a?b/"))
+    assert (b"location", b"http://testserver/str/a?b") in reference.headers
+    assert (b"location", b"http://testserver/str/a%3Fb") in ours.headers
+
+
+def websocket_routes(ns: Namespace) -> list[Any]:
+    async def hello(websocket: Any) -> None:
+        await websocket.accept()
+        await websocket.send_text(repr(sorted(websocket.path_params.items())))
+        await websocket.close()
+
+    return [ns.routing.WebSocketRoute("/ws/{room:int}", hello), ns.routing.Mount("/m", routes=[])]
+
+
+def websocket_router(ns: Namespace) -> Any:
+    return ns.routing.Router(websocket_routes(ns))
+
+
+def websocket_application(ns: Namespace) -> Any:
+    return ns.applications.Starlette(routes=websocket_routes(ns))
+
+
+async def run_websocket(app: Any, path: str) -> list[Any]:
+    sent: list[Any] = []
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
+
+    async def receive() -> Any:
+        return incoming.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = Req("GET", path).scope()
+    scope.update(type="websocket", scheme="ws", subprotocols=[])
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize("build", [websocket_router, websocket_application], ids=["router", "application"])
+@pytest.mark.parametrize("path", ["/ws/1", "/ws/x", "/ws/1/", "/nowhere", "/m/x"])
+def test_websocket_routes(build: Any, path: str) -> None:
+    ours = anyio.run(run_websocket, build(Namespace("starlette_c")), path)
+    assert ours == anyio.run(run_websocket, build(Namespace("starlette")), path)
+
+
+def middleware_app(ns: Namespace) -> Any:
+    class Tag:
+        def __init__(self, app: Any, label: str) -> None:
+            self.app = app
+            self.label = label
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            async def tagged(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message["headers"], (b"x-tag", self.label.encode())]
+                await send(message)
+
+            await self.app(scope, receive, tagged)
+
+    Middleware = ns.middleware.Middleware
+    routing = ns.routing
+    endpoint = echo(ns)
+    return routing.Router(
+        [
+            routing.Route("/route", endpoint, middleware=[Middleware(Tag, "outer"), Middleware(Tag, label="inner")]),
+            routing.Mount("/mount", routes=[routing.Route("/x", endpoint)], middleware=[Middleware(Tag, "mount")]),
+        ],
+        middleware=[Middleware(Tag, "router")],
+    )
+
+
+@pytest.mark.parametrize("path", ["/route", "/mount/x", "/mount/y", "/mount", "/nowhere"])
+def test_middleware(path: str) -> None:
+    assert_same(middleware_app, [Req("GET", path), Req("POST", path)])
+
+
+def lifespan_messages(package: str, kind: str) -> tuple[list[tuple[str, ...]], Any, str | None]:
+    ns = Namespace(package)
+
+    @contextlib.asynccontextmanager
+    async def with_state(app: Any) -> Any:
+        yield {"answer": 42}
+
+    @contextlib.asynccontextmanager
+    async def fail_startup(app: Any) -> Any:
+        raise ValueError("no start")
+        yield  # pragma: no cover (unreachable)
+
+    @contextlib.asynccontextmanager
+    async def fail_shutdown(app: Any) -> Any:
+        yield
+        raise ValueError("no stop")
+
+    lifespans = {"default": None, "state": with_state, "startup": fail_startup, "shutdown": fail_shutdown}
+    router = ns.routing.Router(lifespan=lifespans[kind])
+    incoming = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[tuple[str, ...]] = []
+    scope: dict[str, Any] = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+
+    async def receive() -> Any:
+        return incoming.pop(0)
+
+    async def send(message: Any) -> None:
+        last_line = message.get("message", "").strip().splitlines()[-1:]
+        sent.append((message["type"], *last_line))
+
+    async def main() -> str | None:
+        try:
+            await router(scope, receive, send)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    error = anyio.run(main)
+    return sent, scope["state"], error
+
+
+@pytest.mark.parametrize("kind", ["default", "state", "startup", "shutdown"])
+def test_lifespan(kind: str) -> None:
+    assert lifespan_messages("starlette_c", kind) == lifespan_messages("starlette", kind)
+
+
+# --- the building blocks, called directly --------------------------------------------------------
+
+
+def both(module: str) -> tuple[Any, Any]:
+    return importlib.import_module(f"starlette.{module}"), importlib.import_module(f"starlette_c.{module}")
+
+
+def outcome_of(func: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+    try:
+        result = func(*args, **kwargs)
+    except Exception as exc:
+        return ("raised", f"{type(exc).__name__}: {exc}")
+    return ("returned", repr(result))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/users/{id:int}/{name}",
+        "/f/{x:float}/{u:uuid}/{p:path}",
+        "/{a}{b}",
+        "/{1a}/{a:}/{ a }",
+        "/a.b+c*d?/{x}",
+        "/{x:unknown}",
+        "/{id}/{id}",
+        "/{b}/{a}/{b}/{a}",
+        "",
+    ],
+)
+def test_compile_path(path: str) -> None:
+    reference, ours = both("routing")
+    ref, mine = outcome_of(reference.compile_path, path), outcome_of(ours.compile_path, path)
+    assert mine[0] == ref[0]
+    if ref[0] == "raised":
+        assert mine == ref
+    else:
+        ref_regex, ref_format, ref_convs = reference.compile_path(path)
+        my_regex, my_format, my_convs = ours.compile_path(path)
+        assert (my_regex.pattern, my_regex.flags, my_format) == (ref_regex.pattern, ref_regex.flags, ref_format)
+        assert {k: type(v).__name__ for k, v in my_convs.items()} == {k: type(v).__name__ for k, v in ref_convs.items()}
+
+
+segments = st.one_of(
+    st.text(alphabet="ab.-_:{}*+ é", max_size=4),
+    st.builds(
+        lambda name, kind: "{" + name + kind + "}",
+        st.sampled_from(["a", "b", "_x1", "1x"]),
+        st.sampled_from(["", ":int", ":float", ":path", ":uuid", ":str", ":bad", ":"]),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(segments, max_size=5))
+def test_random_path_templates(parts: list[str]) -> None:
+    template = "/" + "/".join(parts)
+    reference, ours = both("routing")
+    ref, mine = outcome_of(reference.compile_path, template), outcome_of(ours.compile_path, template)
+    if ref[0] == "raised":
+        assert mine == ref
+    else:
+        ref_regex, ref_format, _ = reference.compile_path(template)
+        my_regex, my_format, _ = ours.compile_path(template)
+        assert (my_regex.pattern, my_format) == (ref_regex.pattern, ref_format)
+
+
+def url_tables(ns: Namespace) -> Any:
+    routing = ns.routing
+
+    async def endpoint(request: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+    async def ws(websocket: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+    return routing.Router(
+        [
+            routing.Route("/", endpoint, name="home"),
+            routing.Route("/u/{id:int}", endpoint, name="user"),
+            routing.WebSocketRoute("/ws/{room}", ws, name="ws"),
+            routing.Mount(
+                "/m/{x}",
+                routes=[routing.Route("/r/{y}", endpoint, name="r"), routing.Mount("/s", app=endpoint, name="s")],
+                name="m",
+            ),
+            routing.Mount("/static", app=endpoint, name="static"),
+            routing.Mount("", routes=[routing.Route("/anon/{z:float}", endpoint, name="anon")]),
+            routing.Host(
+                "{sub}.example.org:8000",
+                app=routing.Router(
+                    [routing.Route("/h", endpoint, name="h"), routing.WebSocketRoute("/w", ws, name="w")]
+                ),
+                name="host",
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("home", {}),
+        ("home", {"x": 1}),
+        ("user", {"id": 3}),
+        ("user", {"id": -3}),
+        ("user", {}),
+        ("ws", {"room": "a"}),
+        ("ws", {"room": "a/b"}),
+        ("ws", {"room": ""}),
+        ("m:r", {"x": "1", "y": "2"}),
+        ("m:r", {"x": "1", "y": "2", "z": 3}),
+        ("m:s", {"x": "1", "path": "/deep/file"}),
+        ("m:s", {"path": "/q"}),
+        ("m", {"x": "1", "path": "/a"}),
+        ("m", {"x": "1", "path": "/a", "y": 2}),
+        ("m:nope", {"x": "1"}),
+        ("static", {"path": "/css/base.css"}),
+        ("static", {"path": "css/base.css"}),
+        ("static", {}),
+        ("anon", {"z": 1.5}),
+        ("anon", {"z": float("inf")}),
+        ("host:h", {"sub": "api"}),
+        ("host:w", {"sub": "api"}),
+        ("host", {"sub": "api", "path": "/x"}),
+        ("host", {"sub": "api", "path": "/x", "extra": 1}),
+        ("host:zz", {"sub": "api"}),
+        ("h", {"sub": "api"}),
+        ("missing", {"a": 1, "b": 2}),
+    ],
+)
+def test_url_path_for(name: str, params: dict[str, Any]) -> None:
+    def describe(package: str) -> tuple[str, ...]:
+        router = url_tables(Namespace(package))
+        try:
+            url = router.url_path_for(name, **params)
+        except Exception as exc:
+            return ("raised", type(exc).__name__, str(exc))
+        return ("returned", str(url), url.protocol, url.host, url.make_absolute_url("http://base.org"))
+
+    assert describe("starlette_c") == describe("starlette")
+
+
+@given(
+    path=st.text(alphabet="/abc%", max_size=12),
+    root_path=st.text(alphabet="/abc", max_size=6),
+)
+def test_get_route_path(path: str, root_path: str) -> None:
+    reference, ours = both("_utils")
+    scope = {"path": path, "root_path": root_path}
+    assert ours.get_route_path(scope) == reference.get_route_path(scope)
+
+
+@pytest.mark.parametrize(
+    "kind, value",
+    [
+        ("int", 0),
+        ("int", 7),
+        ("int", -1),
+        ("int", "12"),
+        ("float", 0.1),
+        ("float", 2.0),
+        ("float", -0.0),
+        ("float", 1e-30),
+        ("float", float("nan")),
+        ("float", float("-inf")),
+        ("float", float("inf")),
+        ("str", "a"),
+        ("str", ""),
+        ("str", "a/b"),
+        ("path", "a/b"),
+        ("uuid", uuid.UUID(UUID)),
+    ],
+)
+def test_convertor_to_string(kind: str, value: Any) -> None:
+    reference, ours = both("convertors")
+    assert outcome_of(ours.CONVERTOR_TYPES[kind].to_string, value) == outcome_of(
+        reference.CONVERTOR_TYPES[kind].to_string, value
+    )
+
+
+def test_reprs() -> None:
+    def reprs(package: str) -> list[str]:
+        routing = Namespace(package).routing
+
+        async def endpoint(request: Any) -> None:
+            pass  # pragma: no cover (never called)
+
+        return [
+            repr(routing.Route("/a/{x:int}", endpoint, methods=["post", "get"])),
+            repr(routing.Route("/a", endpoint, name="n", methods=[])),
+            repr(routing.WebSocketRoute("/w", endpoint)),
+            repr(routing.Mount("/m/", app=endpoint, name="m")).split(" at ")[0],
+            repr(routing.Host("h.org", app=endpoint)).split(" at ")[0],
+            str(routing.NoMatchFound("n", {"a": 1, "b": 2})),
+        ]
+
+    assert reprs("starlette_c") == reprs("starlette")
