@@ -1,0 +1,106 @@
+"""``Starlette``: the application, tying routing, middleware and exception handling together."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+from starlette_c.datastructures import State, URLPath
+from starlette_c.middleware import Middleware, _MiddlewareFactory
+from starlette_c.middleware.errors import ServerErrorMiddleware
+from starlette_c.middleware.exceptions import ExceptionMiddleware
+from starlette_c.requests import Request
+from starlette_c.responses import Response
+from starlette_c.routing import BaseRoute, Router
+from starlette_c.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
+
+AppType = TypeVar("AppType", bound="Starlette")
+P = ParamSpec("P")
+
+# Keys of ``exception_handlers`` that configure ServerErrorMiddleware rather than ExceptionMiddleware.
+_SERVER_ERROR_KEYS = (500, Exception)
+
+
+class Starlette:
+    """Create an application instance.
+
+    * ``debug`` - return tracebacks instead of plain 500 responses when errors occur.
+    * ``routes`` - the routes served over HTTP and WebSocket.
+    * ``middleware`` - middleware to run on every request; the application is always wrapped
+      by ``ServerErrorMiddleware`` outside them and ``ExceptionMiddleware`` inside them.
+    * ``exception_handlers`` - handlers keyed by status code (``int``) or exception class;
+      ``500`` or ``Exception`` configure the outermost server error handler.
+    * ``lifespan`` - an async context manager factory run at startup and shutdown.
+    """
+
+    def __init__(
+        self: AppType,
+        debug: bool = False,
+        routes: Sequence[BaseRoute] | None = None,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: Mapping[Any, ExceptionHandler] | None = None,
+        lifespan: Lifespan[AppType] | None = None,
+    ) -> None:
+        self.debug = debug
+        self.state = State()
+        self.router = Router(routes, lifespan=lifespan)
+        self.exception_handlers = {} if exception_handlers is None else dict(exception_handlers)
+        self.user_middleware = [] if middleware is None else list(middleware)
+        self.middleware_stack: ASGIApp | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        debug = self.debug
+        error_handler = None
+        exception_handlers: dict[Any, ExceptionHandler] = {}
+        for key, value in self.exception_handlers.items():
+            if key in _SERVER_ERROR_KEYS:
+                error_handler = value
+            else:
+                exception_handlers[key] = value
+
+        middleware = [
+            Middleware(ServerErrorMiddleware, handler=error_handler, debug=debug),
+            *self.user_middleware,
+            Middleware(ExceptionMiddleware, handlers=exception_handlers, debug=debug),
+        ]
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.router.routes
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        return self.router.url_path_for(name, **path_params)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        self.router.mount(path, app=app, name=name)
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        self.router.host(host, app=app, name=name)
+
+    def add_middleware(self, middleware_class: _MiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None:
+        if self.middleware_stack is not None:
+            raise RuntimeError("Cannot add middleware after an application has started")
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+
+    def add_exception_handler(self, exc_class_or_status_code: int | type[Exception], handler: ExceptionHandler) -> None:
+        self.exception_handlers[exc_class_or_status_code] = handler
+
+    def add_route(
+        self,
+        path: str,
+        route: Callable[[Request], Awaitable[Response] | Response],
+        methods: list[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        self.router.add_route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)

@@ -1,0 +1,66 @@
+"""``ExceptionMiddleware``: turns handled exceptions into responses, by exception class or status code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from starlette_c._exception_handler import (
+    _SCOPE_KEY,
+    ExceptionHandlers,
+    StatusHandlers,
+    _run_handling_exceptions,
+)
+from starlette_c.exceptions import HTTPException, WebSocketException
+from starlette_c.requests import Request
+from starlette_c.responses import PlainTextResponse, Response
+from starlette_c.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
+from starlette_c.websockets import WebSocket
+
+# Status codes whose responses never carry a body.
+_BODYLESS_STATUS_CODES = frozenset({204, 304})
+
+
+class ExceptionMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        handlers: Mapping[Any, ExceptionHandler] | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.app = app
+        self.debug = debug
+        self._status_handlers: StatusHandlers = {}
+        self._exception_handlers: ExceptionHandlers = {
+            HTTPException: self.http_exception,
+            WebSocketException: self.websocket_exception,
+        }
+        if handlers is not None:
+            for key, value in handlers.items():
+                self.add_exception_handler(key, value)
+
+    def add_exception_handler(self, exc_class_or_status_code: int | type[Exception], handler: ExceptionHandler) -> None:
+        if isinstance(exc_class_or_status_code, int):
+            self._status_handlers[exc_class_or_status_code] = handler
+            return
+        if not issubclass(exc_class_or_status_code, Exception):
+            raise AssertionError()
+        self._exception_handlers[exc_class_or_status_code] = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        handlers = (self._exception_handlers, self._status_handlers)
+        scope[_SCOPE_KEY] = handlers
+        await _run_handling_exceptions(self.app, scope, receive, send, handlers, None)
+
+    async def http_exception(self, request: Request, exc: Exception) -> Response:
+        http_exc = cast(HTTPException, exc)
+        if http_exc.status_code in _BODYLESS_STATUS_CODES:
+            return Response(status_code=http_exc.status_code, headers=http_exc.headers)
+        return PlainTextResponse(http_exc.detail, status_code=http_exc.status_code, headers=http_exc.headers)
+
+    async def websocket_exception(self, websocket: WebSocket, exc: Exception) -> None:
+        ws_exc = cast(WebSocketException, exc)
+        await websocket.close(code=ws_exc.code, reason=ws_exc.reason)

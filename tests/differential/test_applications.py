@@ -1,0 +1,193 @@
+"""Error paths of the application stack, compared with the reference over raw ASGI."""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+import pytest
+
+from tests.differential.harness import Namespace, Req, assert_same, run_both
+
+HTML = [(b"accept", b"text/html")]
+
+
+class DatabaseError(Exception):
+    pass
+
+
+class ConnectionLost(DatabaseError):
+    pass
+
+
+def build(ns: Namespace, **app_kwargs: Any) -> Any:
+    responses = ns.responses
+    HTTPException = ns.exceptions.HTTPException
+
+    async def ok(request: Any) -> Any:
+        return responses.PlainTextResponse("ok")
+
+    async def teapot(request: Any) -> Any:
+        raise HTTPException(418, headers={"x-pot": "tea"})
+
+    async def detail(request: Any) -> Any:
+        raise HTTPException(status_code=int(request.path_params["code"]), detail="custom detail")
+
+    async def bare(request: Any) -> Any:
+        raise HTTPException(status_code=int(request.path_params["code"]))
+
+    async def crash(request: Any) -> Any:
+        raise RuntimeError("kaboom")
+
+    async def lost(request: Any) -> Any:
+        raise ConnectionLost("connection lost")
+
+    async def late(request: Any) -> Any:
+        async def body() -> Any:
+            yield b"partial"
+            raise HTTPException(409)
+
+        return responses.StreamingResponse(body())
+
+    routes = [
+        ns.routing.Route("/", ok),
+        ns.routing.Route("/teapot", teapot),
+        ns.routing.Route("/detail/{code:int}", detail),
+        ns.routing.Route("/bare/{code:int}", bare),
+        ns.routing.Route("/crash", crash),
+        ns.routing.Route("/lost", lost),
+        ns.routing.Route("/late", late),
+    ]
+    return ns.applications.Starlette(routes=routes, **app_kwargs)
+
+
+ERROR_REQUESTS = [
+    Req("GET", "/"),
+    Req("GET", "/teapot"),
+    Req("GET", "/missing"),
+    Req("GET", "/teapot", headers=[(b"accept", b"application/json")]),
+    Req("GET", "/detail/400"),
+    Req("GET", "/detail/204"),
+    Req("GET", "/detail/304"),
+    Req("GET", "/bare/204"),
+    Req("GET", "/bare/304"),
+    Req("GET", "/bare/503"),
+    Req("GET", "/crash"),
+    Req("GET", "/crash", headers=HTML),
+    Req("GET", "/lost"),
+    Req("GET", "/late"),
+    Req("HEAD", "/teapot"),
+    Req("HEAD", "/crash"),
+]
+
+
+def test_default_stack() -> None:
+    assert_same(build, ERROR_REQUESTS)
+
+
+def test_status_handlers() -> None:
+    def with_handlers(ns: Namespace) -> Any:
+        def by_status(request: Any, exc: Any) -> Any:
+            return ns.responses.JSONResponse({"status": exc.status_code, "detail": exc.detail}, status_code=299)
+
+        return build(ns, exception_handlers={418: by_status, 404: by_status})
+
+    assert_same(with_handlers, ERROR_REQUESTS)
+
+
+def test_class_handlers_follow_the_mro() -> None:
+    def with_handlers(ns: Namespace) -> Any:
+        async def database(request: Any, exc: Exception) -> Any:
+            return ns.responses.PlainTextResponse(f"database: {type(exc).__name__}", status_code=503)
+
+        async def http(request: Any, exc: Any) -> Any:
+            return ns.responses.PlainTextResponse(f"http {exc.status_code}", status_code=exc.status_code)
+
+        handlers = {DatabaseError: database, ns.exceptions.HTTPException: http}
+        return build(ns, exception_handlers=handlers)
+
+    assert_same(with_handlers, ERROR_REQUESTS)
+
+
+@pytest.mark.parametrize("key", [500, Exception])
+def test_server_error_handler(key: Any) -> None:
+    def with_handler(ns: Namespace) -> Any:
+        def server_error(request: Any, exc: Exception) -> Any:
+            return ns.responses.PlainTextResponse(f"server error: {exc}", status_code=500)
+
+        return build(ns, exception_handlers={key: server_error})
+
+    assert_same(with_handler, ERROR_REQUESTS)
+
+
+def test_server_error_handler_returning_nothing() -> None:
+    def with_handler(ns: Namespace) -> Any:
+        def server_error(request: Any, exc: Exception) -> None:
+            return None
+
+        return build(ns, exception_handlers={500: server_error})
+
+    assert_same(with_handler, [Req("GET", "/crash")])
+
+
+def test_failing_handler_falls_through_to_server_error_middleware() -> None:
+    def with_handler(ns: Namespace) -> Any:
+        async def broken_handler(request: Any, exc: Exception) -> Any:
+            raise LookupError("handler failed")
+
+        return build(ns, exception_handlers={418: broken_handler, DatabaseError: broken_handler})
+
+    assert_same(with_handler, [Req("GET", "/teapot"), Req("GET", "/lost"), Req("HEAD", "/teapot")])
+
+
+def test_user_middleware_errors_reach_server_error_middleware() -> None:
+    def with_middleware(ns: Namespace) -> Any:
+        class Broken:
+            def __init__(self, app: Any) -> None:
+                self.app = app
+
+            async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+                if scope["path"] == "/broken":
+                    raise ns.exceptions.HTTPException(401)
+                await self.app(scope, receive, send)
+
+        return build(ns, middleware=[ns.middleware.Middleware(Broken)])
+
+    assert_same(with_middleware, [Req("GET", "/"), Req("GET", "/broken")])
+
+
+def test_debug_pages_have_the_same_status_and_content_type() -> None:
+    def debug(ns: Namespace) -> Any:
+        return build(ns, debug=True)
+
+    odd_accepts = [b"\xfftext/html", b"text/htm", b"application/xhtml+xml, TEXT/HTML", b"*/*;q=0.1,text/html"]
+    requests = [Req("GET", "/crash"), Req("GET", "/crash", headers=HTML), Req("GET", "/lost", headers=HTML)]
+    requests += [Req("GET", "/crash", headers=[(b"accept", accept)]) for accept in odd_accepts]
+    requests += [Req("GET", "/crash", headers=[(b"accept", b"text/plain"), (b"accept", b"text/html")])]
+    for req in requests:
+        reference, ours = run_both(debug, req)
+        assert ours.status == reference.status == 500
+        assert ours.exception == reference.exception
+        assert dict(ours.headers)[b"content-type"] == dict(reference.headers)[b"content-type"]
+    # The non-error paths are byte for byte identical in debug mode too.
+    assert_same(debug, [Req("GET", "/"), Req("GET", "/teapot"), Req("GET", "/missing"), Req("GET", "/late")])
+
+
+def test_trio_backend() -> None:
+    assert_same(build, ERROR_REQUESTS, backend="trio")
+
+
+def test_every_status_code_through_the_default_handler() -> None:
+    def app(ns: Namespace) -> Any:
+        async def raise_status(request: Any) -> Any:
+            code = int(request.path_params["code"])
+            headers = {"x-code": str(code)} if request.query_params.get("headers") else None
+            raise ns.exceptions.HTTPException(code, headers=headers)
+
+        return ns.applications.Starlette(routes=[ns.routing.Route("/{code:int}", raise_status)])
+
+    codes = [status.value for status in http.HTTPStatus]
+    requests = [Req("GET", f"/{code}") for code in codes]
+    requests += [Req("GET", f"/{code}", query_string=b"headers=1") for code in (200, 204, 304, 401, 503)]
+    requests += [Req("GET", "/599"), Req("GET", "/99999")]
+    assert_same(app, requests)
