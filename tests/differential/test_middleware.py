@@ -1,0 +1,430 @@
+"""The bundled middleware and authentication, compared with the reference over raw ASGI (good and hostile input)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import gzip
+import re
+import warnings
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import itsdangerous
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.differential.harness import Namespace, Outcome, Req, assert_same, run_both
+
+Build = Callable[[Namespace], Any]
+
+
+def endpoint_app(ns: Namespace) -> Any:
+    responses = ns.responses
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        path = scope["path"]
+        if path == "/big":
+            response = responses.PlainTextResponse("big " * 400, headers={"vary": "Cookie"})
+        elif path == "/stream":
+
+            async def chunks() -> AsyncIterator[bytes]:
+                yield b"a" * 10
+                yield b""
+                yield b"b" * 1000
+
+            response = responses.StreamingResponse(chunks(), media_type="text/plain")
+        elif path == "/encoded":
+            response = responses.Response(b"x" * 1000, headers={"content-encoding": "br"})
+        elif path == "/events":
+            response = responses.PlainTextResponse("data: 1\n\n" * 100, media_type="text/event-stream")
+        elif path == "/empty":
+            response = responses.Response(status_code=204)
+        else:
+            response = responses.PlainTextResponse(f"{scope['method']} {path}")
+        await response(scope, receive, send)
+
+    return app
+
+
+def middleware(module: str, cls: str, **options: Any) -> Build:
+    def build(ns: Namespace) -> Any:
+        return getattr(ns.module(f"middleware.{module}"), cls)(endpoint_app(ns), **options)
+
+    return build
+
+
+ORIGIN = (b"origin", b"https://example.org")
+
+
+def preflight(origin: bytes = b"https://example.org", method: bytes = b"GET", *extra: tuple[bytes, bytes]) -> Req:
+    return Req(method="OPTIONS", headers=[(b"origin", origin), (b"access-control-request-method", method), *extra])
+
+
+CORS_REQUESTS = [
+    Req(),
+    Req(headers=[ORIGIN]),
+    Req(headers=[ORIGIN, (b"cookie", b"sid=1")]),
+    Req(path="/big", headers=[ORIGIN]),
+    Req(headers=[(b"origin", b"null")]),
+    Req(headers=[(b"origin", b"https://example.org.evil.com")]),
+    Req(headers=[(b"origin", b"https://api.example.org")]),
+    Req(headers=[(b"origin", b"")]),
+    Req(method="OPTIONS"),
+    Req(method="OPTIONS", headers=[ORIGIN]),
+    preflight(),
+    preflight(b"null"),
+    preflight(b"https://api.example.org", b"PUT"),
+    preflight(b"https://evil.com", b"PATCH", (b"access-control-request-headers", b"X-Custom, Content-Type")),
+    preflight(b"https://example.org", b"GET", (b"access-control-request-headers", b" x-custom ,ACCEPT")),
+    preflight(b"https://example.org", b"GET", (b"access-control-request-headers", b"")),
+    preflight(b"https://example.org", b"GET", (b"access-control-request-headers", b"a," * 2000)),
+    preflight(b"https://example.org", b"get"),
+    preflight(b"https://example.org", b"GET", (b"access-control-request-private-network", b"true")),
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"allow_origins": ["*"]},
+        {"allow_origins": ["*"], "allow_credentials": True},
+        {"allow_origins": ["*"], "allow_methods": ["*"], "allow_headers": ["*"], "expose_headers": ["X-A", "X-B"]},
+        {"allow_origins": ["https://example.org"], "allow_headers": ["X-Custom"], "allow_credentials": True},
+        {"allow_origin_regex": r"https://[a-z]+\.example\.org", "allow_methods": ["GET", "PUT"], "max_age": 1},
+        {"allow_origins": ["https://example.org"], "allow_private_network": True},
+    ],
+)
+def test_cors(options: dict[str, Any]) -> None:
+    assert_same(middleware("cors", "CORSMiddleware", **options), CORS_REQUESTS)
+
+
+def decompressed(outcome: Outcome) -> Outcome:
+    # NOTE: the gzip header carries a timestamp, so compressed bodies are compared once inflated.
+    if (b"content-encoding", b"gzip") in outcome.headers:
+        return dataclasses.replace(outcome, body=gzip.decompress(outcome.body))
+    return outcome
+
+
+@pytest.mark.parametrize("path", ["/", "/big", "/stream", "/encoded", "/events", "/empty"])
+@pytest.mark.parametrize("accept", [b"gzip", b"gzip, deflate, br", b"br", b"GZIP", b"", b"identity;q=1, gzip;q=0"])
+@pytest.mark.parametrize("options", [{}, {"minimum_size": 5, "compresslevel": 1}])
+def test_gzip(path: str, accept: bytes, options: dict[str, Any]) -> None:
+    req = Req(path=path, headers=[(b"accept-encoding", accept)])
+    reference, ours = run_both(middleware("gzip", "GZipMiddleware", **options), req)
+    assert decompressed(ours) == decompressed(reference)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [b"example.com", b"example.com:8000", b"api.example.com", b"a.b.example.com", b"example.org", b"", b"ex ample.com"],
+)
+@pytest.mark.parametrize("www_redirect", [True, False])
+def test_trusted_host(host: bytes, www_redirect: bool) -> None:
+    build = middleware(
+        "trustedhost",
+        "TrustedHostMiddleware",
+        allowed_hosts=["www.example.com", "*.example.com", "example.org"],
+        www_redirect=www_redirect,
+    )
+    assert_same(
+        build, [Req(headers=[(b"host", host)]), Req(path="/a b", query_string=b"x=1", headers=[(b"host", host)])]
+    )
+
+
+def test_trusted_host_missing_header_and_any() -> None:
+    assert_same(
+        middleware("trustedhost", "TrustedHostMiddleware", allowed_hosts=["example.com"]),
+        [Req(extra_scope={"headers": []})],
+    )
+    assert_same(middleware("trustedhost", "TrustedHostMiddleware"), [Req(headers=[(b"host", b"anything")])])
+
+
+@pytest.mark.parametrize(
+    "req",
+    [
+        Req(),
+        Req(scheme="https"),
+        Req(method="POST", body=b"data"),
+        Req(path="/a b/%2F", query_string=b"x=1&y=%20"),
+        Req(headers=[(b"host", b"example.com:80")]),
+        Req(headers=[(b"host", b"example.com:443")]),
+        Req(headers=[(b"host", b"example.com:8080")]),
+        Req(headers=[(b"host", b"")]),
+        Req(server=("example.com", 8000), extra_scope={"headers": []}),
+    ],
+)
+def test_https_redirect(req: Req) -> None:
+    assert_same(middleware("httpsredirect", "HTTPSRedirectMiddleware"), [req])
+
+
+def session_app(ns: Namespace, **options: Any) -> Any:
+    responses = ns.responses
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        request = ns.requests.Request(scope, receive)
+        if scope["path"] == "/set":
+            request.session["user"] = "alice"
+        elif scope["path"] == "/clear":
+            request.session.clear()
+        elif scope["path"] == "/untouched":
+            await responses.PlainTextResponse("untouched")(scope, receive, send)
+            return
+        await responses.JSONResponse(dict(request.session))(scope, receive, send)
+
+    return ns.module("middleware.sessions").SessionMiddleware(app, secret_key="secret", **options)
+
+
+def stable_cookies(outcome: Outcome) -> Outcome:
+    # NOTE: a signed cookie embeds the signing time; keep its payload, drop timestamp and signature.
+    headers = [
+        (name, re.sub(rb"=([^.;]+)\.[^;]+;", rb"=\1.<signed>;", value) if name == b"set-cookie" else value)
+        for name, value in outcome.headers
+    ]
+    return dataclasses.replace(outcome, headers=headers)
+
+
+def cookie_of(payload: bytes, key: str = "secret") -> list[tuple[bytes, bytes]]:
+    return [(b"cookie", b"session=" + itsdangerous.TimestampSigner(key).sign(base64.b64encode(payload)))]
+
+
+SESSION_REQUESTS = [
+    Req(),
+    Req(path="/untouched"),
+    Req(path="/set"),
+    Req(path="/clear"),
+    Req(headers=cookie_of(b'{"user": "bob"}')),
+    Req(path="/set", headers=cookie_of(b'{"user": "bob"}')),
+    Req(path="/clear", headers=cookie_of(b'{"user": "bob"}')),
+    Req(path="/untouched", headers=cookie_of(b'{"user": "bob"}')),
+    Req(headers=cookie_of(b'{"user": "bob"}', key="forged")),
+    Req(headers=[(b"cookie", b"session=garbage")]),
+    Req(headers=[(b"cookie", b"session=" + cookie_of(b'{"user": "bob"}')[0][1][8:-3])]),
+    Req(headers=[(b"cookie", b"session=")]),
+    Req(headers=[(b"cookie", b"other=1; session")]),
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"session_cookie": "sid", "max_age": None, "path": "/app", "same_site": "strict"},
+        {"https_only": True, "domain": "example.com", "max_age": 0, "same_site": "none"},
+    ],
+)
+def test_sessions(options: dict[str, Any]) -> None:
+    for req in SESSION_REQUESTS:
+        reference, ours = run_both(lambda ns: session_app(ns, **options), req)
+        assert stable_cookies(ours) == stable_cookies(reference), req
+
+
+def base_app(ns: Namespace, mode: str) -> Any:
+    responses = ns.responses
+
+    async def endpoint(request: Any) -> Any:
+        if request.url.path == "/error":
+            raise ValueError("endpoint failed")
+        if request.url.path.startswith("/stream"):
+            failing = request.url.path == "/stream-error"
+
+            async def chunks() -> AsyncIterator[bytes]:
+                yield b"first,"
+                yield b""
+                if failing:
+                    raise ValueError("stream failed")
+                yield b"second"
+
+            return responses.StreamingResponse(chunks(), media_type="text/plain", headers={"x-stream": "1"})
+        return responses.PlainTextResponse(await request.body())
+
+    async def dispatch(request: Any, call_next: Any) -> Any:
+        if mode == "body":
+            await request.body()
+        elif mode == "json":
+            await request.json()
+        elif mode == "stream":
+            async for _ in request.stream():
+                pass
+        elif mode == "replace":
+            await call_next(request)
+            return responses.PlainTextResponse("replaced", status_code=202)
+        response = await call_next(request)
+        response.headers["x-mode"] = mode
+        return response
+
+    return ns.applications.Starlette(
+        routes=[ns.routing.Route("/{path:path}", endpoint, methods=["GET", "POST"])],
+        middleware=[ns.middleware.Middleware(ns.module("middleware.base").BaseHTTPMiddleware, dispatch=dispatch)],
+    )
+
+
+@pytest.mark.parametrize("mode", ["none", "body", "json", "stream", "replace"])
+def test_base_http_middleware(mode: str) -> None:
+    requests = [
+        Req(method="POST", path="/echo", body=[b'{"a"', b": ", b"1}"]),
+        Req(method="POST", path="/echo", body=b'{"b": 2}'),
+        Req(path="/error"),
+        Req(path="/stream"),
+        Req(path="/stream-error"),
+    ]
+    assert_same(lambda ns: base_app(ns, mode), requests)
+
+
+def test_base_http_middleware_without_response() -> None:
+    def build(ns: Namespace) -> Any:
+        async def silent(scope: Any, receive: Any, send: Any) -> None:
+            pass
+
+        async def dispatch(request: Any, call_next: Any) -> Any:
+            return await call_next(request)
+
+        return ns.module("middleware.base").BaseHTTPMiddleware(silent, dispatch=dispatch)
+
+    assert_same(build, [Req()])
+
+
+def auth_app(ns: Namespace, **options: Any) -> Any:
+    auth = ns.authentication
+    responses = ns.responses
+
+    class Backend(auth.AuthenticationBackend):  # type: ignore[name-defined,misc]
+        async def authenticate(self, conn: Any) -> Any:
+            token = conn.headers.get("authorization")
+            if token is None:
+                return None
+            if not token.startswith("Token "):
+                raise auth.AuthenticationError("Malformed token")
+            name, _, scopes = token[6:].partition(":")
+            return auth.AuthCredentials(scopes.split(",") if scopes else []), auth.SimpleUser(name)
+
+    async def home(request: Any) -> Any:
+        user = request.user
+        return responses.JSONResponse([user.is_authenticated, user.display_name, request.auth.scopes])
+
+    @auth.requires("read")
+    async def reader(request: Any) -> Any:
+        return responses.PlainTextResponse("read")
+
+    @auth.requires(["read", "admin"], status_code=404)
+    def admin(request: Any) -> Any:
+        return responses.PlainTextResponse("admin")
+
+    @auth.requires("read", redirect="home")
+    async def redirecting(request: Any) -> Any:
+        return responses.PlainTextResponse("redirecting")
+
+    routes = [
+        ns.routing.Route("/", home, name="home"),
+        ns.routing.Route("/read", reader),
+        ns.routing.Route("/admin", admin),
+        ns.routing.Route("/redirecting", redirecting),
+    ]
+    Middleware = ns.middleware.Middleware
+    AuthenticationMiddleware = ns.module("middleware.authentication").AuthenticationMiddleware
+    return ns.applications.Starlette(
+        routes=routes, middleware=[Middleware(AuthenticationMiddleware, backend=Backend(), **options)]
+    )
+
+
+@pytest.mark.parametrize("path", ["/", "/read", "/admin", "/redirecting"])
+@pytest.mark.parametrize("token", [None, b"Token alice", b"Token bob:read", b"Token root:read,admin", b"Bearer x"])
+def test_authentication(path: str, token: bytes | None) -> None:
+    headers = [] if token is None else [(b"authorization", token)]
+    assert_same(auth_app, [Req(path=path, headers=headers, query_string=b"a=1")])
+
+
+def test_authentication_custom_error() -> None:
+    def build(ns: Namespace) -> Any:
+        def on_error(conn: Any, exc: Exception) -> Any:
+            return ns.responses.JSONResponse({"error": str(exc)}, status_code=401)
+
+        return auth_app(ns, on_error=on_error)
+
+    assert_same(build, [Req(headers=[(b"authorization", b"Basic x")])])
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Path", environ["PATH_INFO"])])
+    return [environ["REQUEST_METHOD"].encode(), b" ", body, b" ", environ["QUERY_STRING"].encode()]
+
+
+def test_wsgi() -> None:
+    def build(ns: Namespace) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return ns.module("middleware.wsgi").WSGIMiddleware(wsgi_app)
+
+    assert_same(
+        build,
+        [
+            Req(),
+            Req(method="POST", body=[b"a", b"b", b"c"], query_string=b"q=1"),
+            Req(path="/sub/x", root_path="/sub"),
+        ],
+    )
+
+
+ORIGIN_CHARS = st.sampled_from(
+    ["https://", "http://", "example.org", ".", "api", "-", ":8000", "/", "null", "*", " ", "A"]
+)
+origins = st.lists(ORIGIN_CHARS, max_size=6).map("".join)
+header_lists = st.lists(st.sampled_from(["X-Custom", "accept", " content-type ", "x-other", "", "Cookie"]), max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    origin=origins,
+    method=st.sampled_from(["GET", "PUT", "get", "PROPFIND", ""]),
+    requested=st.none() | header_lists.map(",".join),
+    private=st.booleans(),
+    credentials=st.booleans(),
+    all_origins=st.booleans(),
+)
+def test_cors_fuzzed(
+    origin: str, method: str, requested: str | None, private: bool, credentials: bool, all_origins: bool
+) -> None:
+    build = middleware(
+        "cors",
+        "CORSMiddleware",
+        allow_origins=["*"] if all_origins else ["https://example.org"],
+        allow_origin_regex=r"https://[a-z]+\.example\.org",
+        allow_headers=["X-Custom"],
+        allow_credentials=credentials,
+        expose_headers=["X-Exposed"],
+    )
+    headers = [(b"origin", origin.encode()), (b"access-control-request-method", method.encode())]
+    if requested is not None:
+        headers.append((b"access-control-request-headers", requested.encode()))
+    if private:
+        headers.append((b"access-control-request-private-network", b"true"))
+    assert_same(build, [Req(method="OPTIONS", headers=headers), Req(headers=headers[:1])])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    chunks=st.lists(st.binary(max_size=700), min_size=1, max_size=4),
+    accept=st.sampled_from([b"gzip", b"br", b""]),
+    media_type=st.sampled_from(["text/plain", "text/event-stream", "application/json"]),
+)
+def test_gzip_fuzzed(chunks: list[bytes], accept: bytes, media_type: str) -> None:
+    def build(ns: Namespace) -> Any:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if len(chunks) == 1:
+                response = ns.responses.Response(chunks[0], media_type=media_type)
+            else:
+
+                async def stream() -> AsyncIterator[bytes]:
+                    for chunk in chunks:
+                        yield chunk
+
+                response = ns.responses.StreamingResponse(stream(), media_type=media_type)
+            await response(scope, receive, send)
+
+        return ns.module("middleware.gzip").GZipMiddleware(app, minimum_size=300)
+
+    reference, ours = run_both(build, Req(headers=[(b"accept-encoding", accept)]))
+    assert decompressed(ours) == decompressed(reference)

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from starlette_c.applications import Starlette
+from starlette_c.middleware import Middleware
+from starlette_c.middleware.cors import ALL_METHODS, SAFELISTED_HEADERS, CORSMiddleware
+from starlette_c.requests import Request
+from starlette_c.responses import PlainTextResponse, Response
+from starlette_c.routing import Route, WebSocketRoute
+from starlette_c.types import Receive, Scope, Send
+from starlette_c.websockets import WebSocket
+from tests.conftest import TestClientFactory
+
+SAFE = "Accept, Accept-Language, Content-Language, Content-Type"
+
+
+async def homepage(request: Request) -> Response:
+    return PlainTextResponse("Homepage", headers={"vary": "Accept-Encoding"} if "vary" in request.query_params else {})
+
+
+async def ws_endpoint(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(websocket.headers.get("origin", ""))
+    await websocket.close()
+
+
+def make_app(**options: object) -> Starlette:
+    return Starlette(
+        routes=[Route("/", homepage, methods=["GET", "POST", "OPTIONS"]), WebSocketRoute("/ws", ws_endpoint)],
+        middleware=[Middleware(CORSMiddleware, **options)],  # type: ignore[arg-type]
+    )
+
+
+def preflight(origin: str = "https://example.org", method: str = "GET", **extra: str) -> dict[str, str]:
+    return {"origin": origin, "access-control-request-method": method, **extra}
+
+
+def test_constants() -> None:
+    assert ALL_METHODS == ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+    assert {"Accept", "Accept-Language", "Content-Language", "Content-Type"} == SAFELISTED_HEADERS
+
+
+def test_configuration_attributes() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None: ...  # pragma: no cover (never called)
+
+    cors = CORSMiddleware(app, allow_origins=["*"], allow_headers=["X-B", "x-a"], allow_methods=["*"], max_age=5)
+    assert cors.allow_all_origins and not cors.allow_all_headers
+    assert cors.allow_methods == ALL_METHODS
+    assert cors.allow_headers == ["accept", "accept-language", "content-language", "content-type", "x-b", "x-a"]
+    assert cors.preflight_explicit_allow_origin is False
+    assert cors.simple_headers == {"Access-Control-Allow-Origin": "*"}
+    assert cors.preflight_headers == {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": ", ".join(ALL_METHODS),
+        "Access-Control-Max-Age": "5",
+        "Access-Control-Allow-Headers": SAFE + ", X-B, x-a",
+    }
+    regex = CORSMiddleware(app, allow_origin_regex=r"https://.*\.example\.org")
+    assert isinstance(regex.allow_origin_regex, re.Pattern)
+    assert regex.preflight_explicit_allow_origin is True
+
+
+def test_allow_all_preflight_and_simple(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(
+        make_app(allow_origins=["*"], allow_headers=["*"], allow_methods=["*"], expose_headers=["X-Status"])
+    )
+    response = client.options("/", headers=preflight(**{"access-control-request-headers": "X-Example, X-Other"}))
+    assert response.status_code == 200
+    assert response.text == "OK"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-headers"] == "X-Example, X-Other"
+    assert response.headers["access-control-allow-methods"] == ", ".join(ALL_METHODS)
+    assert response.headers["access-control-max-age"] == "600"
+    assert "access-control-allow-credentials" not in response.headers
+    assert "vary" not in response.headers
+
+    response = client.get("/", headers={"origin": "https://example.org"})
+    assert response.text == "Homepage"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-expose-headers"] == "X-Status"
+    assert "vary" not in response.headers
+
+    response = client.get("/", headers={"origin": "https://example.org", "cookie": "a=b"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+    response = client.get("/")
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_credentials_echo_the_origin(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(
+        make_app(allow_origins=["*"], allow_headers=["*"], allow_methods=["*"], allow_credentials=True)
+    )
+    response = client.options("/", headers=preflight(**{"access-control-request-headers": "X-Example"}))
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Origin"
+
+    response = client.get("/", params={"vary": "1"}, headers={"origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Accept-Encoding, Origin"
+
+
+def test_specific_origins(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(
+        make_app(allow_origins=["https://example.org"], allow_headers=["X-Example", "Content-Type"], max_age=42)
+    )
+    response = client.options("/", headers=preflight(**{"access-control-request-headers": " x-example , Accept"}))
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    assert response.headers["access-control-allow-headers"] == SAFE + ", X-Example"
+    assert response.headers["access-control-max-age"] == "42"
+    assert response.headers["vary"] == "Origin"
+
+    response = client.get("/", headers={"origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    assert response.headers["vary"] == "Origin"
+
+    response = client.get("/", headers={"origin": "https://other.org"})
+    assert "access-control-allow-origin" not in response.headers
+    assert "vary" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("headers", "text"),
+    [
+        (preflight(origin="https://evil.org"), "Disallowed CORS origin"),
+        (preflight(method="PUT"), "Disallowed CORS method"),
+        (preflight(method="get"), "Disallowed CORS method"),
+        (preflight(**{"access-control-request-headers": "X-Nope"}), "Disallowed CORS headers"),
+        (preflight(**{"access-control-request-headers": ""}), "Disallowed CORS headers"),
+        (preflight(**{"access-control-request-private-network": "true"}), "Disallowed CORS private-network"),
+        (
+            preflight(origin="null", method="DELETE", **{"access-control-request-headers": "a,b"}),
+            "Disallowed CORS origin, method, headers",
+        ),
+    ],
+)
+def test_preflight_failures(test_client_factory: TestClientFactory, headers: dict[str, str], text: str) -> None:
+    client = test_client_factory(make_app(allow_origins=["https://example.org"]))
+    response = client.options("/", headers=headers)
+    assert response.status_code == 400
+    assert response.text == text
+    assert response.headers["vary"] == "Origin"
+    if "origin" not in text:
+        assert response.headers["access-control-allow-origin"] == "https://example.org"
+
+
+def test_private_network(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(allow_origins=["https://example.org"], allow_private_network=True))
+    response = client.options("/", headers=preflight(**{"access-control-request-private-network": "true"}))
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-private-network"] == "true"
+    response = client.options("/", headers=preflight())
+    assert "access-control-allow-private-network" not in response.headers
+
+
+def test_origin_regex_is_a_full_match(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(allow_origin_regex=r"https://[a-z]+\.example\.org"))
+    for origin in ("https://api.example.org", "https://www.example.org"):
+        assert client.get("/", headers={"origin": origin}).headers["access-control-allow-origin"] == origin
+        assert client.options("/", headers=preflight(origin=origin)).status_code == 200
+    for origin in ("https://api.example.org.evil.com", "xhttps://api.example.org", "https://a.b.example.org"):
+        assert "access-control-allow-origin" not in client.get("/", headers={"origin": origin}).headers
+        assert client.options("/", headers=preflight(origin=origin)).text == "Disallowed CORS origin"
+
+
+def test_non_preflight_options_and_no_origin_pass_through(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(allow_origins=["https://example.org"]))
+    assert client.options("/").text == "Homepage"
+    response = client.options("/", headers={"origin": "https://example.org"})
+    assert response.text == "Homepage"
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    assert client.options("/", headers={"access-control-request-method": "GET"}).text == "Homepage"
+
+
+def test_websocket_passes_through(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(allow_origins=["https://example.org"]))
+    with client.websocket_connect("/ws", headers={"origin": "https://evil.org"}) as websocket:
+        assert websocket.receive_text() == "https://evil.org"
+
+
+def test_headers_start_message_without_headers_key(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 204})
+        await send({"type": "http.response.body"})
+
+    client = test_client_factory(CORSMiddleware(app, allow_origins=["*"]))
+    response = client.get("/", headers={"origin": "https://example.org"})
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"

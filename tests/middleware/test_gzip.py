@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import gzip
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from starlette_c.applications import Starlette
+from starlette_c.background import BackgroundTask
+from starlette_c.middleware import Middleware
+from starlette_c.middleware.gzip import (
+    DEFAULT_EXCLUDED_CONTENT_TYPES,
+    GZipMiddleware,
+    GZipResponder,
+    IdentityResponder,
+)
+from starlette_c.requests import Request
+from starlette_c.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+from starlette_c.routing import Route
+from starlette_c.types import Message, Receive, Scope, Send
+from tests.conftest import TestClientFactory
+
+
+async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+def make_app(endpoint: Response, **options: int) -> Starlette:
+    async def view(request: Request) -> Response:
+        return endpoint
+
+    return Starlette(routes=[Route("/", view)], middleware=[Middleware(GZipMiddleware, **options)])
+
+
+def test_public_names() -> None:
+    assert DEFAULT_EXCLUDED_CONTENT_TYPES == ("text/event-stream",)
+    assert issubclass(GZipResponder, IdentityResponder)
+    assert GZipResponder.content_encoding == "gzip"
+    assert IdentityResponder.content_encoding == "identity"
+
+
+def test_compresses_large_responses(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(PlainTextResponse("x" * 4000, headers={"vary": "Cookie"})))
+    response = client.get("/", headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.text == "x" * 4000
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Cookie, Accept-Encoding"
+    assert int(response.headers["content-length"]) < 4000
+
+
+def test_identity_when_gzip_not_accepted(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(PlainTextResponse("x" * 4000)))
+    response = client.get("/", headers={"accept-encoding": "br"})
+    assert response.text == "x" * 4000
+    assert "content-encoding" not in response.headers
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["content-length"] == "4000"
+
+
+@pytest.mark.parametrize("minimum_size", [500, 11])
+def test_small_responses_untouched(test_client_factory: TestClientFactory, minimum_size: int) -> None:
+    client = test_client_factory(make_app(PlainTextResponse("x" * 10), minimum_size=minimum_size))
+    response = client.get("/", headers={"accept-encoding": "gzip"})
+    assert response.text == "x" * 10
+    assert "content-encoding" not in response.headers
+    assert "vary" not in response.headers
+    assert response.headers["content-length"] == "10"
+
+
+def test_streaming_response(test_client_factory: TestClientFactory) -> None:
+    endpoint = StreamingResponse(chunks(b"a" * 10, b"", b"b" * 2000), headers={"content-length": "2010"})
+    client = test_client_factory(make_app(endpoint))
+    response = client.get("/", headers={"accept-encoding": "gzip"})
+    assert response.content == b"a" * 10 + b"b" * 2000
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert "content-length" not in response.headers
+
+
+def test_streaming_identity(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(StreamingResponse(chunks(b"a", b"b"))))
+    response = client.get("/", headers={"accept-encoding": "identity"})
+    assert response.content == b"ab"
+    assert "content-encoding" not in response.headers
+    assert response.headers["vary"] == "Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        PlainTextResponse("x" * 4000, headers={"content-encoding": "br"}),
+        PlainTextResponse("x" * 4000, media_type="text/event-stream"),
+        StreamingResponse(chunks(b"data: 1\n\n" * 100, b"data: 2\n\n"), media_type="text/event-stream"),
+    ],
+)
+def test_excluded_responses_untouched(test_client_factory: TestClientFactory, endpoint: Response) -> None:
+    client = test_client_factory(make_app(endpoint))
+    response = client.get("/", headers={"accept-encoding": "gzip"})
+    assert response.headers.get("content-encoding") in (None, "br")
+    assert "vary" not in response.headers
+
+
+def test_raw_already_encoded_body_passes_unchanged() -> None:
+    body = gzip.compress(b"y" * 1000)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-encoding", b"gzip")]})
+        await send({"type": "http.response.body", "body": body[:10], "more_body": True})
+        await send({"type": "http.response.body", "body": body[10:]})
+
+    sent = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip")])
+    assert b"".join(message.get("body", b"") for message in sent[1:]) == body
+
+
+def drive(app: GZipMiddleware, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}  # pragma: no cover (these apps never read)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers}
+    anyio.run(app, scope, receive, send)
+    return sent
+
+
+def test_start_message_without_headers_is_compressed() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"z" * 600})
+
+    start, body = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip, br")])
+    assert start["headers"] == [
+        (b"vary", b"Accept-Encoding"),
+        (b"content-encoding", b"gzip"),
+        (b"content-length", str(len(body["body"])).encode()),
+    ]
+    assert gzip.decompress(body["body"]) == b"z" * 600
+
+
+def test_pathsend_is_forwarded(tmp_path: Path) -> None:
+    path = tmp_path / "file.txt"
+    path.write_bytes(b"f" * 1000)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.pathsend", "path": str(path)})
+
+    start, pathsend = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip")])
+    assert start == {"type": "http.response.start", "status": 200, "headers": []}
+    assert pathsend == {"type": "http.response.pathsend", "path": str(path)}
+
+
+def test_lifespan_and_other_scopes_pass_through() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    async def noop() -> Message:  # pragma: no cover (never called)
+        return {}
+
+    async def ignore(message: Message) -> None: ...  # pragma: no cover (never called)
+
+    anyio.run(GZipMiddleware(app), {"type": "lifespan"}, noop, ignore)
+    assert seen == ["lifespan"]
+
+
+def test_background_tasks_still_run(test_client_factory: TestClientFactory) -> None:
+    ran: list[bool] = []
+    endpoint = PlainTextResponse("x" * 1000, background=BackgroundTask(ran.append, True))
+    client = test_client_factory(make_app(endpoint))
+    assert client.get("/", headers={"accept-encoding": "gzip"}).text == "x" * 1000
+    assert ran == [True]
+
+
+def test_file_response(test_client_factory: TestClientFactory, tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"0123456789" * 1000)
+    client = test_client_factory(make_app(FileResponse(path), compresslevel=1))
+    response = client.get("/", headers={"accept-encoding": "gzip"})
+    assert response.content == b"0123456789" * 1000
+    assert response.headers["content-encoding"] == "gzip"
