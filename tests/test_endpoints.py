@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from starlette_c.applications import Starlette
+from starlette_c.endpoints import HTTPEndpoint, WebSocketEndpoint
+from starlette_c.requests import Request
+from starlette_c.responses import PlainTextResponse, Response
+from starlette_c.routing import Route, WebSocketRoute
+from starlette_c.websockets import WebSocket, WebSocketDisconnect
+from tests.conftest import TestClientFactory
+from tests.differential.harness import Req, run_app
+
+
+class Items(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        return PlainTextResponse(f"get {request.path_params.get('name', '-')}")
+
+    def post(self, request: Request) -> Response:
+        return PlainTextResponse("post from a thread")
+
+
+class WithHead(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        return PlainTextResponse("get")
+
+    async def head(self, request: Request) -> Response:
+        return PlainTextResponse("head", headers={"x-handler": "head"})
+
+    async def propfind(self, request: Request) -> Response:
+        return PlainTextResponse("propfind")
+
+
+def test_dispatches_on_the_method(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Starlette(routes=[Route("/", Items), Route("/{name}", Items)]))
+    assert client.get("/").text == "get -"
+    assert client.get("/apple").text == "get apple"
+    assert client.post("/").text == "post from a thread"
+
+
+def test_head_falls_back_to_get(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Starlette(routes=[Route("/items", Items), Route("/with-head", WithHead)]))
+    response = client.head("/items")
+    assert response.status_code == 200
+    assert response.headers["content-length"] == "5"
+    assert client.head("/with-head").headers["x-handler"] == "head"
+
+
+def test_extension_methods_map_to_lowercase_handlers(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Starlette(routes=[Route("/", WithHead, methods=["GET", "PROPFIND"])]))
+    assert client.request("PROPFIND", "/").text == "propfind"
+
+
+def test_method_not_allowed_inside_an_app(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Starlette(routes=[Route("/", Items), Route("/with-head", WithHead)]))
+    response = client.put("/")
+    assert response.status_code == 405
+    assert response.text == "Method Not Allowed"
+    assert response.headers["allow"] == "GET, POST"
+    assert client.delete("/with-head").headers["allow"] == "GET, HEAD"
+
+
+@pytest.mark.anyio
+async def test_method_not_allowed_standalone() -> None:
+    outcome = await run_app(Items, Req("DELETE", "/"))
+    assert outcome.status == 405
+    assert outcome.body == b"Method Not Allowed"
+    assert (b"allow", b"GET, POST") in outcome.headers
+
+
+@pytest.mark.anyio
+async def test_method_not_allowed_raises_inside_an_app() -> None:
+    outcome = await run_app(Items, Req("DELETE", "/", extra_scope={"app": object()}))
+    assert outcome.exception == "HTTPException: 405: Method Not Allowed"
+
+
+@pytest.mark.anyio
+async def test_endpoint_without_handlers_allows_nothing() -> None:
+    class Empty(HTTPEndpoint):
+        pass
+
+    outcome = await run_app(Empty, Req("GET", "/"))
+    assert outcome.status == 405
+    assert (b"allow", b"") in outcome.headers
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "method",
+    ["DISPATCH", "METHOD_NOT_ALLOWED", "SCOPE", "RECEIVE", "SEND", "__INIT__", "__CLASS__", "_ALLOWED_METHODS"],
+)
+async def test_endpoint_machinery_is_not_a_handler(method: str) -> None:
+    outcome = await run_app(Items, Req(method, "/"))
+    assert outcome.exception is None
+    assert outcome.status == 405
+
+
+@pytest.mark.anyio
+async def test_endpoint_is_awaitable() -> None:
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = Req("GET", "/").scope()
+    endpoint = Items(scope, receive, send)
+    assert endpoint.scope is scope and endpoint.receive is receive and endpoint.send is send
+    await endpoint
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b"get -"
+
+
+def test_http_endpoint_requires_an_http_scope() -> None:
+    async def receive() -> Any: ...  # pragma: no cover - never called
+
+    async def send(message: Any) -> None: ...  # pragma: no cover - never called
+
+    with pytest.raises(AssertionError):
+        Items({"type": "websocket"}, receive, send)
+    with pytest.raises(AssertionError):
+        WebSocketEndpoint({"type": "http"}, receive, send)
+
+
+class Recorder(WebSocketEndpoint):
+    events: list[Any]
+
+    async def on_connect(self, websocket: WebSocket) -> None:
+        self.events.append("connect")
+        await websocket.accept()
+
+    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+        self.events.append(("receive", data))
+        await websocket.send_json({"echo": data if not isinstance(data, bytes) else data.decode()})
+
+    async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+        self.events.append(("disconnect", close_code))
+
+
+def recorder(encoding: str | None) -> tuple[type[Recorder], list[Any]]:
+    events: list[Any] = []
+    return type("R", (Recorder,), {"encoding": encoding, "events": events}), events
+
+
+def ws_client(factory: TestClientFactory, endpoint: type[WebSocketEndpoint]) -> Any:
+    return factory(Starlette(routes=[WebSocketRoute("/ws", endpoint)]))
+
+
+def test_websocket_text(test_client_factory: TestClientFactory) -> None:
+    endpoint, events = recorder("text")
+    with ws_client(test_client_factory, endpoint).websocket_connect("/ws") as websocket:
+        websocket.send_text("hi")
+        assert websocket.receive_json() == {"echo": "hi"}
+        websocket.close(code=1001)
+    assert events == ["connect", ("receive", "hi"), ("disconnect", 1001)]
+
+
+def test_websocket_bytes(test_client_factory: TestClientFactory) -> None:
+    endpoint, events = recorder("bytes")
+    with ws_client(test_client_factory, endpoint).websocket_connect("/ws") as websocket:
+        websocket.send_bytes(b"raw")
+        assert websocket.receive_json() == {"echo": "raw"}
+    assert events == ["connect", ("receive", b"raw"), ("disconnect", 1000)]
+
+
+def test_websocket_json_from_text_and_bytes(test_client_factory: TestClientFactory) -> None:
+    endpoint, events = recorder("json")
+    with ws_client(test_client_factory, endpoint).websocket_connect("/ws") as websocket:
+        websocket.send_json({"a": 1})
+        assert websocket.receive_json() == {"echo": {"a": 1}}
+        websocket.send_json([1, 2], mode="binary")
+        assert websocket.receive_json() == {"echo": [1, 2]}
+    assert events[1:3] == [("receive", {"a": 1}), ("receive", [1, 2])]
+
+
+def test_websocket_without_encoding_passes_data_through(test_client_factory: TestClientFactory) -> None:
+    endpoint, events = recorder(None)
+    with ws_client(test_client_factory, endpoint).websocket_connect("/ws") as websocket:
+        websocket.send_text("text")
+        websocket.receive_json()
+        websocket.send_bytes(b"bytes")
+        websocket.receive_json()
+    assert events[1:3] == [("receive", "text"), ("receive", b"bytes")]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "send", "message"),
+    [
+        ("text", ("send_bytes", b"x"), "Expected text websocket messages, but got bytes"),
+        ("bytes", ("send_text", "x"), "Expected bytes websocket messages, but got text"),
+        ("json", ("send_text", "{not json"), "Malformed JSON data received."),
+        ("json", ("send_bytes", b"\xff\xfe"), "Malformed JSON data received."),
+    ],
+)
+def test_websocket_wrong_data_closes_with_1003(
+    test_client_factory: TestClientFactory, encoding: str, send: tuple[str, Any], message: str
+) -> None:
+    endpoint, events = recorder(encoding)
+    client = ws_client(test_client_factory, endpoint)
+    with pytest.raises(RuntimeError) as info, client.websocket_connect("/ws") as websocket:
+        getattr(websocket, send[0])(send[1])
+        with pytest.raises(WebSocketDisconnect) as disconnect:
+            websocket.receive_text()
+        assert disconnect.value.code == 1003
+    assert str(info.value) == message
+    assert events == ["connect", ("disconnect", 1011)]
+
+
+def test_websocket_unsupported_encoding(test_client_factory: TestClientFactory) -> None:
+    endpoint, events = recorder("xml")
+    client = ws_client(test_client_factory, endpoint)
+    with pytest.raises(AssertionError) as info, client.websocket_connect("/ws") as websocket:
+        websocket.send_text("<x/>")
+        websocket.receive_text()
+    assert str(info.value) == "Unsupported 'encoding' attribute xml"
+    assert events[-1] == ("disconnect", 1011)
+
+
+def test_websocket_errors_in_handlers_report_1011(test_client_factory: TestClientFactory) -> None:
+    closes: list[int] = []
+
+    class Failing(WebSocketEndpoint):
+        async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+            raise KeyError("boom")
+
+        async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+            closes.append(close_code)
+
+    with pytest.raises(KeyError), ws_client(test_client_factory, Failing).websocket_connect("/ws") as websocket:
+        websocket.send_text("x")
+        websocket.receive_text()
+    assert closes == [1011]
+
+
+def test_websocket_defaults_accept_and_ignore(test_client_factory: TestClientFactory) -> None:
+    with ws_client(test_client_factory, WebSocketEndpoint).websocket_connect("/ws") as websocket:
+        websocket.send_text("ignored")
+        websocket.send_bytes(b"ignored")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("message", "code"), [({}, 1000), ({"code": None}, 1000), ({"code": 4001}, 4001)])
+async def test_websocket_disconnect_code(message: dict[str, Any], code: int) -> None:
+    endpoint, events = recorder(None)
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", **message}]
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return incoming.pop(0)
+
+    async def send(msg: Any) -> None:
+        sent.append(msg)
+
+    await endpoint({"type": "websocket", "path": "/", "headers": []}, receive, send)
+    assert sent == [{"type": "websocket.accept", "subprotocol": None, "headers": []}]
+    assert events == ["connect", ("disconnect", code)]
