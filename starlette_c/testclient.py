@@ -201,7 +201,9 @@ class _HTTPExchange:
 
     async def receive(self) -> Message:
         if self.request_complete:
-            await self.response_complete.wait()
+            # NOTE: no checkpoint once the response is complete, so `is_disconnected()` sees the disconnect at once.
+            if not self.response_complete.is_set():
+                await self.response_complete.wait()
             return {"type": "http.disconnect"}
         # NOTE: the body is streamed as it is produced, reading one chunk ahead to know which message is the last.
         body = next(self._chunks, b"") if self._pending is None else self._pending

@@ -675,3 +675,20 @@ def test_websocket_reuses_client_portal(test_client_factory: TestClientFactory) 
         data = json.loads(session.receive_text())
     assert data["state"] == {"ready": True}
     assert data["echo"] == {"type": "websocket.receive", "bytes": "b"}
+
+
+def test_request_is_disconnected_once_the_response_is_complete(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.requests import Request
+    from starlette_c.responses import PlainTextResponse
+
+    seen: list[bool] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        await request.body()
+        seen.append(await request.is_disconnected())
+        await PlainTextResponse("x")(scope, receive, send)
+        seen.append(await request.is_disconnected())
+
+    assert test_client_factory(app).get("/").text == "x"
+    assert seen == [False, True]
