@@ -1,0 +1,80 @@
+"""Micro-benchmark of the routing twins: pure vs compiled on the per-request operations.
+
+Run: ``python bench/micro_routing.py`` (from the repository root, after building the extensions).
+Each row is the median over many timeit repeats, in nanoseconds per call.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from starlette_c._pure import routing as pure
+
+try:
+    from starlette_c._speedups import routing as compiled
+except ImportError:
+    sys.exit("starlette_c._speedups.routing is not built: run `python setup.py build_ext --inplace` first")
+
+REPEATS = 31
+NUMBER = 20_000
+
+
+def cases(module: ModuleType) -> dict[str, Callable[[], Any]]:
+    literal = module.compile_path("/users")
+    param = module.compile_path("/users/{id:int}/posts/{slug}")
+    mount = module.compile_path("/static/{path:path}")
+    param_mount = module.compile_path("/org/{org}/{path:path}")
+    table = [module.compile_path(f"/section{i}/{{id:int}}") for i in range(9)] + [module.compile_path("/about")]
+    scope: dict[str, Any] = {"type": "http", "path": "/about"}
+    nested: dict[str, Any] = {"type": "http", "path_params": {"org": "acme"}}
+    headers = [(b"user-agent", b"bench/1.0"), (b"accept", b"*/*"), (b"host", b"example.org:8000")]
+    match_path, match_mount = module.match_path, module.match_mount
+
+    def route_table() -> Any:
+        # What a Router does per request: try each route in order until one matches (the last one here).
+        for regex, _, convertors in table:
+            params = match_path(regex, convertors, "/about", scope)
+            if params is not None:
+                return params
+        return None
+
+    return {
+        "match_path literal hit": lambda: match_path(literal[0], literal[2], "/users", scope),
+        "match_path literal miss": lambda: match_path(literal[0], literal[2], "/users/1", scope),
+        "match_path params hit": lambda: match_path(param[0], param[2], "/users/42/posts/hello", nested),
+        "match_path params miss": lambda: match_path(param[0], param[2], "/static/app.css", scope),
+        "match_mount literal": lambda: match_mount(mount[0], mount[2], "/static/css/app.css", scope),
+        "match_mount params": lambda: match_mount(param_mount[0], param_mount[2], "/org/acme/repos/1", scope),
+        "host_from_headers": lambda: module.host_from_headers(headers),
+        "10-route table scan": route_table,
+    }
+
+
+def median_ns(func: Callable[[], Any]) -> float:
+    runs = timeit.repeat(func, number=NUMBER, repeat=REPEATS)
+    return statistics.median(runs) / NUMBER * 1e9
+
+
+def main() -> None:
+    pure_cases, compiled_cases = cases(pure), cases(compiled)
+    print(f"{'operation':<26}{'pure ns':>10}{'compiled ns':>13}{'speedup':>9}")
+    ratios = []
+    for name, pure_func in pure_cases.items():
+        compiled_func = compiled_cases[name]
+        assert pure_func() == compiled_func(), name
+        p, c = median_ns(pure_func), median_ns(compiled_func)
+        ratios.append(p / c)
+        print(f"{name:<26}{p:>10.0f}{c:>13.0f}{p / c:>8.2f}x")
+    print(f"{'geometric mean':<26}{'':>23}{statistics.geometric_mean(ratios):>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Stub of the compiled twin ``starlette_c._speedups.routing`` (same names and signatures as the pure twin)."""
+
+import re
+from collections.abc import Sequence
+from re import Pattern
+from typing import Any
+
+from starlette_c.convertors import Convertor
+from starlette_c.types import Scope
+
+PARAM_REGEX: re.Pattern[str]
+
+def compile_path(path: str) -> tuple[Pattern[str], str, dict[str, Convertor[Any]]]: ...
+def match_path(
+    path_regex: Pattern[str], param_convertors: dict[str, Convertor[Any]], route_path: str, scope: Scope
+) -> dict[str, Any] | None: ...
+def match_mount(
+    path_regex: Pattern[str], param_convertors: dict[str, Convertor[Any]], route_path: str, scope: Scope
+) -> tuple[dict[str, Any], str] | None: ...
+def host_from_headers(headers: Sequence[tuple[bytes, bytes]]) -> str: ...

@@ -1,0 +1,492 @@
+"""The compiled and pure routing twins side by side: equal results or equal exceptions, and no leaks."""
+
+from __future__ import annotations
+
+import copy
+import gc
+import importlib
+import inspect
+import pickle
+import re
+import sys
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from starlette_c._pure import routing as pure
+from starlette_c.convertors import CONVERTOR_TYPES, Convertor, IntegerConvertor
+
+
+def _compiled_or_none() -> ModuleType | None:
+    try:
+        return importlib.import_module("starlette_c._speedups.routing")
+    except ImportError:
+        return None
+
+
+compiled = _compiled_or_none()
+needs_compiled = pytest.mark.skipif(compiled is None, reason="starlette_c._speedups.routing is not built")
+TWINS = [
+    pytest.param(pure, id="pure"),
+    pytest.param(compiled, id="compiled", marks=needs_compiled),
+]
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def outcome(func: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
+    try:
+        result = func(*args)
+    except Exception as exc:
+        return ("raises", type(exc), str(exc))
+    return ("returns", result)
+
+
+def compiled_path_outcome(module: ModuleType, path: Any) -> tuple[Any, ...]:
+    result = outcome(module.compile_path, path)
+    if result[0] == "returns":
+        regex, fmt, convertors = result[1]
+        return ("returns", regex.pattern, regex.flags, fmt, convertors)
+    return result
+
+
+def both(name: str, *args: Any) -> tuple[Any, ...]:
+    """Call ``name`` on both twins with the same arguments; fail unless they agree; return the outcome."""
+    assert compiled is not None
+    expected = outcome(getattr(pure, name), *args)
+    actual = outcome(getattr(compiled, name), *args)
+    assert actual == expected, (name, args)
+    return expected
+
+
+# --- strategies ------------------------------------------------------------------------------------
+
+SEGMENT_TEXT = st.text(alphabet="abcXY09._-~%+:é\n\r {}/", max_size=8)
+PARAM = st.builds(
+    lambda name, conv: "{" + name + conv + "}",
+    st.sampled_from(["id", "name", "path", "x", "_a1", "1bad"]),
+    st.sampled_from(["", ":int", ":str", ":path", ":float", ":uuid", ":nope", ":", ":Int"]),
+)
+TEMPLATE = st.builds(
+    lambda parts, slash, separator: ("/" if slash else "") + separator.join(parts),
+    st.lists(st.one_of(SEGMENT_TEXT, PARAM, PARAM), max_size=5),
+    st.booleans(),
+    st.sampled_from(["/", "/", "", ".", "-", "1"]),
+)
+VALUES = st.sampled_from(
+    [
+        "1",
+        "42",
+        "abc",
+        "1.5",
+        "12x",
+        "7/",
+        "3\n",
+        "a.b",
+        "0.json",
+        "0.0",
+        str(uuid.UUID(int=7)),
+        "",
+        "a/b",
+        "x\n",
+        "\n",
+        "1" * 5000,
+        "é",
+        "-1",
+        "0x1",
+    ]
+)
+
+
+def fill(template: str, values: list[str]) -> str:
+    """A candidate request path for ``template``: each ``{...}`` replaced by a sample value."""
+    out = []
+    rest = template
+    index = 0
+    while "{" in rest and "}" in rest.split("{", 1)[1]:
+        head, tail = rest.split("{", 1)
+        _, rest = tail.split("}", 1)
+        out.append(head + (values[index % len(values)] if values else ""))
+        index += 1
+    out.append(rest)
+    return "".join(out)
+
+
+CANDIDATE = st.builds(
+    lambda template, values, suffix: (template, fill(template, values) + suffix),
+    TEMPLATE,
+    st.lists(VALUES, min_size=1, max_size=4),
+    st.sampled_from(["", "/", "\n", "\n\n", "/x", "x", "/a\nb", "/é/"]),
+)
+SCOPES = st.sampled_from([{}, {"path_params": {}}, {"path_params": {"outer": 1, "id": "shadowed"}}, {"type": "http"}])
+
+HEADER_KEYS = st.sampled_from([b"host", b"Host", b"hos", b"x-forwarded-host", b"", "host", bytearray(b"host")])
+HEADER_VALUES = st.one_of(
+    st.binary(max_size=12),
+    st.sampled_from([b"example.org:8000", b":", b"a:b:c", b"\xff\xfe:1", "text:1", bytearray(b"h:1"), 5, None]),
+)
+GOOD_HEADER = st.tuples(HEADER_KEYS, HEADER_VALUES)
+HOSTILE_HEADER = st.one_of(
+    st.just((b"host",)),
+    st.just((b"host", b"a", b"b")),
+    st.builds(list, GOOD_HEADER),
+    st.just(b"ho"),
+    st.just(None),
+    st.just(5),
+)
+HEADERS = st.lists(st.one_of(GOOD_HEADER, GOOD_HEADER, HOSTILE_HEADER), max_size=5)
+
+
+# --- hypothesis: same random and hostile inputs, same outcome -----------------------------------------
+
+
+@needs_compiled
+@SETTINGS
+@given(st.one_of(TEMPLATE, SEGMENT_TEXT, st.text(max_size=20)))
+def test_compile_path_parity(path: str) -> None:
+    assert compiled is not None
+    assert compiled_path_outcome(compiled, path) == compiled_path_outcome(pure, path)
+    host = path.lstrip("/")
+    assert compiled_path_outcome(compiled, host) == compiled_path_outcome(pure, host)
+
+
+@needs_compiled
+@SETTINGS
+@given(CANDIDATE, SCOPES)
+def test_match_path_parity(candidate: tuple[str, str], scope: dict[str, Any]) -> None:
+    assert compiled is not None
+    template, route_path = candidate
+    compiled_result = outcome(compiled.compile_path, template)
+    if compiled_result[0] == "raises":
+        return
+    regex, _, convertors = compiled_result[1]
+    for path in (route_path, route_path.rstrip("\n"), template, template + "\n"):
+        both("match_path", regex, convertors, path, scope)
+    host = template.lstrip("/")
+    if outcome(compiled.compile_path, host)[0] == "returns":
+        host_regex, _, host_convertors = compiled.compile_path(host)
+        both("match_path", host_regex, host_convertors, route_path.lstrip("/").upper(), scope)
+
+
+@needs_compiled
+@SETTINGS
+@given(CANDIDATE, SCOPES)
+def test_match_mount_parity(candidate: tuple[str, str], scope: dict[str, Any]) -> None:
+    assert compiled is not None
+    template, route_path = candidate
+    prefix = template.rstrip("/")
+    compiled_result = outcome(compiled.compile_path, prefix + "/{path:path}")
+    if compiled_result[0] == "raises":
+        return
+    regex, _, convertors = compiled_result[1]
+    for path in (route_path, prefix, prefix + "/", prefix + "\n", prefix + "/a\n", prefix + "/a\n\n", "/"):
+        both("match_mount", regex, convertors, path, scope)
+
+
+@needs_compiled
+@SETTINGS
+@given(HEADERS)
+def test_host_from_headers_parity(headers: list[Any]) -> None:
+    both("host_from_headers", headers)
+    both("host_from_headers", tuple(headers))
+    assert compiled is not None
+    assert outcome(compiled.host_from_headers, iter(headers)) == outcome(pure.host_from_headers, iter(headers))
+
+
+# --- hand-picked hostile inputs -------------------------------------------------------------------------
+
+
+class Rejecting(Convertor[str]):
+    regex = "[a-z]+"
+
+    def convert(self, value: str) -> str:
+        if value == "bad":
+            raise ValueError("rejected")
+        if value == "boom":
+            raise RuntimeError("boom")
+        return value.upper()
+
+
+class NumberPath(Convertor[int]):
+    regex = ".*"
+
+    def convert(self, value: str) -> int:
+        return len(value)
+
+
+class Matcher:
+    """A duck-typed stand-in for a compiled pattern."""
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return re.match("^/(?P<path>.*)$", text)
+
+
+class ScopeLike:
+    def __init__(self, params: Any) -> None:
+        self.params = params
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params if key == "path_params" else default
+
+
+@needs_compiled
+@pytest.mark.parametrize(
+    "path",
+    [b"/bytes", None, 5, "/{x:nope}", "/{a}/{a}", "/{a}/{b}/{a}/{b}", "/{a:int}/{a:str}", "", "/", ":8000", "a:b"],
+)
+def test_compile_path_hostile(path: Any) -> None:
+    assert compiled is not None
+    assert compiled_path_outcome(compiled, path) == compiled_path_outcome(pure, path)
+
+
+@needs_compiled
+def test_match_hostile_arguments() -> None:
+    assert compiled is not None
+    regex, _, convertors = compiled.compile_path("/users/{id:int}")
+    literal, _, no_convertors = compiled.compile_path("/users")
+    mount, _, mount_convertors = compiled.compile_path("/static/{path:path}")
+    for route_path in ("/users/1", "/users", "/static/x", b"/users", None, 5):
+        for pattern, convs in ((regex, convertors), (literal, no_convertors), (mount, mount_convertors)):
+            for scope in ({}, ScopeLike({"a": 1}), ScopeLike(None), None, {"path_params": [("a", 1)]}):
+                both("match_path", pattern, convs, route_path, scope)
+                both("match_mount", pattern, convs, route_path, scope)
+    both("match_path", regex, {}, "/users/1", {})
+    both("match_path", regex, None, "/users/1", {})
+    both("match_mount", mount, {}, "/static/x", {})
+    both("match_mount", mount, {"path": NumberPath()}, "/static/abc", {})
+    both("match_path", Matcher(), {"path": CONVERTOR_TYPES["path"]}, "/a/b", {})
+    both("match_mount", Matcher(), {"path": CONVERTOR_TYPES["path"]}, "/a/b", {"path_params": {"z": 0}})
+    both("match_path", "not a pattern", {}, "/a", {})
+    pattern, _, convs = compiled.compile_path("/n/{n:int}/{s}")
+
+    class Converting(dict[str, Any]):
+        pass
+
+    both("match_path", pattern, Converting(convs), "/n/1/x", {})
+    both("match_path", pattern, {"n": CONVERTOR_TYPES["int"]}, "/n/1/x", {})
+    overridden = IntegerConvertor()
+    overridden.convert = lambda value: -int(value)  # type: ignore[method-assign]
+    both("match_path", pattern, {"n": overridden, "s": CONVERTOR_TYPES["str"]}, "/n/5/x", {})
+    custom, _, _ = pure.compile_path("/c/{v}")
+    for value in ("ok", "bad", "boom"):
+        both("match_path", custom, {"v": Rejecting()}, f"/c/{value}", {})
+        both("match_mount", mount, {"path": Rejecting()}, f"/static/{value}", {})
+
+
+TRICKY_TEMPLATES = [
+    "/",
+    "",
+    "/users",
+    "/users/",
+    "/{id:int}.json",
+    "/{id:int}x{n:int}",
+    "/{a}{b}",
+    "/{a:int}{b}",
+    "/{a}/{b:int}/",
+    "/v{n:int}/items",
+    "/{a}.{b}",
+    "/{p:path}/edit",
+    "/{p:path}",
+    "/x/{a}/{p:path}",
+    "/{f:float}/{u:uuid}",
+    "/é/{a}",
+    "/a\nb/{a}",
+    "/{a:int}1",
+]
+TRICKY_PATHS = [
+    "",
+    "/",
+    "\n",
+    "/\n",
+    "/users",
+    "/users\n",
+    "/users/",
+    "/1.json",
+    "/12x3",
+    "/12x3\n",
+    "/ab",
+    "/a/7/",
+    "/a/7/\n",
+    "/v2/items",
+    "/v/items",
+    "/a.b",
+    "/a/b/edit",
+    "/x/y/z\n",
+    "/x/y/z\nw",
+    "/1.5/" + str(uuid.UUID(int=1)),
+    "/é/é",
+    "/a\nb/a",
+    "/11",
+    "/1",
+    "/" + "9" * 5000 + "1",
+]
+
+
+@needs_compiled
+@pytest.mark.parametrize("template", TRICKY_TEMPLATES)
+def test_tricky_templates(template: str) -> None:
+    assert compiled is not None
+    if compiled_path_outcome(compiled, template)[0] == "raises":
+        return
+    regex, _, convertors = compiled.compile_path(template)
+    mount, _, mount_convertors = compiled.compile_path(template.rstrip("/") + "/{path:path}")
+    for path in TRICKY_PATHS:
+        for scope in ({}, {"path_params": {"a": "outer"}}):
+            both("match_path", regex, convertors, path, scope)
+            both("match_mount", mount, mount_convertors, path, scope)
+
+
+@needs_compiled
+def test_host_from_headers_hostile() -> None:
+    class Key(bytes):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = bytes.__hash__
+
+    both("host_from_headers", [(Key(b"x"), b"a:1")])
+    both("host_from_headers", [(b"x", b"y"), (b"host", b"first:1"), (b"host", b"second")])
+    both("host_from_headers", None)
+    both("host_from_headers", 5)
+    both("host_from_headers", {b"host": b"dict"})
+    both("host_from_headers", [(b"host", "str value")])
+
+
+@needs_compiled
+def test_host_from_headers_list_mutated_while_scanning() -> None:
+    assert compiled is not None
+    shared: list[Any] = []
+
+    class Shrinking(bytes):
+        def __eq__(self, other: object) -> bool:
+            shared.clear()
+            return False
+
+        __hash__ = bytes.__hash__
+
+    for module in (pure, compiled):
+        shared.extend([(Shrinking(b"a"), b"v"), (b"host", b"gone"), (b"host", b"gone")])
+        assert module.host_from_headers(shared) == ""
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_public_surface(module: ModuleType) -> None:
+    assert module.PARAM_REGEX.pattern == pure.PARAM_REGEX.pattern
+    for name in ("compile_path", "match_path", "match_mount", "host_from_headers"):
+        function = getattr(module, name)
+        assert pickle.loads(pickle.dumps(function)) is function
+        assert copy.copy(function) is function
+        expected = list(inspect.signature(getattr(pure, name)).parameters)
+        assert list(inspect.signature(function).parameters) == expected
+    regex, fmt, convertors = module.compile_path("/a/{b:int}")
+    assert isinstance(regex, re.Pattern)
+    assert (fmt, convertors) == ("/a/{b}", {"b": CONVERTOR_TYPES["int"]})
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_semantics_pinned(module: ModuleType) -> None:
+    regex, _, convertors = module.compile_path("/users")
+    assert module.match_path(regex, convertors, "/users", {}) == {}
+    assert module.match_path(regex, convertors, "/users\n", {}) == {}
+    assert module.match_path(regex, convertors, "/users\n\n", {}) is None
+    outer = {"path_params": {"a": 1}}
+    params = module.match_path(regex, convertors, "/users", outer)
+    assert params == {"a": 1} and params is not outer["path_params"]
+    mount, _, mount_convertors = module.compile_path("/static/{path:path}")
+    assert module.match_mount(mount, mount_convertors, "/static/a/b", {}) == ({}, "/static")
+    assert module.match_mount(mount, mount_convertors, "/static/abc\n", {}) == ({}, "/static/")
+    assert module.match_mount(mount, mount_convertors, "/static/a\nb", {}) is None
+    assert module.match_mount(mount, mount_convertors, "/static", {}) is None
+    assert module.host_from_headers([(b"host", b"Example.org:80")]) == "Example.org"
+
+
+# --- leaks: 10^5 operations, flat memory, unchanged reference counts -------------------------------------
+
+N = 100_000
+
+
+def _operations(module: ModuleType) -> Iterator[tuple[str, Callable[[], Any], list[Any]]]:
+    literal = module.compile_path("/users")
+    param = module.compile_path("/users/{id:int}/{name}")
+    mount = module.compile_path("/static/{path:path}")
+    param_mount = module.compile_path("/org/{org}/{path:path}")
+    scope: dict[str, Any] = {"path_params": {"outer": 1}}
+    empty: dict[str, Any] = {}
+    hit, miss, bad_int = "/users/12/bob", "/nope", "/users/" + "1" * 5000 + "/bob"
+    headers = [(b"accept", b"*/*"), (b"host", b"example.org:8000")]
+    bad_headers = [(b"host",)]
+    template = "/users/{id:int}/{name}"
+
+    def raising() -> None:
+        try:
+            module.host_from_headers(bad_headers)
+        except ValueError:
+            pass
+        try:
+            module.compile_path("/{a}/{a}")
+        except ValueError:
+            pass
+
+    yield "compile_path", lambda: module.compile_path(template), [template]
+    yield (
+        "match_path literal",
+        lambda: (
+            module.match_path(literal[0], literal[2], "/users", scope),
+            module.match_path(literal[0], literal[2], miss, empty),
+        ),
+        [literal[0], literal[2], scope, empty, miss],
+    )
+    yield (
+        "match_path params",
+        lambda: (
+            module.match_path(param[0], param[2], hit, scope),
+            module.match_path(param[0], param[2], bad_int, empty),
+            module.match_path(param[0], param[2], miss, empty),
+        ),
+        [param[0], param[2], hit, bad_int, scope, empty],
+    )
+    yield (
+        "match_mount",
+        lambda: (
+            module.match_mount(mount[0], mount[2], "/static/css/a.css", scope),
+            module.match_mount(param_mount[0], param_mount[2], "/org/acme/repos", empty),
+            module.match_mount(mount[0], mount[2], miss, empty),
+        ),
+        [mount[0], mount[2], param_mount[0], param_mount[2], scope, empty, miss],
+    )
+    yield "host_from_headers", lambda: module.host_from_headers(headers), [headers]
+    yield "errors", raising, [bad_headers]
+
+
+def _leak_cases() -> list[Any]:
+    if compiled is None:
+        return [pytest.param(None, id="compiled-not-built", marks=needs_compiled)]
+    return [pytest.param(op, id=op[0]) for op in _operations(compiled)]
+
+
+@pytest.mark.parametrize("operation", _leak_cases())
+def test_compiled_does_not_leak(operation: tuple[str, Callable[[], Any], list[Any]]) -> None:
+    _, run, shared = operation
+    for _ in range(1000):
+        run()
+    gc.collect()
+    counts = [sys.getrefcount(obj) for obj in shared]
+    tracemalloc.start()
+    try:
+        for _ in range(1000):
+            run()
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(N):
+            run()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 64 * 1024, f"grew by {after - before} bytes over {N} operations"
+    assert [sys.getrefcount(obj) for obj in shared] == counts
