@@ -1,0 +1,41 @@
+"""Type stub of the compiled twin ``starlette_c._speedups.responses``, same surface as ``_pure.responses``."""
+
+from collections.abc import AsyncIterable, Mapping, Sequence
+from typing import Protocol
+
+from starlette_c.types import Send
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+class AsyncReadable(Protocol):
+    """The part of an async binary file (``anyio.AsyncFile``) the file loops use."""
+
+    async def read(self, size: int = -1, /) -> bytes: ...
+    async def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+def init_raw_headers(
+    headers: Mapping[str, str] | None,
+    body_length: int,
+    media_type: str | None,
+    charset: str,
+    status_code: int,
+) -> RawHeaders: ...
+async def send_response(send: Send, status_code: int, raw_headers: RawHeaders, body: bytes | memoryview) -> None: ...
+async def send_stream(
+    send: Send,
+    status_code: int,
+    raw_headers: RawHeaders,
+    iterator: AsyncIterable[str | bytes | memoryview],
+    charset: str,
+) -> None: ...
+async def send_file_range(
+    send: Send, file: AsyncReadable, start: int, end: int, chunk_size: int, more_body: bool
+) -> None: ...
+async def send_file_ranges(
+    send: Send,
+    file: AsyncReadable,
+    ranges: Sequence[tuple[int, int]],
+    part_headers: Sequence[bytes],
+    closing: bytes,
+    chunk_size: int,
+) -> None: ...

@@ -1,0 +1,471 @@
+"""Parity of the response twins: ``starlette_c._pure.responses`` against ``starlette_c._speedups.responses``.
+
+Both twins get the same (random and hostile) inputs and must give equal results or equal exceptions.
+The coroutines are driven by hand with a ``send`` that never suspends, so no event loop is involved.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import pickle
+import sys
+import tracemalloc
+from collections.abc import Callable, Iterator, Mapping
+from http import HTTPStatus
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from starlette_c._pure import responses as pure
+
+try:
+    compiled: ModuleType | None = importlib.import_module("starlette_c._speedups.responses")
+except ImportError:  # pragma: no cover (only when the extension is not built)
+    compiled = None
+
+needs_compiled = pytest.mark.skipif(compiled is None, reason="starlette_c._speedups.responses is not built")
+TWINS = [
+    pytest.param(pure, id="pure"),
+    pytest.param(compiled, id="compiled", marks=needs_compiled),
+]
+PUBLIC = (
+    "AsyncReadable",
+    "RawHeaders",
+    "init_raw_headers",
+    "send_response",
+    "send_stream",
+    "send_file_range",
+    "send_file_ranges",
+)
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def outcome(func: Callable[[], Any]) -> tuple[Any, ...]:
+    """``("ok", repr(result))`` or ``("error", type, message)``."""
+    try:
+        result = func()
+    except Exception as exc:
+        return ("error", type(exc), str(exc))
+    return ("ok", repr(result))
+
+
+def run(coro: Any) -> None:
+    """Drive a coroutine whose awaits never suspend."""
+    while True:
+        try:
+            coro.send(None)
+        except StopIteration:
+            return
+
+
+def normalise(value: Any) -> Any:
+    if isinstance(value, memoryview):
+        return ("memoryview", value.tobytes())
+    if isinstance(value, dict):
+        return {key: normalise(item) for key, item in value.items()}
+    return value
+
+
+class Recorder:
+    """An ASGI ``send`` that records messages (and can fail on the n-th one)."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.messages: list[Any] = []
+        self.fail_at = fail_at
+
+    async def __call__(self, message: Any) -> None:
+        if self.fail_at is not None and len(self.messages) == self.fail_at:
+            raise OSError("client gone")
+        self.messages.append(normalise(message))
+
+
+class FakeFile:
+    """An in-memory ``AsyncReadable`` that records its calls."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+        self.calls: list[tuple[str, Any]] = []
+
+    async def read(self, size: int = -1, /) -> bytes:
+        self.calls.append(("read", size))
+        if size < 0:
+            size = len(self.data)
+        chunk = self.data[self.position : self.position + size]
+        self.position += len(chunk)
+        return chunk
+
+    async def seek(self, offset: int, whence: int = 0, /) -> int:
+        self.calls.append(("seek", offset))
+        self.position = offset
+        return offset
+
+
+class Chunks:
+    """A plain async iterable (not a generator) over a list of chunks."""
+
+    def __init__(self, chunks: list[Any]) -> None:
+        self.chunks = chunks
+
+    def __aiter__(self) -> Chunks:
+        return self
+
+    async def __anext__(self) -> Any:
+        if not self.chunks:
+            raise StopAsyncIteration
+        return self.chunks.pop(0)
+
+
+class ItemsMapping(Mapping[Any, Any]):
+    """A Mapping whose ``items()`` yields whatever it was given (tuples, lists, junk)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: Any) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> Any:
+        return iter(self._items)
+
+
+class LoudStr(str):
+    def lower(self) -> Any:
+        return LoudStr(str.lower(self) + "-x")
+
+    def encode(self, *args: Any) -> Any:
+        return "not-bytes:" + str(self)
+
+
+def both(call: Callable[[ModuleType], Any]) -> None:
+    assert compiled is not None
+    assert outcome(lambda: call(pure)) == outcome(lambda: call(compiled))
+
+
+def run_both(make: Callable[[ModuleType, Recorder], Any], fail_at: int | None = None) -> None:
+    assert compiled is not None
+    results = []
+    for module in (pure, compiled):
+        send = Recorder(fail_at)
+
+        def call(module: ModuleType = module, send: Recorder = send) -> None:
+            run(make(module, send))
+
+        results.append((outcome(call), send.messages))
+    assert results[0] == results[1]
+
+
+# --- strategies ----------------------------------------------------------------------------------------------
+
+texts = st.text(max_size=12)
+header_text = st.one_of(texts, st.sampled_from(["Content-Length", "CONTENT-TYPE", "content-type", "X-Ü", "€"]))
+junk = st.one_of(st.none(), st.integers(), st.binary(max_size=4), st.floats(allow_nan=False), st.builds(LoudStr, texts))
+header_dicts = st.dictionaries(st.one_of(header_text, header_text, junk), st.one_of(texts, texts, junk), max_size=5)
+header_items = st.lists(
+    st.one_of(
+        st.tuples(header_text, texts),
+        st.lists(header_text, max_size=3),
+        st.tuples(texts, texts, texts),
+        junk,
+    ),
+    max_size=4,
+).map(ItemsMapping)
+headers_strategy = st.one_of(st.none(), header_dicts, header_items)
+lengths = st.one_of(
+    st.integers(min_value=-3, max_value=10**4), st.integers(), st.sampled_from([True, False, 1.5, None])
+)
+media_types = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["text/plain", "text/html; Charset=latin-1", "TEXT/plain", "application/json", "text/\u212aharset="]
+    ),
+    st.text(alphabet="texCHARSE/;=/ \u212a\u0130", max_size=24),
+    st.builds(LoudStr, st.sampled_from(["text/plain", "x/y"])),
+    junk,
+)
+charsets = st.one_of(st.sampled_from(["utf-8", "latin-1"]), texts, junk)
+status_codes = st.one_of(
+    st.sampled_from([100, 101, 199, 200, 204, 304, 404, HTTPStatus.NO_CONTENT, HTTPStatus.OK]),
+    st.integers(),
+    st.sampled_from([None, "200", 200.0, True]),
+)
+bodies = st.one_of(st.binary(max_size=8), st.binary(max_size=8).map(lambda data: memoryview(data)), texts, junk)
+chunk_items = st.one_of(
+    st.binary(max_size=6), st.binary(max_size=6).map(lambda data: memoryview(data)), texts, junk, bodies
+)
+more_bodies = st.sampled_from([True, False, 0, 1, "", "yes", None])
+
+
+# --- surface -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_public_surface(module: ModuleType) -> None:
+    for name in PUBLIC:
+        assert hasattr(module, name)
+    assert module.RawHeaders == list[tuple[bytes, bytes]]
+    assert pickle.loads(pickle.dumps(module.init_raw_headers)) is module.init_raw_headers
+
+
+@needs_compiled
+def test_same_public_names() -> None:
+    def names(module: ModuleType) -> set[str]:
+        return {name for name in vars(module) if not name.startswith("_") and name != "annotations"}
+
+    assert compiled is not None
+    assert names(pure) == names(compiled)
+    import inspect
+
+    for name in PUBLIC[2:]:
+        assert inspect.iscoroutinefunction(getattr(compiled, name)) == inspect.iscoroutinefunction(getattr(pure, name))
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_init_raw_headers_examples(module: ModuleType) -> None:
+    f = module.init_raw_headers
+    assert f(None, 3, "text/plain", "utf-8", 200) == [
+        (b"content-length", b"3"),
+        (b"content-type", b"text/plain; charset=utf-8"),
+    ]
+    assert f({"Content-Type": "x/y", "X": "1"}, 0, "text/html", "utf-8", 204) == [
+        (b"content-type", b"x/y"),
+        (b"x", b"1"),
+    ]
+    assert f({}, -1, None, "utf-8", 200) == []
+    assert f(None, 10**30, None, "utf-8", 200) == [(b"content-length", str(10**30).encode())]
+    with pytest.raises(UnicodeEncodeError):
+        f({"x": "€"}, 0, None, "utf-8", 200)
+
+
+# --- parity: init_raw_headers --------------------------------------------------------------------------------
+
+
+@needs_compiled
+@SETTINGS
+@given(headers_strategy, lengths, media_types, charsets, status_codes)
+def test_init_raw_headers_parity(headers: Any, body_length: Any, media_type: Any, charset: Any, status: Any) -> None:
+    both(lambda module: module.init_raw_headers(headers, body_length, media_type, charset, status))
+
+
+@needs_compiled
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ItemsMapping([("a", "b"), ("c",)]),
+        ItemsMapping([("a", "b", "c")]),
+        ItemsMapping([1]),
+        ItemsMapping([None]),
+        ItemsMapping([["content-type", "x"]]),
+        ItemsMapping([range(2)]),
+        ItemsMapping([range(3)]),
+        {LoudStr("Content-Type"): "x"},
+        {"x": LoudStr("v")},
+        {1: "x"},
+        {"x": 1},
+        {"\u212a": "x"},
+        {"x": "\ud800"},
+    ],
+)
+def test_init_raw_headers_hostile(headers: Any) -> None:
+    both(lambda module: module.init_raw_headers(headers, 0, "text/plain", "utf-8", 200))
+
+
+# --- parity: the coroutines ----------------------------------------------------------------------------------
+
+
+@needs_compiled
+@SETTINGS
+@given(
+    status_codes, st.one_of(st.lists(st.tuples(st.binary(), st.binary())), junk), bodies, st.none() | st.integers(0, 2)
+)
+def test_send_response_parity(status: Any, raw_headers: Any, body: Any, fail_at: int | None) -> None:
+    run_both(lambda module, send: module.send_response(send, status, raw_headers, body), fail_at)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_send_response_passes_objects_through(module: ModuleType) -> None:
+    body = memoryview(b"abc")
+    raw: list[tuple[bytes, bytes]] = []
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    run(module.send_response(send, 201, raw, body))
+    assert sent[0]["headers"] is raw and sent[1]["body"] is body
+    assert sent == [
+        {"type": "http.response.start", "status": 201, "headers": raw},
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+@needs_compiled
+@SETTINGS
+@given(st.lists(chunk_items, max_size=6), charsets, st.none() | st.integers(0, 4), st.booleans())
+def test_send_stream_parity(chunks: list[Any], charset: Any, fail_at: int | None, generator: bool) -> None:
+    def make(module: ModuleType, send: Recorder) -> Any:
+        if generator:
+
+            async def gen() -> Any:
+                for chunk in chunks:
+                    yield chunk
+
+            iterator: Any = gen()
+        else:
+            iterator = Chunks(list(chunks))
+        return module.send_stream(send, 200, [], iterator, charset)
+
+    run_both(make, fail_at)
+
+
+@needs_compiled
+@pytest.mark.parametrize("iterator", [None, 5, [b"a"], iter([b"a"])])
+def test_send_stream_not_async_iterable(iterator: Any) -> None:
+    run_both(lambda module, send: module.send_stream(send, 200, [], iterator, "utf-8"))
+
+
+positions = st.one_of(st.integers(-3, 40), st.sampled_from([None, 1.0, "1", True]))
+
+
+@needs_compiled
+@SETTINGS
+@given(st.binary(max_size=40), positions, positions, st.one_of(st.integers(-2, 9), st.sampled_from([None, 2.5])))
+def test_send_file_range_parity(data: bytes, start: Any, end: Any, chunk_size: Any) -> None:
+    for more_body in (True, False, "x", 0):
+        files: list[FakeFile] = []
+
+        def make(module: ModuleType, send: Recorder, files: list[FakeFile] = files, more_body: Any = more_body) -> Any:
+            files.append(FakeFile(data))
+            return module.send_file_range(send, files[-1], start, end, chunk_size, more_body)
+
+        run_both(make)
+        assert files[0].calls == files[1].calls
+
+
+@needs_compiled
+@SETTINGS
+@given(
+    st.binary(max_size=40),
+    st.lists(
+        st.one_of(st.tuples(st.integers(0, 45), st.integers(0, 45)), st.sampled_from([(1, 2, 3), 7, None, [1, 3]]))
+    ),
+    st.lists(st.binary(max_size=5), max_size=4),
+    st.integers(1, 9),
+    st.none() | st.integers(0, 8),
+)
+def test_send_file_ranges_parity(
+    data: bytes, ranges: list[Any], part_headers: list[bytes], chunk_size: int, fail_at: int | None
+) -> None:
+    files = []
+
+    def make(module: ModuleType, send: Recorder) -> Any:
+        files.append(FakeFile(data))
+        return module.send_file_ranges(send, files[-1], ranges, part_headers, b"--end--", chunk_size)
+
+    run_both(make, fail_at)
+    assert files[0].calls == files[1].calls
+
+
+@needs_compiled
+def test_send_file_ranges_matching_lengths() -> None:
+    ranges = [(0, 3), (5, 9), (10, 40)]
+    headers = [b"h1", b"h2", b"h3"]
+    for data in (b"0123456789" * 5, b"short"):
+
+        def make(module: ModuleType, send: Recorder, data: bytes = data) -> Any:
+            return module.send_file_ranges(send, FakeFile(data), ranges, headers, b"--b--", 4)
+
+        run_both(make)
+
+
+# --- leaks ---------------------------------------------------------------------------------------------------
+
+N = 10**5
+
+
+def measure(operation: Callable[[], None]) -> int:
+    """Bytes still allocated after ``N`` operations (after a warm-up), as seen by tracemalloc."""
+    for _ in range(1000):
+        operation()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(N):
+            operation()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return after - before
+
+
+@needs_compiled
+def test_compiled_does_not_leak() -> None:
+    assert compiled is not None
+    headers = {"Content-Type": "text/plain", "X-Thing": "v"}
+    other = ItemsMapping([("a", "b"), ("content-length", "3")])
+    media_type = "text/html"
+    charset = "utf-8"
+    body = b"hello"
+    raw: list[tuple[bytes, bytes]] = [(b"a", b"b")]
+    data = b"x" * 100
+    ranges = [(0, 10), (20, 50)]
+    part_headers = [b"p1", b"p2"]
+
+    async def send(message: Any) -> None:
+        pass
+
+    async def failing_send(message: Any) -> None:
+        raise OSError("gone")
+
+    def stream() -> Any:
+        return Chunks(["a", b"b", memoryview(b"c")])
+
+    def init() -> None:
+        compiled.init_raw_headers(headers, 5, media_type, charset, 200)
+        compiled.init_raw_headers(other, 5, media_type, charset, 200)
+
+    def init_error() -> None:
+        try:
+            compiled.init_raw_headers({"x": "€"}, 5, media_type, charset, 200)
+        except UnicodeEncodeError:
+            pass
+
+    def response_error() -> None:
+        try:
+            run(compiled.send_response(failing_send, 200, raw, body))
+        except OSError:
+            pass
+
+    operations: list[Callable[[], None]] = [
+        init,
+        init_error,
+        lambda: run(compiled.send_response(send, 200, raw, body)),
+        response_error,
+        lambda: run(compiled.send_stream(send, 200, raw, stream(), charset)),
+        lambda: run(compiled.send_file_range(send, FakeFile(data), 3, 90, 16, False)),
+        lambda: run(compiled.send_file_ranges(send, FakeFile(data), ranges, part_headers, body, 8)),
+    ]
+    shared = [headers, other, media_type, charset, body, raw, data, ranges, part_headers, send]
+    gc.collect()
+    counts = [sys.getrefcount(item) for item in shared]
+    for operation in operations:
+        growth = measure(operation)
+        assert growth < 64 * 1024, (operation, growth)
+    gc.collect()
+    assert [sys.getrefcount(item) for item in shared] == counts
