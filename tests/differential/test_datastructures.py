@@ -603,6 +603,9 @@ def test_class_surface_same_as_reference(name: str) -> None:
     public = {attr for attr in dir(theirs) if not attr.startswith("__") or attr in ("__init__", "__eq__", "__hash__")}
     for attr in sorted(public - {"_abc_impl"}):
         their_attr, my_attr = inspect.getattr_static(theirs, attr), inspect.getattr_static(mine, attr)
-        assert type(my_attr) is type(their_attr), attr
         if inspect.isfunction(their_attr):
+            # NOTE: the compiled twin's methods are Cython functions: same signature, different type.
+            assert callable(my_attr), attr
             assert parameters(my_attr) == parameters(their_attr), attr
+        else:
+            assert type(my_attr) is type(their_attr), attr
