@@ -22,22 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starlette_c._pure import datastructures as pure
+from tests.parity.twins import load
 
-
-def _compiled() -> ModuleType | None:
-    try:
-        return importlib.import_module("starlette_c._speedups.datastructures")
-    except ImportError:
-        return None
-
-
-compiled = _compiled()
-needs_compiled = pytest.mark.skipif(compiled is None, reason="the compiled twin is not built")
-TWINS = [
-    pytest.param(pure, id="pure"),
-    pytest.param(compiled, id="compiled", marks=needs_compiled),
-]
+pure, compiled, needs_compiled, TWINS = load("datastructures")
 PUBLIC = ("URL", "ImmutableMultiDict", "QueryParams", "Headers", "MutableHeaders")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,7 +7,6 @@ The coroutines are driven by hand with a ``send`` that never suspends, so no eve
 from __future__ import annotations
 
 import gc
-import importlib
 import pickle
 import sys
 import tracemalloc
@@ -20,18 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starlette_c._pure import responses as pure
+from tests.parity.twins import load
 
-try:
-    compiled: ModuleType | None = importlib.import_module("starlette_c._speedups.responses")
-except ImportError:  # pragma: no cover (only when the extension is not built)
-    compiled = None
-
-needs_compiled = pytest.mark.skipif(compiled is None, reason="starlette_c._speedups.responses is not built")
-TWINS = [
-    pytest.param(pure, id="pure"),
-    pytest.param(compiled, id="compiled", marks=needs_compiled),
-]
+pure, compiled, needs_compiled, TWINS = load("responses")
 PUBLIC = (
     "AsyncReadable",
     "RawHeaders",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import gc
-import importlib
 import inspect
 import pickle
 import re
@@ -19,23 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starlette_c._pure import routing as pure
 from starlette_c.convertors import CONVERTOR_TYPES, Convertor, IntegerConvertor
+from tests.parity.twins import load
 
-
-def _compiled_or_none() -> ModuleType | None:
-    try:
-        return importlib.import_module("starlette_c._speedups.routing")
-    except ImportError:
-        return None
-
-
-compiled = _compiled_or_none()
-needs_compiled = pytest.mark.skipif(compiled is None, reason="starlette_c._speedups.routing is not built")
-TWINS = [
-    pytest.param(pure, id="pure"),
-    pytest.param(compiled, id="compiled", marks=needs_compiled),
-]
+pure, compiled, needs_compiled, TWINS = load("routing")
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
