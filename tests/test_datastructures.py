@@ -29,28 +29,7 @@ from starlette_c.datastructures import (
     UploadFile,
     URLPath,
 )
-
-
-def http_scope(
-    path: str = "/",
-    *,
-    host: bytes | None = None,
-    server: tuple[str, int | None] | None = ("testserver", 80),
-    scheme: str = "http",
-    query_string: bytes = b"",
-    **extra: Any,
-) -> dict[str, Any]:
-    headers = [] if host is None else [(b"host", host)]
-    return {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "path": path,
-        "query_string": query_string,
-        "headers": headers,
-        **extra,
-    }
-
+from tests.scopes import http_scope
 
 # URL
 

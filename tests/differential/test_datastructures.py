@@ -24,6 +24,7 @@ import starlette.datastructures as reference
 
 import starlette_c.datastructures as ours
 from tests.differential.harness import Namespace, Req, assert_same, run_both
+from tests.scopes import http_scope as scope
 
 Case = Callable[[ModuleType], Any]
 
@@ -34,26 +35,6 @@ def observe(case: Case, module: ModuleType) -> tuple[str, str]:
     except Exception as exc:
         return ("raised", f"{type(exc).__name__}: {exc}")
     return ("returned", repr(result))
-
-
-def scope(
-    path: str = "/",
-    host: bytes | None = None,
-    server: tuple[str, int | None] | None = ("testserver", 80),
-    scheme: str = "http",
-    query_string: bytes = b"",
-    **extra: Any,
-) -> dict[str, Any]:
-    headers = [] if host is None else [(b"host", host)]
-    return {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "path": path,
-        "query_string": query_string,
-        "headers": headers,
-        **extra,
-    }
 
 
 def url_parts(url: Any) -> tuple[Any, ...]:
