@@ -13,6 +13,10 @@ from glob import glob
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
+
+# `STARLETTE_C_AS_STARLETTE=1` is honoured at interpreter start by this one-line hook in site-packages.
+ALIAS_PTH = "starlette_c_as_starlette.pth"
 
 COMPILER_DIRECTIVES = {
     "language_level": "3",
@@ -59,4 +63,12 @@ class OptionalBuildExt(build_ext):
             print(f"starlette_c: {ext.name} not built ({exc}); its pure twin will be used", file=sys.stderr)
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
+class BuildPyWithAliasHook(build_py):
+    """Ship the ``.pth`` hook at the root of the wheel, so it lands in site-packages."""
+
+    def run(self) -> None:
+        super().run()
+        self.copy_file(ALIAS_PTH, os.path.join(self.build_lib, ALIAS_PTH))
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithAliasHook})

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
+import sys
+import urllib.request
 from pathlib import Path
+
+from tests.servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,35 +33,13 @@ def test_scripts_are_valid_bash() -> None:
 
 def test_demo_app_serves_under_uvicorn() -> None:
     """The README's app, served by a real uvicorn process on a free loopback port, then stopped."""
-    import json
-    import socket
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "example:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT / "docs",
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    assert response.status == 200
-                    assert response.headers["content-type"] == "application/json"
-                    assert json.loads(response.read()) == {"hello": "world"}
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    port = free_port()
+    argv = [sys.executable, "-m", "uvicorn", "example:app", "--host", "127.0.0.1", "--port", str(port)]
+    pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    with (
+        serving(argv, port=port, cwd=ROOT / "docs", env={"PYTHONPATH": pythonpath}) as url,
+        urllib.request.urlopen(url, timeout=5) as response,
+    ):
+        assert response.status == 200
+        assert response.headers["content-type"] == "application/json"
+        assert json.loads(response.read()) == {"hello": "world"}
