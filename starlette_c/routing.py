@@ -8,13 +8,14 @@ import inspect
 import traceback
 import types
 import warnings
-from collections.abc import Awaitable, Callable, Collection, Generator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from enum import Enum
 from typing import Any, TypeVar
 
 from starlette_c._backend import routing as _impl
 from starlette_c._exception_handler import wrap_app_handling_exceptions
+from starlette_c._route_index import Candidates, Filing, RouteList, filing
 from starlette_c._utils import get_route_path, is_async_callable
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
@@ -414,6 +415,23 @@ class _DefaultLifespan:
 _DEPRECATED_LIFESPAN = "{} lifespans are deprecated, use an @contextlib.asynccontextmanager function instead"
 
 
+def _route_filing(route: BaseRoute) -> Filing:
+    """Where the route index files ``route``: by its path template when it matches the stock way."""
+    stock: Callable[..., Any]
+    if isinstance(route, Mount):
+        stock, template = Mount.matches, route.path + "/{path:path}"
+    elif isinstance(route, Route):
+        stock, template = Route.matches, route.path
+    elif isinstance(route, WebSocketRoute):
+        stock, template = WebSocketRoute.matches, route.path
+    else:
+        return None  # NOTE: a Host (or another kind of route) can match any path.
+    if type(route).matches is not stock or "matches" in route.__dict__:
+        # NOTE: matches overridden (FastAPI's APIRoute does): what the route matches is unknown.
+        return None
+    return filing(template, route.path_regex, route.param_convertors.values())
+
+
 class Router:
     def __init__(
         self,
@@ -424,7 +442,7 @@ class Router:
         *,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
-        self.routes = [] if routes is None else list(routes)
+        self.routes = [] if routes is None else routes
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
 
@@ -442,6 +460,20 @@ class Router:
             self.lifespan_context = lifespan
 
         self.middleware_stack = _wrap_middleware(self.app, middleware)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self._routes
+
+    @routes.setter
+    def routes(self, routes: Iterable[BaseRoute]) -> None:
+        # NOTE: kept as a RouteList copy (a list that tells the route index of every change), so a list
+        # assigned here and changed afterwards through another name does not reach the router.
+        self._routes: RouteList[BaseRoute] = RouteList(routes)
+
+    def _candidates(self, scope: Scope) -> Candidates[BaseRoute]:
+        """The routes that can match the path of ``scope``, in declaration order."""
+        return self._routes.route_index(_route_filing).candidates(get_route_path(scope))
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -512,7 +544,7 @@ class Router:
         """The first route matching fully, else the first matching partially (e.g. wrong method)."""
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
-        for route in self.routes:
+        for _, route in self._candidates(scope):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 return route, child_scope
@@ -530,7 +562,7 @@ class Router:
             redirect_scope["path"] = redirect_scope["path"].rstrip("/")
         else:
             redirect_scope["path"] = redirect_scope["path"] + "/"
-        for route in self.routes:
+        for _, route in self._candidates(redirect_scope):
             match, _ = route.matches(redirect_scope)
             if match is not Match.NONE:
                 return redirect_scope

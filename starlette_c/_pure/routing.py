@@ -55,6 +55,11 @@ def compile_path(path: str) -> tuple[Pattern[str], str, dict[str, Convertor[Any]
     return re.compile(path_regex), path_format, param_convertors
 
 
+# NOTE: patterns are matched with fullmatch: their "$" would also match before a final newline, so that
+# "/users\n" matched "/users" in the reference; the route index files "/users" by its exact path, and both
+# agree that only "/users" matches it.
+
+
 def _converted(match: re.Match[str], param_convertors: dict[str, Convertor[Any]]) -> dict[str, Any] | None:
     params: dict[str, Any] = match.groupdict()
     try:
@@ -80,7 +85,7 @@ def match_path(
 ) -> dict[str, Any] | None:
     """The path params of a route matching ``route_path`` (a copy of ``scope["path_params"]`` updated with the
     converted captures), or ``None`` when it does not match."""
-    match = path_regex.match(route_path)
+    match = path_regex.fullmatch(route_path)
     if match is None:
         return None
     params = _converted(match, param_convertors)
@@ -92,7 +97,7 @@ def match_mount(
 ) -> tuple[dict[str, Any], str] | None:
     """``match_path`` for a mount's ``<prefix>/{path:path}`` pattern: the path params without the captured
     remainder, and the part of ``route_path`` the prefix matched; ``None`` when it does not match."""
-    match = path_regex.match(route_path)
+    match = path_regex.fullmatch(route_path)
     if match is None:
         return None
     params = _converted(match, param_convertors)

@@ -120,7 +120,7 @@ cdef class _Program:
 
     @cython.boundscheck(True)
     cdef dict run(self, str text):
-        """The raw captures of ``^<pattern>$`` on ``text`` as the regex's groupdict, or None."""
+        """The raw captures of ``<pattern>.fullmatch(text)`` as the regex's groupdict, or None."""
         cdef Py_ssize_t n = len(text)
         cdef Py_ssize_t pos = 0
         cdef Py_ssize_t start, end, size, i
@@ -144,26 +144,17 @@ cdef class _Program:
                 while pos < n and _is_digit(text[pos]):
                     pos += 1
             else:
-                # NOTE: ".*$": "." stops at a newline and "$" also matches just before a final newline.
-                end = PyUnicode_FindChar(text, 10, pos, n, 1)
-                if end < 0:
-                    end = n
-                elif end != n - 1:
+                # NOTE: ".*" fully matched: "." stops at a newline, so the rest must hold none.
+                if PyUnicode_FindChar(text, 10, pos, n, 1) >= 0:
                     return None
-                params[self.names[i]] = text[start:end]
+                params[self.names[i]] = text[start:n]
                 return params
             if pos == start:
                 return None
             params[self.names[i]] = text[start:pos]
         size = len(self.tail)
-        if n - pos == size:
-            if size and not PyUnicode_Tailmatch(text, self.tail, pos, n, -1):
-                return None
-        elif n - pos == size + 1 and text[n - 1] == "\n":
-            # NOTE: "$" also matches before a final newline, so "/users\n" matches "^/users$" in the pure twin.
-            if size and not PyUnicode_Tailmatch(text, self.tail, pos, n - 1, -1):
-                return None
-        else:
+        # NOTE: fullmatch, as the pure twin: a final newline is not swallowed by the pattern's "$".
+        if n - pos != size or (size and not PyUnicode_Tailmatch(text, self.tail, pos, n, -1)):
             return None
         return params
 
@@ -257,7 +248,7 @@ cdef inline dict _captures(object path_regex, object route_path):
         program = _program_for(path_regex)
         if program is not None:
             return program.run(<str>route_path)
-    match = path_regex.match(route_path)
+    match = path_regex.fullmatch(route_path)
     if match is None:
         return None
     return match.groupdict()
