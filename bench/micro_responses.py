@@ -64,7 +64,6 @@ def operations(module: ModuleType) -> dict[str, Callable[[], Any]]:
     init = module.init_raw_headers
     headers = {"Cache-Control": "no-cache", "X-Request-Id": "abc123"}
     raw = init(None, 13, "application/json", "utf-8", 200)
-    body = b'{"hello":"w"}'
     data = b"x" * (64 * 1024 * 4 + 100)
     chunks = ["hello ", b"world", memoryview(b"!")] * 4
     ranges = [(0, 100), (1000, 2000), (5000, 9000)]
@@ -73,7 +72,6 @@ def operations(module: ModuleType) -> dict[str, Callable[[], Any]]:
         "init_raw_headers(None, json)": lambda: init(None, 13, "application/json", "utf-8", 200),
         "init_raw_headers(None, text/plain)": lambda: init(None, 13, "text/plain", "utf-8", 200),
         "init_raw_headers(dict x2, text/html)": lambda: init(headers, 13, "text/html", "utf-8", 200),
-        "send_response (shared pure coroutine)": lambda: run(module.send_response(send, 200, raw, body)),
         "send_stream (12 chunks)": lambda: run(module.send_stream(send, 200, raw, Chunks(chunks), "utf-8")),
         "send_file_range (4 chunks)": lambda: run(
             module.send_file_range(send, MemoryFile(data), 0, len(data), 64 * 1024, False)

@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from starlette_c._backend import responses as _impl
 from starlette_c._utils import is_async_callable
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.exceptions import HTTPException
 from starlette_c.requests import Request
-from starlette_c.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
+from starlette_c.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 from starlette_c.websockets import WebSocket
 
 ExceptionHandlers = dict[Any, ExceptionHandler]
 StatusHandlers = dict[int, ExceptionHandler]
+Handlers = tuple[ExceptionHandlers, StatusHandlers]
 
 _SCOPE_KEY = "starlette.exception_handlers"
+_StartTrackingSend = _impl.StartTrackingSend
+_start_tracking = _impl.start_tracking
+# NOTE: what a scope without ExceptionMiddleware gets: no handlers (only ever read, never filled).
+_NO_HANDLERS: Handlers = ({}, {})
 
 
 def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -> ExceptionHandler | None:
@@ -25,19 +31,14 @@ def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -
     return None
 
 
-class _StartTrackingSend:
-    """A ``send`` that remembers whether the response has started (after which no other can be sent)."""
-
-    __slots__ = ("send", "started")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.started = False
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-        await self.send(message)
+def _find_handler(handlers: Handlers, exc: Exception) -> ExceptionHandler | None:
+    """The handler for ``exc``: an HTTPException's status code first, then the nearest exception class."""
+    exception_handlers, status_handlers = handlers
+    if isinstance(exc, HTTPException):
+        handler = status_handlers.get(exc.status_code)
+        if handler is not None:
+            return handler
+    return _lookup_exception_handler(exception_handlers, exc)
 
 
 async def _call_handler(handler: ExceptionHandler, conn: Request | WebSocket, exc: Exception) -> Any:
@@ -48,34 +49,23 @@ async def _call_handler(handler: ExceptionHandler, conn: Request | WebSocket, ex
     return await run_in_threadpool(call, conn, exc)
 
 
-async def _run_handling_exceptions(
-    app: ASGIApp,
+async def _respond_handled(
+    handler: ExceptionHandler,
+    exc: Exception,
     scope: Scope,
     receive: Receive,
-    send: Send,
-    handlers: tuple[ExceptionHandlers, StatusHandlers],
+    sender: _StartTrackingSend,
     conn: Request | WebSocket | None,
 ) -> None:
-    sender = _StartTrackingSend(send)
-    try:
-        await app(scope, receive, sender)
-    except Exception as exc:
-        exception_handlers, status_handlers = handlers
-        handler: ExceptionHandler | None = None
-        if isinstance(exc, HTTPException):
-            handler = status_handlers.get(exc.status_code)
-        if handler is None:
-            handler = _lookup_exception_handler(exception_handlers, exc)
-        if handler is None:
-            raise
-        if sender.started:
-            raise RuntimeError("Caught handled exception, but response already started.") from exc
-        if conn is None:
-            # PERF: the connection object is only built when a handler actually needs it.
-            conn = Request(scope, receive, send) if scope["type"] == "http" else WebSocket(scope, receive, send)
-        response = await _call_handler(handler, conn, exc)
-        if response is not None:
-            await response(scope, conn.receive, sender)
+    """Send what ``handler`` answers to ``exc``; an error of its own if the response had already started."""
+    if sender.started:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
+    if conn is None:
+        # PERF: the connection object is only built when a handler actually needs it.
+        conn = Request(scope, receive, sender) if scope["type"] == "http" else WebSocket(scope, receive, sender)
+    response = await _call_handler(handler, conn, exc)
+    if response is not None:
+        await response(scope, conn.receive, sender)
 
 
 def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASGIApp:
@@ -84,9 +74,16 @@ def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASG
     ``ExceptionMiddleware`` stores ``(exception_handlers, status_handlers)`` under the scope key
     ``"starlette.exception_handlers"``; without it, every exception propagates.
     """
-    handlers: tuple[ExceptionHandlers, StatusHandlers] = conn.scope.get(_SCOPE_KEY) or ({}, {})
+    handlers: Handlers = conn.scope.get(_SCOPE_KEY) or _NO_HANDLERS
 
     async def wrapped_app(scope: Scope, receive: Receive, send: Send) -> None:
-        await _run_handling_exceptions(app, scope, receive, send, handlers, conn)
+        sender = _start_tracking(send)
+        try:
+            await app(scope, receive, sender)
+        except Exception as exc:
+            handler = _find_handler(handlers, exc)
+            if handler is None:
+                raise
+            await _respond_handled(handler, exc, scope, receive, sender, conn)
 
     return wrapped_app

@@ -183,16 +183,17 @@ async def empty_send(message: Message) -> NoReturn:
 class Request(HTTPConnection[StateT]):
     """An HTTP request: the scope plus the receive channel its body arrives on (read once, then cached)."""
 
-    _form: FormData | None
+    # PERF: the per-request flags start as class attributes, so construction stores only what it is given.
+    _form: FormData | None = None
+    _stream_consumed = False
+    _is_disconnected = False
 
     def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
-        super().__init__(scope)
+        # PERF: HTTPConnection.__init__ is not called: it only stores the scope after a looser check than this.
         assert scope["type"] == "http"
+        self.scope = scope
         self._receive = receive
         self._send = send
-        self._stream_consumed = False
-        self._is_disconnected = False
-        self._form = None
 
     @property
     def method(self) -> str:

@@ -34,6 +34,8 @@ AsyncContentStream = AsyncIterable[Content]
 ContentStream = AsyncIterable[Content] | Iterable[Content]
 
 _MAX_RANGES = 100
+_STDLIB_DUMPS = json.dumps
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 _HUGE = 10**20
 
 
@@ -145,7 +147,9 @@ class Response:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             send = _websocket_denial(send)
-        await _impl.send_response(send, self.status_code, self.raw_headers, self.body)
+        # PERF: the two messages are sent from here: a send_response coroutine in between cost a frame per response.
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body})
         if self.background is not None:
             await self.background()
 
@@ -172,6 +176,10 @@ class JSONResponse(Response):
         super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
+        if json.dumps is _STDLIB_DUMPS:
+            # PERF: json.dumps with options builds a JSONEncoder per call; one built up front encodes the same.
+            return _JSON_ENCODER.encode(content).encode("utf-8")
+        # NOTE: a patched ``json.dumps`` (tests do ``responses.json.dumps``) is honoured, looked up at each render.
         return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode(
             "utf-8"
         )

@@ -11,10 +11,18 @@ import warnings
 from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from enum import Enum
+from re import Pattern
 from typing import Any, TypeVar
 
 from starlette_c._backend import routing as _impl
-from starlette_c._exception_handler import wrap_app_handling_exceptions
+from starlette_c._exception_handler import (
+    _NO_HANDLERS,
+    _SCOPE_KEY,
+    _find_handler,
+    _respond_handled,
+    _start_tracking,
+)
+from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Candidates, Filing, RouteList, filing
 from starlette_c._utils import get_route_path, is_async_callable
 from starlette_c.concurrency import run_in_threadpool
@@ -52,6 +60,10 @@ class Match(Enum):
     FULL = 2
 
 
+# PERF: module globals are found faster than Enum class attributes in the per-route match.
+_NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
+
+
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
     """Turn ``func(request) -> response`` (sync functions run in the threadpool) into an ASGI app."""
     handler: Callable[[Request], Awaitable[Any]] = (
@@ -60,12 +72,16 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-
-        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+        # PERF: wrap_app_handling_exceptions inlined: no closures per request, one tracking send shared.
+        sender = _start_tracking(send)
+        try:
             response = await handler(request)
-            await response(scope, receive, send)
-
-        await wrap_app_handling_exceptions(respond, request)(scope, receive, send)
+            await response(scope, receive, sender)
+        except Exception as exc:
+            exception_handler = _find_handler(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc)
+            if exception_handler is None:
+                raise
+            await _respond_handled(exception_handler, exc, scope, receive, sender, request)
 
     return app
 
@@ -75,11 +91,15 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         session = WebSocket(scope, receive=receive, send=send)
-
-        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        # PERF: wrap_app_handling_exceptions inlined, as in request_response.
+        sender = _start_tracking(send)
+        try:
             await func(session)
-
-        await wrap_app_handling_exceptions(serve, session)(scope, receive, send)
+        except Exception as exc:
+            exception_handler = _find_handler(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc)
+            if exception_handler is None:
+                raise
+            await _respond_handled(exception_handler, exc, scope, receive, sender, session)
 
     return app
 
@@ -167,16 +187,33 @@ class Route(BaseRoute):
                 self.methods.add("HEAD")
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        if not self.param_convertors:
+            self._literal = (path, self.path_regex)
+
+    # NOTE: set only for a path without parameters: the one path its regex matches (routes match whole paths),
+    # trusted while path_regex is still that compiled one. A subclass skipping __init__ (FastAPI's APIRoute)
+    # keeps the regex.
+    _literal: tuple[str, Pattern[str]] | None = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http":
-            path_params = _match_path(self.path_regex, self.param_convertors, get_route_path(scope), scope)
+            # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
+            route_path: str = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            literal = self._literal
+            if literal is None or literal[1] is not self.path_regex:
+                path_params = _match_path(self.path_regex, self.param_convertors, route_path, scope)
+            elif route_path == literal[0]:
+                # PERF: a parameterless path is compared as a string, without running its regex.
+                scope_params = scope.get("path_params")
+                path_params = dict(scope_params) if scope_params else {}
+            else:
+                path_params = None
             if path_params is not None:
                 child_scope = {"endpoint": self.endpoint, "path_params": path_params}
                 if self.methods and scope["method"] not in self.methods:
-                    return Match.PARTIAL, child_scope
-                return Match.FULL, child_scope
-        return Match.NONE, {}
+                    return _PARTIAL, child_scope
+                return _FULL, child_scope
+        return _NONE, {}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or path_params.keys() != self.param_convertors.keys():

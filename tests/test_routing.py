@@ -284,6 +284,58 @@ def test_route_matches() -> None:
     assert route.matches({"type": "websocket", "path": "/users/5"}) == (Match.NONE, {})
 
 
+@pytest.mark.parametrize(
+    "path, root_path, expected",
+    [
+        ("/about", "", Match.FULL),
+        ("/about\n", "", Match.NONE),  # routes match the whole path: a final newline is part of it
+        ("/about/", "", Match.NONE),
+        ("/abou", "", Match.NONE),
+        ("/about\n\n", "", Match.NONE),
+        ("/app/about", "/app", Match.FULL),
+        ("/app/about", "", Match.NONE),
+    ],
+)
+def test_route_without_params_matches_like_its_regex(path: str, root_path: str, expected: Match) -> None:
+    route = Route("/about", echo_params)
+    scope = {**http_scope(path), "root_path": root_path}
+    match, child = route.matches(scope)
+    assert match is expected
+    assert (route.path_regex.fullmatch(routing.get_route_path(scope)) is not None) is (expected is Match.FULL)
+    if expected is Match.FULL:
+        assert child == {"endpoint": echo_params, "path_params": {}}
+
+
+def test_route_without_params_copies_outer_path_params() -> None:
+    route = Route("/about", echo_params)
+    outer = {"tenant": "a"}
+    match, child = route.matches(http_scope("/about", path_params=outer))
+    assert match is Match.FULL and child["path_params"] == outer and child["path_params"] is not outer
+
+
+def test_route_subclass_skipping_init_matches_with_its_regex() -> None:
+    # NOTE: FastAPI's APIRoute sets path_regex & co. itself instead of calling Route.__init__.
+    class OwnInit(Route):
+        def __init__(self, path: str) -> None:
+            self.path = path
+            self.endpoint = echo_params
+            self.methods = None
+            self.path_regex, self.path_format, self.param_convertors = routing.compile_path(path)
+
+    route = OwnInit("/plain")
+    assert route.matches(http_scope("/plain"))[0] is Match.FULL
+    assert route.matches(http_scope("/other"))[0] is Match.NONE
+
+
+def test_websocket_session_reraises_unhandled_errors(test_client_factory: TestClientFactory) -> None:
+    async def boom(websocket: WebSocket) -> None:
+        raise ValueError("boom")
+
+    client = test_client_factory(Router([WebSocketRoute("/ws", boom)]))
+    with pytest.raises(ValueError, match="^boom$"), client.websocket_connect("/ws"):
+        pass  # pragma: no cover (the endpoint fails before accepting)
+
+
 def test_route_url_path_for() -> None:
     route = Route("/users/{id:int}", echo_params, name="user")
     url = route.url_path_for("user", id=3)

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
 from typing import Protocol
 
-from starlette_c.types import Send
+from starlette_c.types import Message, Send
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -19,6 +19,34 @@ class AsyncReadable(Protocol):
     async def read(self, size: int = -1, /) -> bytes: ...
 
     async def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
+class StartTrackingSend:
+    """A ``send`` that remembers whether the response has started (after which no other can be sent)."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        # PERF: a plain call handing back the wrapped send's awaitable, so no coroutine frame per message.
+        if message["type"] == "http.response.start":
+            self.started = True
+        return self.send(message)
+
+
+def start_tracking(send: Send) -> StartTrackingSend:
+    """A tracking ``send`` for an app about to run: ``send`` itself when it already tracks and has not started.
+
+    NOTE: the outer tracker only sees this app's messages while the app runs, so sharing it answers
+    "did this app start a response?" exactly as a fresh wrapper would.
+    """
+    # PERF: one tracker per request instead of one per layer (server errors, exceptions, the route).
+    if type(send) is StartTrackingSend and not send.started:
+        return send
+    return StartTrackingSend(send)
 
 
 def init_raw_headers(
@@ -51,12 +79,6 @@ def init_raw_headers(
             media_type += "; charset=" + charset
         raw.append((b"content-type", media_type.encode("latin-1")))
     return raw
-
-
-async def send_response(send: Send, status_code: int, raw_headers: RawHeaders, body: bytes | memoryview) -> None:
-    """Send a complete response whose body is already in memory."""
-    await send({"type": "http.response.start", "status": status_code, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 async def send_stream(

@@ -1,9 +1,9 @@
 """Type stub of the compiled twin ``starlette_c._speedups.responses``, same surface as ``_pure.responses``."""
 
-from collections.abc import AsyncIterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
 from typing import Protocol
 
-from starlette_c.types import Send
+from starlette_c.types import Message, Send
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -13,6 +13,15 @@ class AsyncReadable(Protocol):
     async def read(self, size: int = -1, /) -> bytes: ...
     async def seek(self, offset: int, whence: int = 0, /) -> int: ...
 
+class StartTrackingSend:
+    """A ``send`` that remembers whether the response has started (after which no other can be sent)."""
+
+    send: Send
+    started: bool
+    def __init__(self, send: Send) -> None: ...
+    def __call__(self, message: Message) -> Awaitable[None]: ...
+
+def start_tracking(send: Send) -> StartTrackingSend: ...
 def init_raw_headers(
     headers: Mapping[str, str] | None,
     body_length: int,
@@ -20,7 +29,6 @@ def init_raw_headers(
     charset: str,
     status_code: int,
 ) -> RawHeaders: ...
-async def send_response(send: Send, status_code: int, raw_headers: RawHeaders, body: bytes | memoryview) -> None: ...
 async def send_stream(
     send: Send,
     status_code: int,

@@ -6,24 +6,19 @@ inputs take typed fast paths, anything else goes through the same Python operati
 
 from __future__ import annotations
 
-from cpython.bytes cimport PyBytes_GET_SIZE
+cimport cython
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_AsSsize_t
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsLatin1String
 
-from collections.abc import AsyncIterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
 import sys
 from typing import Protocol
 
-from starlette_c.types import Send
+from starlette_c.types import Message, Send
 
-# PERF: the two-await send_response stays the interpreter's coroutine: measured on CPython 3.11, a Cython
-# coroutine awaiting a Python ``send`` twice is ~15% slower than the pure one (bench/micro_responses.py).
-from starlette_c._pure.responses import send_response
-
-cdef extern from "Python.h":
-    bytes PyBytes_FromFormat(const char *fmt, ...)
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -96,6 +91,68 @@ cdef inline bint _has_charset(str media_type) except -1:
     return False
 
 
+cdef class StartTrackingSend:
+    """A ``send`` that remembers whether the response has started (after which no other can be sent)."""
+
+    cdef public object send
+    cdef public bint started
+
+    def __init__(self, send):
+        self.send = send
+        self.started = False
+
+    def __call__(self, message):
+        # PERF: a plain call handing back the wrapped send's awaitable, so no coroutine frame per message.
+        if message["type"] == _START:
+            self.started = True
+        return self.send(message)
+
+
+def start_tracking(send):
+    """A tracking ``send`` for an app about to run: ``send`` itself when it already tracks and has not started.
+
+    NOTE: the outer tracker only sees this app's messages while the app runs, so sharing it answers
+    "did this app start a response?" exactly as a fresh wrapper would.
+    """
+    # PERF: one tracker per request instead of one per layer (server errors, exceptions, the route).
+    if type(send) is StartTrackingSend and not (<StartTrackingSend>send).started:
+        return send
+    return StartTrackingSend(send)
+
+
+@cython.cdivision(True)
+cdef bytes _decimal(Py_ssize_t value):
+    """The decimal digits of ``value >= 0``."""
+    # PERF: digits written backwards into a stack buffer (PyBytes_FromFormat parses its format on every call).
+    cdef char digits[24]
+    cdef Py_ssize_t start = 24
+    while True:
+        start -= 1
+        digits[start] = <char>(48 + value % 10)
+        value //= 10
+        if value == 0:
+            return PyBytes_FromStringAndSize(digits + start, 24 - start)
+
+
+cdef dict _CONTENT_TYPES = {}
+# NOTE: bounds the cache, since media types may come from request data; later ones are encoded each time.
+cdef Py_ssize_t _CONTENT_TYPES_MAX = 64
+
+
+cdef bytes _content_type(str media_type, str charset):
+    # PERF: a response class has one media type and charset: their encoded header value is built once.
+    cdef tuple key = (media_type, charset)
+    cdef object cached = _CONTENT_TYPES.get(key)
+    if cached is not None:
+        return <bytes>cached
+    if media_type.startswith("text/") and not _has_charset(media_type):
+        media_type = media_type + "; charset=" + charset
+    cdef bytes encoded = PyUnicode_AsLatin1String(media_type)
+    if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
+        _CONTENT_TYPES[key] = encoded
+    return encoded
+
+
 def init_raw_headers(headers, body_length, media_type, charset, status_code):
     """Encode ``headers`` and add ``content-length`` (when ``body_length >= 0``) and ``content-type`` unless given.
 
@@ -146,14 +203,12 @@ def init_raw_headers(headers, body_length, media_type, charset, status_code):
     if body_length >= 0 and not has_length and status_code >= 200 and status_code != 204 and status_code != 304:
         if type(body_length) is int and body_length <= _SSIZE_MAX:
             # PERF: format the length straight into bytes (a real body length always fits a Py_ssize_t).
-            raw.append((_CONTENT_LENGTH, PyBytes_FromFormat(b"%zd", PyLong_AsSsize_t(body_length))))
+            raw.append((_CONTENT_LENGTH, _decimal(PyLong_AsSsize_t(body_length))))
         else:
             raw.append((_CONTENT_LENGTH, str(body_length).encode(_LATIN_1)))
     if media_type is not None and not has_type:
         if type(media_type) is str and type(charset) is str:
-            if (<str>media_type).startswith("text/") and not _has_charset(<str>media_type):
-                media_type = <str>media_type + "; charset=" + <str>charset
-            raw.append((_CONTENT_TYPE, PyUnicode_AsLatin1String(media_type)))
+            raw.append((_CONTENT_TYPE, _content_type(<str>media_type, <str>charset)))
         else:
             if media_type.startswith("text/") and "charset=" not in media_type.lower():
                 media_type += "; charset=" + charset

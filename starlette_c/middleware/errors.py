@@ -6,7 +6,7 @@ import html
 import inspect
 import traceback
 
-from starlette_c._exception_handler import _call_handler, _StartTrackingSend
+from starlette_c._exception_handler import _call_handler, _start_tracking
 from starlette_c.requests import Request
 from starlette_c.responses import HTMLResponse, PlainTextResponse, Response
 from starlette_c.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
@@ -145,7 +145,7 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        sender = _StartTrackingSend(send)
+        sender = _start_tracking(send)
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:

@@ -9,7 +9,9 @@ from starlette_c._exception_handler import (
     _SCOPE_KEY,
     ExceptionHandlers,
     StatusHandlers,
-    _run_handling_exceptions,
+    _find_handler,
+    _respond_handled,
+    _start_tracking,
 )
 from starlette_c.exceptions import HTTPException, WebSocketException
 from starlette_c.requests import Request
@@ -53,7 +55,15 @@ class ExceptionMiddleware:
             return
         handlers = (self._exception_handlers, self._status_handlers)
         scope[_SCOPE_KEY] = handlers
-        await _run_handling_exceptions(self.app, scope, receive, send, handlers, None)
+        # PERF: the handling is inlined here (no wrapper coroutine); try costs nothing until something raises.
+        sender = _start_tracking(send)
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            handler = _find_handler(handlers, exc)
+            if handler is None:
+                raise
+            await _respond_handled(handler, exc, scope, receive, sender, None)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         http_exc = cast(HTTPException, exc)

@@ -50,7 +50,13 @@ class IdentityResponder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.send = send
-        await self.app(scope, receive, self.send_with_compression)
+        try:
+            await self.app(scope, receive, self.send_with_compression)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release what encoding the body took (nothing, for the identity encoding)."""
 
     async def send_with_compression(self, message: Message) -> None:
         message_type = message["type"]
@@ -101,20 +107,27 @@ class GZipResponder(IdentityResponder):
 
     def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int = 9) -> None:
         super().__init__(app, minimum_size)
-        self.gzip_buffer = io.BytesIO()
-        self.gzip_file = gzip.GzipFile(mode="wb", fileobj=self.gzip_buffer, compresslevel=compresslevel)
+        self.compresslevel = compresslevel
+        # PERF: the gzip stream is opened by the first body that gets compressed; small responses never need it.
+        self._gzip: tuple[io.BytesIO, gzip.GzipFile] | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        with self.gzip_buffer, self.gzip_file:
-            await super().__call__(scope, receive, send)
+    def close(self) -> None:
+        if self._gzip is not None:
+            gzip_buffer, gzip_file = self._gzip
+            gzip_file.close()
+            gzip_buffer.close()
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
-        self.gzip_file.write(body)
+        if self._gzip is None:
+            gzip_buffer = io.BytesIO()
+            self._gzip = gzip_buffer, gzip.GzipFile(mode="wb", fileobj=gzip_buffer, compresslevel=self.compresslevel)
+        gzip_buffer, gzip_file = self._gzip
+        gzip_file.write(body)
         if not more_body:
-            self.gzip_file.close()
-        compressed = self.gzip_buffer.getvalue()
-        self.gzip_buffer.seek(0)
-        self.gzip_buffer.truncate()
+            gzip_file.close()
+        compressed = gzip_buffer.getvalue()
+        gzip_buffer.seek(0)
+        gzip_buffer.truncate()
         return compressed
 
 
