@@ -1,0 +1,85 @@
+"""BlackSheep's apps: CORS, gzip and sessions are all built in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blacksheep import Application, Request, json, text
+from blacksheep.server.compression import GzipMiddleware
+from blacksheep.server.routing import Router
+from scenarios import CORS_ORIGIN, FILLER_ROUTES, PLAINTEXT, SESSION_SECRET, SMALL_JSON
+
+from apps._variants import variant_getattr
+
+TEXT = PLAINTEXT.decode()
+
+
+async def plaintext() -> Any:
+    return text(TEXT)
+
+
+async def small_json() -> Any:
+    return json(SMALL_JSON)
+
+
+async def user_item(request: Request) -> Any:
+    params = request.route_values
+    return json({"user_id": int(params["user_id"]), "item_id": params["item_id"]})
+
+
+async def query(request: Request) -> Any:
+    params = request.query
+    values = (
+        params["a"][0],
+        params["b"][0],
+        params["c"][0],
+        request.get_first_header(b"user-agent").decode(),
+        request.get_first_header(b"accept").decode(),
+        request.get_first_header(b"x-request-id").decode(),
+    )
+    return text(",".join(values))
+
+
+async def echo(request: Request) -> Any:
+    return json(await request.json())
+
+
+async def table_item(request: Request) -> Any:
+    return text(request.route_values["item_id"])
+
+
+def new_app() -> Application:
+    # NOTE: each app needs a router of its own: by default they all share a module-level one, which a new
+    # Application resets. Handlers read the request themselves (no parameter binding), as elsewhere.
+    return Application(router=Router(), show_error_details=False)
+
+
+def main() -> Application:
+    app = new_app()
+    app.router.add_get("/", plaintext)
+    app.router.add_get("/json", small_json)
+    app.router.add_get("/query", query)
+    app.router.add_post("/echo", echo)
+    for i in range(FILLER_ROUTES):
+        app.router.add_get(f"/filler{i}/{{item_id}}", table_item)
+    app.router.add_get("/users/{int:user_id}/items/{item_id}", user_item)
+    return app
+
+
+def with_middleware() -> Application:
+    app = new_app()
+    app.use_cors(allow_origins=[CORS_ORIGIN], allow_methods=["GET"])
+    app.middlewares.append(GzipMiddleware())
+    app.use_sessions(SESSION_SECRET)
+    app.router.add_get("/", plaintext)
+    return app
+
+
+def table(size: int) -> Application:
+    app = new_app()
+    for i in range(size):
+        app.router.add_get(f"/r{i}/items/{{item_id}}", table_item)
+    return app
+
+
+__getattr__ = variant_getattr(main, with_middleware, table)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+import run
+from scenarios import SCENARIOS
+
+
+def test_ir_requests_span_about_fifty_milliseconds_within_bounds() -> None:
+    assert run.ir_requests(1e-3) == (20, 70)
+    assert run.ir_requests(1e-6) == (20, 220)
+    assert run.ir_requests(1.0) == (20, 40)
+
+
+def test_quick_settings_count_no_instructions_and_load_plaintext_only() -> None:
+    settings = run.settings_from(run.parse_args(["--quick"]))
+    assert settings.ir_scenarios == ()
+    assert settings.e2e_scenarios == ("plaintext",)
+    assert settings.load is not None and settings.load.duration <= 2
+
+
+def test_ir_scenarios_all_and_no_switches() -> None:
+    assert len(run.settings_from(run.parse_args(["--ir-scenarios", "all"])).ir_scenarios) == len(SCENARIOS)
+    settings = run.settings_from(run.parse_args(["--ir-scenarios", "all", "--no-ir", "--no-e2e"]))
+    assert (settings.ir_scenarios, settings.load) == ((), None)
+    with pytest.raises(SystemExit):
+        run.settings_from(run.parse_args(["--ir-scenarios", "nope"]))
+
+
+def test_machine_markdown_names_versions_and_compiled_modules() -> None:
+    info = {"date": "d", "cpu": "CPU", "cores": 2, "platform": "Linux", "server": ["u"], "wrk": None}
+    frameworks = {
+        "c": {"name": "starlette_c", "version": "1", "python": "3.11", "extensions": ["x"], "compiled": True},
+        "raw": {"name": "raw ASGI", "version": "(no framework)", "python": "3.11"},
+    }
+    text = run.machine_markdown(info, frameworks)
+    assert "on CPU (2 cores)" in text and "load: none." in text
+    assert "- c: starlette_c 1 on Python 3.11, compiled modules: x, `__compiled__` = True" in text
+    assert "- raw: raw ASGI (no framework) on Python 3.11" in text.splitlines()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+import worker
+from apps import raw_app
+from scenarios import select_scenarios
+
+
+def test_describe_framework_of_the_floor_and_of_starlette_c() -> None:
+    assert worker.describe_framework(None)["name"] == "raw ASGI"
+    info = worker.describe_framework("starlette_c")
+    assert info["name"] == "starlette_c"
+    assert isinstance(info["compiled"], bool)
+    assert all(name.startswith("_speedups/") for name in info["extensions"])
+
+
+def test_measure_times_right_answers_and_reports_wrong_ones() -> None:
+    settings = argparse.Namespace(repeats=2, repeat_seconds=0.001, warmup_seconds=0.001)
+    good, bad = select_scenarios(["plaintext", "json"])
+    bad = type(bad)("json", "app", "/json", json_content={"other": 1})
+    results = worker.measure(raw_app, [good, bad], settings)
+    assert results[good.name]["number"] >= 5
+    assert 0 < results[good.name]["minimum"] <= results[good.name]["median"] <= results[good.name]["maximum"]
+    assert results[good.name]["build_seconds"] >= 0
+    assert results[bad.name]["error"].startswith("JSON {'message': 'Hello, world!'}")
+
+
+def test_main_prints_one_json_report(capsys: pytest.CaptureFixture[str]) -> None:
+    worker.main(["--app-module", "apps.raw_app", "--scenario", "404", "--repeats", "1", "--repeat-seconds", "0.001"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["framework"]["name"] == "raw ASGI"
+    assert set(report["scenarios"]["404"]) >= {"median", "stdev", "number"}

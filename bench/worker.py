@@ -1,0 +1,139 @@
+"""Runs inside one target's interpreter: builds its apps, checks each answer, times it in-process.
+
+``python bench/worker.py --app-module apps.raw_app --scenario plaintext [...] --repeats R``
+prints one JSON object on stdout: the framework's description and, per scenario, the check result and
+the per-request timing of ``starlette_c.bench._measure`` (seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import importlib.machinery
+import importlib.metadata
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from scenarios import Scenario, select_scenarios
+
+from starlette_c.bench import _lifespan, _measure
+
+
+def describe_framework(name: str | None) -> dict[str, Any]:
+    """The framework's version and which of its modules are compiled extensions (None: the raw floor)."""
+    python = sys.version.split()[0]
+    if name is None:
+        return {"name": "raw ASGI", "version": "(no framework)", "python": python}
+    package = importlib.import_module(name)
+    root = Path(package.__file__ or "").parent
+    extensions = sorted(
+        {
+            str(path.relative_to(root)).split(".")[0]
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES
+            for path in root.rglob(f"*{suffix}")
+        }
+    )
+    version = package.__version__ if name == "starlette_c" else importlib.metadata.version(name)
+    info: dict[str, Any] = {"name": name, "version": version, "python": python, "file": package.__file__}
+    info["extensions"] = extensions
+    if name == "starlette_c":
+        info["compiled"] = package.__compiled__
+    return info
+
+
+def request_spec(scenario: Scenario) -> _measure.RequestSpec:
+    return _measure.RequestSpec(
+        method=scenario.method,
+        path=scenario.path,
+        query=scenario.query,
+        headers=scenario.headers,
+        body=scenario.body,
+    )
+
+
+def loop_factory() -> asyncio.AbstractEventLoop:
+    import uvloop  # NOTE: every target's virtualenv has it (the servers run on it too).
+
+    return uvloop.new_event_loop()
+
+
+async def warm_up(app: Any, spec: _measure.RequestSpec, state: dict[str, Any], seconds: float) -> float:
+    """Issue requests for about ``seconds`` (at least 5); returns the seconds one took on average."""
+    count = 0
+    started = time.perf_counter()
+    while count < 5 or time.perf_counter() - started < seconds:
+        await _measure.call_app(app, spec, state=state)
+        count += 1
+    return (time.perf_counter() - started) / count
+
+
+async def measure_app(app: Any, scenarios: list[Scenario], settings: argparse.Namespace) -> dict[str, Any]:
+    """Check then time each scenario, inside the app's lifespan (BlackSheep answers nothing before startup).
+
+    Each repeat issues as many requests as fit in ``repeat_seconds`` by the warm-up's estimate, so that a
+    10,000-route table takes as long to measure as a plaintext route.
+    """
+    results: dict[str, Any] = {}
+    async with _lifespan.lifespan(app) as state:
+        for scenario in scenarios:
+            print(f"  {scenario.name}", file=sys.stderr, flush=True)
+            spec = request_spec(scenario)
+            response = await _measure.call_app(app, spec, state=state)
+            problem = scenario.check(response.status, response.headers, response.body)
+            if problem is not None:
+                results[scenario.name] = {"error": problem}
+                continue
+            estimate = await warm_up(app, spec, state, settings.warmup_seconds)
+            number = max(5, min(100_000, round(settings.repeat_seconds / estimate)))
+            # NOTE: time_app's own awaitable core, so that all requests run inside the lifespan's loop.
+            timing = await _measure.time_requests(
+                app, spec, number=number, repeats=settings.repeats, warmup=0, state=state
+            )
+            results[scenario.name] = {
+                "median": timing.median,
+                "minimum": timing.minimum,
+                "maximum": timing.maximum,
+                "stdev": timing.stdev,
+                "number": number,
+            }
+    return results
+
+
+def measure(module: Any, scenarios: list[Scenario], settings: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for app_attr in dict.fromkeys(scenario.app_attr for scenario in scenarios):
+        group = [scenario for scenario in scenarios if scenario.app_attr == app_attr]
+        started = time.perf_counter()
+        app = getattr(module, app_attr)
+        build_seconds = time.perf_counter() - started
+        measured = _measure.run_in_loop(measure_app(app, group, settings), loop_factory)
+        for outcome in measured.values():
+            outcome["build_seconds"] = build_seconds
+        results.update(measured)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--app-module", required=True)
+    parser.add_argument("--framework", help="the package to describe (none for the raw ASGI floor)")
+    parser.add_argument("--scenario", action="append", required=True)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--repeat-seconds", type=float, default=0.05, help="the length of one timed repeat")
+    parser.add_argument("--warmup-seconds", type=float, default=0.2)
+    args = parser.parse_args(argv)
+    module = importlib.import_module(args.app_module)
+    scenarios = select_scenarios(args.scenario)
+    report = {
+        "framework": describe_framework(args.framework),
+        "scenarios": measure(module, scenarios, args),
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
