@@ -212,22 +212,36 @@ class Request(HTTPConnection[StateT]):
         if self._stream_consumed:
             raise RuntimeError("Stream consumed")
         while not self._stream_consumed:
-            message = await self._receive()
-            message_type = message["type"]
-            if message_type == "http.request":
-                body: bytes = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
-                if body:
-                    yield body
-            elif message_type == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
+            body = self._take_body_chunk(await self._receive())
+            if body:
+                yield body
         yield b""
+
+    def _take_body_chunk(self, message: Message) -> bytes:
+        """The body bytes of one received ``message``: marks the end of the stream, raises on a disconnect."""
+        message_type = message["type"]
+        if message_type == "http.request":
+            if not message.get("more_body", False):
+                self._stream_consumed = True
+            body: bytes = message.get("body", b"")
+            return body
+        if message_type == "http.disconnect":
+            self._is_disconnected = True
+            raise ClientDisconnect()
+        return b""
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            chunks = [chunk async for chunk in self.stream()]
+            if type(self).stream is not Request.stream:
+                # NOTE: a subclass's own stream() is what its body is read from.
+                chunks = [chunk async for chunk in self.stream()]
+            else:
+                # PERF: the stock stream is read here without its async generator (asyncio registers each one).
+                if self._stream_consumed:
+                    raise RuntimeError("Stream consumed")
+                chunks = []
+                while not self._stream_consumed:
+                    chunks.append(self._take_body_chunk(await self._receive()))
             self._body: bytes = b"".join(chunks)
         return self._body
 

@@ -496,7 +496,10 @@ class Router:
         else:
             self.lifespan_context = lifespan
 
-        self.middleware_stack = _wrap_middleware(self.app, middleware)
+        own_app = self.app
+        # NOTE: the stack that __call__ may bypass: the stock Router.app itself (no middleware, no override).
+        self._bypassable_stack: object = own_app if type(self).app is Router.app else None
+        self.middleware_stack = _wrap_middleware(own_app, middleware)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -551,31 +554,37 @@ class Router:
             await send({"type": "lifespan.shutdown.complete"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.middleware_stack(scope, receive, send)
+        stack = self.middleware_stack
+        # PERF: while the stack is still the stock ``self.app`` it is run without that coroutine layer.
+        if stack is self._bypassable_stack:
+            await self._dispatch(scope, receive, send)
+        else:
+            await stack(scope, receive, send)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._dispatch(scope, receive, send)
+
+    def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """The awaitable that serves ``scope``: the lifespan, the matching route, a slash redirect or the default."""
         assert scope["type"] in ("http", "websocket", "lifespan")
 
         if "router" not in scope:
             scope["router"] = self
 
         if scope["type"] == "lifespan":
-            await self.lifespan(scope, receive, send)
-            return
+            return self.lifespan(scope, receive, send)
 
         route, child_scope = self._match(scope)
         if route is not None:
             scope.update(child_scope)
-            await route.handle(scope, receive, send)
-            return
+            return route.handle(scope, receive, send)
 
         if scope["type"] == "http" and self.redirect_slashes:
             redirect_scope = self._slash_redirect_scope(scope)
             if redirect_scope is not None:
-                await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
-                return
+                return RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
 
-        await self.default(scope, receive, send)
+        return self.default(scope, receive, send)
 
     def _match(self, scope: Scope) -> tuple[BaseRoute | None, Scope]:
         """The first route matching fully, else the first matching partially (e.g. wrong method)."""

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+import sys
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 import anyio
@@ -319,6 +320,32 @@ async def test_body_is_cached_and_replayed_by_stream() -> None:
 async def test_body_ignores_unknown_messages_and_missing_keys() -> None:
     request = Request(make_scope(), receiver([{"type": "other"}, {"type": "http.request"}]))
     assert await request.body() == b""
+
+
+@pytest.mark.anyio
+async def test_body_reads_receive_without_an_async_generator() -> None:
+    started: list[object] = []
+    hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=started.append, finalizer=hooks.finalizer)
+    try:
+        request = post(None, b"a", b"", b"b")
+        assert await request.body() == b"ab"
+        assert started == []
+        assert [chunk async for chunk in request.stream()] == [b"ab", b""]
+        assert len(started) == 1
+    finally:
+        sys.set_asyncgen_hooks(*hooks)
+
+
+@pytest.mark.anyio
+async def test_body_of_a_subclass_reads_its_own_stream() -> None:
+    class UpperRequest(Request):
+        async def stream(self) -> AsyncGenerator[bytes, None]:
+            async for chunk in super().stream():
+                yield chunk.upper()
+
+    request = UpperRequest(make_scope(method="POST"), receiver(body(b"a", b"b")))
+    assert await request.body() == b"AB"
 
 
 @pytest.mark.anyio

@@ -131,6 +131,21 @@ def test_render_memoryview_is_kept_and_counted_in_bytes() -> None:
     assert response.headers["content-length"] == str(view.nbytes)
 
 
+def test_render_keeps_str_and_bytes_subclasses_as_the_base_types_would() -> None:
+    class Text(str):
+        pass
+
+    class Blob(bytes):
+        pass
+
+    text_response = Response(Text("é"))
+    assert text_response.body == b"\xc3\xa9" and type(text_response.body) is bytes
+    blob = Blob(b"abc")
+    blob_response = Response(blob)
+    assert blob_response.body is blob
+    assert blob_response.headers["content-length"] == "3"
+
+
 def test_render_rejects_other_types() -> None:
     with pytest.raises(AttributeError):
         Response(123)

@@ -802,6 +802,32 @@ def test_router_middleware(test_client_factory: TestClientFactory) -> None:
     assert test_client_factory(app).get("/nothing").headers["x-middleware"] == "router"
 
 
+def test_router_middleware_stack_replaced_after_init_is_used(test_client_factory: TestClientFactory) -> None:
+    router = Router([Route("/", homepage)])
+    router.middleware_stack = Counter(router.app, "replaced")
+    response = test_client_factory(router).get("/")
+    assert response.text == "Hello, world" and response.headers["x-middleware"] == "replaced"
+
+
+def test_router_subclass_app_override_is_called(test_client_factory: TestClientFactory) -> None:
+    class TaggingRouter(Router):
+        async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+            scope["tagged"] = True
+            await super().app(scope, receive, send)
+
+    async def show(request: Request) -> Response:
+        return PlainTextResponse(str(request.scope.get("tagged")))
+
+    assert test_client_factory(TaggingRouter([Route("/", show)])).get("/").text == "True"
+
+
+def test_router_app_serves_when_called_directly(test_client_factory: TestClientFactory) -> None:
+    router = Router([Route("/", homepage)])
+    client = test_client_factory(router.app)
+    assert client.get("/").text == "Hello, world"
+    assert client.get("/missing").status_code == 404
+
+
 def test_router_equality() -> None:
     assert Router([Route("/", homepage)]) == Router([Route("/", homepage)])
     assert Router([Route("/", homepage)]) != Router([])

@@ -139,18 +139,19 @@ cdef dict _CONTENT_TYPES = {}
 cdef Py_ssize_t _CONTENT_TYPES_MAX = 64
 
 
-cdef bytes _content_type(str media_type, str charset):
-    # PERF: a response class has one media type and charset: their encoded header value is built once.
-    cdef tuple key = (media_type, charset)
-    cdef object cached = _CONTENT_TYPES.get(key)
-    if cached is not None:
-        return <bytes>cached
+cdef tuple _content_type(str media_type, str charset):
+    """The ``content-type`` header pair of ``media_type`` (a ``text/*`` one without a charset gets ``charset``)."""
+    # PERF: a response class has one media type and charset: its header pair is built once, keyed by the media type.
+    cdef object cached = _CONTENT_TYPES.get(media_type)
+    if cached is not None and (<tuple>cached)[0] == charset:
+        return <tuple>(<tuple>cached)[1]
+    cdef str value = media_type
     if media_type.startswith("text/") and not _has_charset(media_type):
-        media_type = media_type + "; charset=" + charset
-    cdef bytes encoded = PyUnicode_AsLatin1String(media_type)
-    if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
-        _CONTENT_TYPES[key] = encoded
-    return encoded
+        value = media_type + "; charset=" + charset
+    cdef tuple pair = (_CONTENT_TYPE, PyUnicode_AsLatin1String(value))
+    if cached is not None or len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
+        _CONTENT_TYPES[media_type] = (charset, pair)
+    return pair
 
 
 def init_raw_headers(headers, body_length, media_type, charset, status_code):
@@ -208,7 +209,7 @@ def init_raw_headers(headers, body_length, media_type, charset, status_code):
             raw.append((_CONTENT_LENGTH, str(body_length).encode(_LATIN_1)))
     if media_type is not None and not has_type:
         if type(media_type) is str and type(charset) is str:
-            raw.append((_CONTENT_TYPE, _content_type(<str>media_type, <str>charset)))
+            raw.append(_content_type(<str>media_type, <str>charset))
         else:
             if media_type.startswith("text/") and "charset=" not in media_type.lower():
                 media_type += "; charset=" + charset

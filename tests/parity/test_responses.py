@@ -242,6 +242,13 @@ def test_init_raw_headers_examples(module: ModuleType) -> None:
         f({"x": "€"}, 0, None, "utf-8", 200)
 
 
+@pytest.mark.parametrize("module", TWINS)
+def test_init_raw_headers_one_media_type_in_turn_with_other_charsets(module: ModuleType) -> None:
+    for charset in ("utf-8", "latin-1", "utf-8", "utf-8"):
+        raw = module.init_raw_headers(None, -1, "text/turns", charset, 200)
+        assert raw == [(b"content-type", f"text/turns; charset={charset}".encode())]
+
+
 # --- parity: init_raw_headers --------------------------------------------------------------------------------
 
 
