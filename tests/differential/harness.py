@@ -129,6 +129,23 @@ async def run_app(app: Any, req: Req) -> Outcome:
     return outcome
 
 
+async def run_websocket(app: Any, req: Req) -> list[Any]:
+    """Connect to ``app`` at ``req``'s path as a websocket client that disconnects at once; the messages sent."""
+    sent: list[Any] = []
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
+
+    async def receive() -> Any:
+        return incoming.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = req.scope()
+    scope.update(type="websocket", scheme="ws", subprotocols=[])
+    await app(scope, receive, send)
+    return sent
+
+
 def run_both(build: Callable[[Namespace], Any], req: Req, backend: str = "asyncio") -> tuple[Outcome, Outcome]:
     """Build the app against each package (a fresh app per request) and run ``req`` through both."""
     results = []

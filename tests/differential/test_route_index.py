@@ -14,7 +14,7 @@ import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.differential.harness import Namespace, Outcome, Req, run_both
+from tests.differential.harness import Namespace, Outcome, Req, run_both, run_websocket
 
 LITERALS = ["a", "b", "users", "me", "v1"]
 # Parameter segments, by kind; "{}" is replaced by a name unique within the template.
@@ -119,22 +119,6 @@ def normalized(outcome: Outcome) -> Outcome:
     """The reference joins the methods of ``Allow`` in set order: compare them as sets."""
     headers = [(k, b", ".join(sorted(v.split(b", "))) if k == b"allow" else v) for k, v in outcome.headers]
     return dataclasses.replace(outcome, headers=headers)
-
-
-async def run_websocket(app: Any, req: Req) -> list[Any]:
-    sent: list[Any] = []
-    incoming = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
-
-    async def receive() -> Any:
-        return incoming.pop(0)
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    scope = req.scope()
-    scope.update(type="websocket", scheme="ws", subprotocols=[])
-    await app(scope, receive, send)
-    return sent
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.differential.harness import Namespace, Outcome, Req, run_both
+from tests.differential.harness import Namespace, Outcome, Req, run_both, run_websocket
 
 UUID = "12345678-1234-5678-1234-567812345678"
 
@@ -238,27 +238,12 @@ def websocket_application(ns: Namespace) -> Any:
     return ns.applications.Starlette(routes=websocket_routes(ns))
 
 
-async def run_websocket(app: Any, path: str) -> list[Any]:
-    sent: list[Any] = []
-    incoming = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
-
-    async def receive() -> Any:
-        return incoming.pop(0)
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    scope = Req("GET", path).scope()
-    scope.update(type="websocket", scheme="ws", subprotocols=[])
-    await app(scope, receive, send)
-    return sent
-
-
 @pytest.mark.parametrize("build", [websocket_router, websocket_application], ids=["router", "application"])
 @pytest.mark.parametrize("path", ["/ws/1", "/ws/x", "/ws/1/", "/nowhere", "/m/x"])
 def test_websocket_routes(build: Any, path: str) -> None:
-    ours = anyio.run(run_websocket, build(Namespace("starlette_c")), path)
-    assert ours == anyio.run(run_websocket, build(Namespace("starlette")), path)
+    req = Req("GET", path)
+    ours = anyio.run(run_websocket, build(Namespace("starlette_c")), req)
+    assert ours == anyio.run(run_websocket, build(Namespace("starlette")), req)
 
 
 def middleware_app(ns: Namespace) -> Any:
