@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from naming import select_by_name
+
 PLAINTEXT = b"Hello, world!"
 SMALL_JSON = {"message": "Hello, world!"}
 # The app's extra parameterized routes registered before the /users/... route.
@@ -105,10 +107,4 @@ SCENARIOS: tuple[Scenario, ...] = _scenarios()
 
 
 def select_scenarios(names: list[str] | None) -> list[Scenario]:
-    if not names:
-        return list(SCENARIOS)
-    by_name = {scenario.name: scenario for scenario in SCENARIOS}
-    unknown = [name for name in names if name not in by_name]
-    if unknown:
-        raise SystemExit(f"unknown scenario(s) {unknown}; choose from {list(by_name)}")
-    return [by_name[name] for name in names]
+    return select_by_name(SCENARIOS, names, "scenario")

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from naming import select_by_name
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 
@@ -70,13 +72,7 @@ FLOOR = "raw ASGI"
 
 
 def select_targets(names: list[str] | None) -> list[Target]:
-    if not names:
-        return list(TARGETS)
-    by_name = {target.name: target for target in TARGETS}
-    unknown = [name for name in names if name not in by_name]
-    if unknown:
-        raise SystemExit(f"unknown target(s) {unknown}; choose from {list(by_name)}")
-    return [by_name[name] for name in names]
+    return select_by_name(TARGETS, names, "target")
 
 
 def ensure_venv(target: Target, venv_dir: Path, base_python: str = sys.executable) -> Path:
