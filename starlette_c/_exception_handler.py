@@ -49,15 +49,21 @@ async def _call_handler(handler: ExceptionHandler, conn: Request | WebSocket, ex
     return await run_in_threadpool(call, conn, exc)
 
 
-async def _respond_handled(
-    handler: ExceptionHandler,
+async def _handle_exception(
+    handlers: Handlers,
     exc: Exception,
     scope: Scope,
     receive: Receive,
     sender: _StartTrackingSend,
     conn: Request | WebSocket | None,
 ) -> None:
-    """Send what ``handler`` answers to ``exc``; an error of its own if the response had already started."""
+    """Called from an ``except`` block: send what the handler for ``exc`` answers, or re-raise ``exc``.
+
+    An error of its own if the response had already started.
+    """
+    handler = _find_handler(handlers, exc)
+    if handler is None:
+        raise  # NOTE: the exception being handled by the caller, traceback intact.
     if sender.started:
         raise RuntimeError("Caught handled exception, but response already started.") from exc
     if conn is None:
@@ -81,9 +87,6 @@ def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASG
         try:
             await app(scope, receive, sender)
         except Exception as exc:
-            handler = _find_handler(handlers, exc)
-            if handler is None:
-                raise
-            await _respond_handled(handler, exc, scope, receive, sender, conn)
+            await _handle_exception(handlers, exc, scope, receive, sender, conn)
 
     return wrapped_app

@@ -18,8 +18,7 @@ from starlette_c._backend import routing as _impl
 from starlette_c._exception_handler import (
     _NO_HANDLERS,
     _SCOPE_KEY,
-    _find_handler,
-    _respond_handled,
+    _handle_exception,
     _start_tracking,
 )
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
@@ -78,10 +77,7 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
             response = await handler(request)
             await response(scope, receive, sender)
         except Exception as exc:
-            exception_handler = _find_handler(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc)
-            if exception_handler is None:
-                raise
-            await _respond_handled(exception_handler, exc, scope, receive, sender, request)
+            await _handle_exception(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc, scope, receive, sender, request)
 
     return app
 
@@ -96,10 +92,7 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
         try:
             await func(session)
         except Exception as exc:
-            exception_handler = _find_handler(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc)
-            if exception_handler is None:
-                raise
-            await _respond_handled(exception_handler, exc, scope, receive, sender, session)
+            await _handle_exception(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc, scope, receive, sender, session)
 
     return app
 

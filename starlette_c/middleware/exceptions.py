@@ -9,8 +9,7 @@ from starlette_c._exception_handler import (
     _SCOPE_KEY,
     ExceptionHandlers,
     StatusHandlers,
-    _find_handler,
-    _respond_handled,
+    _handle_exception,
     _start_tracking,
 )
 from starlette_c.exceptions import HTTPException, WebSocketException
@@ -60,10 +59,7 @@ class ExceptionMiddleware:
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:
-            handler = _find_handler(handlers, exc)
-            if handler is None:
-                raise
-            await _respond_handled(handler, exc, scope, receive, sender, None)
+            await _handle_exception(handlers, exc, scope, receive, sender, None)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         http_exc = cast(HTTPException, exc)
