@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
+from starlette_c._dispatch import StockStack, stock_stack
 from starlette_c.datastructures import State, URLPath
 from starlette_c.middleware import Middleware, _MiddlewareFactory
 from starlette_c.middleware.errors import ServerErrorMiddleware
@@ -47,6 +48,7 @@ class Starlette:
         self.exception_handlers = {} if exception_handlers is None else dict(exception_handlers)
         self.user_middleware = [] if middleware is None else list(middleware)
         self.middleware_stack: ASGIApp | None = None
+        self._stock_stack: StockStack | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         debug = self.debug
@@ -77,9 +79,16 @@ class Starlette:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        if self.middleware_stack is None:
-            self.middleware_stack = self.build_middleware_stack()
-        await self.middleware_stack(scope, receive, send)
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+            self._stock_stack = stock_stack(stack)
+        stock = self._stock_stack
+        # PERF: the stock stack serves HTTP in one coroutine instead of one per layer.
+        if stock is not None and scope["type"] == "http" and stock.intact(stack):
+            await stock.serve(scope, receive, send)
+        else:
+            await stack(scope, receive, send)
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app=app, name=name)

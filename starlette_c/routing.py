@@ -568,6 +568,21 @@ class Router:
             return self.lifespan(scope, receive, send)
 
         route, child_scope = self._match(scope)
+        return self._serve_match(route, child_scope, scope, receive, send)
+
+    def _serve_match(
+        self,
+        route: BaseRoute | None,
+        child_scope: Scope,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        default: ASGIApp | None = None,
+    ) -> Awaitable[None]:
+        """The awaitable that serves ``scope`` once ``_match`` gave ``route`` (None: a slash redirect or the default).
+
+        ``default`` stands in for ``self.default`` when given.
+        """
         if route is not None:
             scope.update(child_scope)
             return route.handle(scope, receive, send)
@@ -577,7 +592,7 @@ class Router:
             if redirect_scope is not None:
                 return RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
 
-        return self.default(scope, receive, send)
+        return (default or self.default)(scope, receive, send)
 
     def _match(self, scope: Scope) -> tuple[BaseRoute | None, Scope]:
         """The first route matching fully, else the first matching partially (e.g. wrong method)."""

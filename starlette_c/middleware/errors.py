@@ -6,7 +6,7 @@ import html
 import inspect
 import traceback
 
-from starlette_c._exception_handler import _call_handler, _start_tracking
+from starlette_c._exception_handler import _call_handler, _start_tracking, _StartTrackingSend
 from starlette_c.requests import Request
 from starlette_c.responses import HTMLResponse, PlainTextResponse, Response
 from starlette_c.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
@@ -149,17 +149,23 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:
-            request = Request(scope)
-            response: Response
-            if self.debug:
-                response = self.debug_response(request, exc)
-            elif self.handler is None:
-                response = self.error_response(request, exc)
-            else:
-                response = await _call_handler(self.handler, request, exc)
-            if not sender.started:
-                await response(scope, receive, send)
+            await self._answer(exc, scope, receive, send, sender)
             raise
+
+    async def _answer(
+        self, exc: Exception, scope: Scope, receive: Receive, send: Send, sender: _StartTrackingSend
+    ) -> None:
+        """Send the error response for ``exc``, unless the app had started its own (``sender`` tells)."""
+        request = Request(scope)
+        response: Response
+        if self.debug:
+            response = self.debug_response(request, exc)
+        elif self.handler is None:
+            response = self.error_response(request, exc)
+        else:
+            response = await _call_handler(self.handler, request, exc)
+        if not sender.started:
+            await response(scope, receive, send)
 
     def format_line(self, index: int, line: str, frame_lineno: int, frame_index: int) -> str:
         template = CENTER_LINE if index == frame_index else LINE

@@ -1,0 +1,97 @@
+"""The stock application stack served in one coroutine: server errors, exception handlers, router, endpoint.
+
+``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)) when it has no user middleware. For
+HTTP requests to that exact stack, ``StockStack.serve`` does what the three layers and the route do, in
+the same order and with the same exceptions, without a coroutine frame per layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from starlette_c._exception_handler import _SCOPE_KEY, _handle_exception, _start_tracking
+from starlette_c.exceptions import HTTPException
+from starlette_c.middleware.errors import ServerErrorMiddleware
+from starlette_c.middleware.exceptions import ExceptionMiddleware
+from starlette_c.responses import PlainTextResponse
+from starlette_c.routing import Route, Router
+from starlette_c.types import ASGIApp, Receive, Scope, Send
+
+
+class StockStack:
+    """The layers of a stock stack, kept to check on each request that the stack was not rewired since."""
+
+    __slots__ = ("errors", "exceptions", "router")
+
+    def __init__(self, errors: ServerErrorMiddleware, exceptions: ExceptionMiddleware, router: Router) -> None:
+        self.errors = errors
+        self.exceptions = exceptions
+        self.router = router
+
+    def intact(self, stack: ASGIApp) -> bool:
+        errors, exceptions, router = self.errors, self.exceptions, self.router
+        return (
+            stack is errors
+            and errors.app is exceptions
+            and exceptions.app is router
+            and router.middleware_stack is router._bypassable_stack
+        )
+
+    def plain_not_found(self) -> bool:
+        """Whether a 404 would be the router's HTTPException(404) rendered by the stock handler."""
+        router, exceptions = self.router, self.exceptions
+        default: Any = router.default
+        if getattr(default, "__func__", None) is not Router.not_found or default.__self__ is not router:
+            return False
+        if 404 in exceptions._status_handlers:
+            return False
+        handler: Any = exceptions._exception_handlers.get(HTTPException)
+        stock_handler = getattr(handler, "__func__", None) is ExceptionMiddleware.http_exception
+        return stock_handler and handler.__self__ is exceptions
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an HTTP request as ServerErrorMiddleware, ExceptionMiddleware and the Router would."""
+        router = self.router
+        sender = _start_tracking(send)
+        try:
+            exceptions = self.exceptions
+            handlers = (exceptions._exception_handlers, exceptions._status_handlers)
+            scope[_SCOPE_KEY] = handlers
+            try:
+                if "router" not in scope:
+                    scope["router"] = router
+                route, child_scope = router._match(scope)
+                if isinstance(route, Route) and type(route).handle is Route.handle:
+                    methods = route.methods
+                    if not methods or scope["method"] in methods:
+                        # PERF: what Route.handle does for an allowed method, without its coroutine frame.
+                        scope.update(child_scope)
+                        await route.app(scope, receive, sender)
+                        return
+                not_found = _answer_not_found if route is None and self.plain_not_found() else None
+                await router._serve_match(route, child_scope, scope, receive, sender, not_found)
+            except Exception as exc:
+                await _handle_exception(handlers, exc, scope, receive, sender, None)
+        except Exception as exc:
+            await self.errors._answer(exc, scope, receive, send, sender)
+            raise
+
+
+def _answer_not_found(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    # PERF: what the stock handler answers to the router's HTTPException(404), without raising and catching it.
+    return PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+
+
+def stock_stack(stack: ASGIApp) -> StockStack | None:
+    """The layers of ``stack`` when it is the stock one ``Starlette.build_middleware_stack`` builds, else None."""
+    if type(stack) is not ServerErrorMiddleware:
+        return None
+    exceptions = stack.app
+    if type(exceptions) is not ExceptionMiddleware:
+        return None
+    router = exceptions.app
+    if type(router) is not Router:
+        return None
+    layers = StockStack(stack, exceptions, router)
+    return layers if layers.intact(stack) else None
