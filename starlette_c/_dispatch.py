@@ -29,15 +29,6 @@ class StockStack:
         self.exceptions = exceptions
         self.router = router
 
-    def intact(self, stack: ASGIApp) -> bool:
-        errors, exceptions, router = self.errors, self.exceptions, self.router
-        return (
-            stack is errors
-            and errors.app is exceptions
-            and exceptions.app is router
-            and router.middleware_stack is router._bypassable_stack
-        )
-
     def plain_not_found(self) -> bool:
         """Whether a 404 would be the router's HTTPException(404) rendered by the stock handler."""
         router, exceptions = self.router, self.exceptions
@@ -50,12 +41,19 @@ class StockStack:
         stock_handler = getattr(handler, "__func__", None) is ExceptionMiddleware.http_exception
         return stock_handler and handler.__self__ is exceptions
 
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve an HTTP request as ServerErrorMiddleware, ExceptionMiddleware and the Router would."""
-        router = self.router
+    async def serve(self, stack: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an HTTP request as ``stack`` would, in one coroutine while ``stack`` is still this stock one."""
+        errors, exceptions, router = self.errors, self.exceptions, self.router
+        if (
+            stack is not errors
+            or errors.app is not exceptions
+            or exceptions.app is not router
+            or router.middleware_stack is not router._bypassable_stack
+        ):
+            await stack(scope, receive, send)  # NOTE: rewired since it was built: served as it is now.
+            return
         sender = _start_tracking(send)
         try:
-            exceptions = self.exceptions
             handlers = (exceptions._exception_handlers, exceptions._status_handlers)
             scope[_SCOPE_KEY] = handlers
             try:
@@ -74,7 +72,7 @@ class StockStack:
             except Exception as exc:
                 await _handle_exception(handlers, exc, scope, receive, sender, None)
         except Exception as exc:
-            await self.errors._answer(exc, scope, receive, send, sender)
+            await errors._answer(exc, scope, receive, send, sender)
             raise
 
 
@@ -91,7 +89,6 @@ def stock_stack(stack: ASGIApp) -> StockStack | None:
     if type(exceptions) is not ExceptionMiddleware:
         return None
     router = exceptions.app
-    if type(router) is not Router:
+    if type(router) is not Router or router.middleware_stack is not router._bypassable_stack:
         return None
-    layers = StockStack(stack, exceptions, router)
-    return layers if layers.intact(stack) else None
+    return StockStack(stack, exceptions, router)

@@ -85,8 +85,8 @@ class Starlette:
             self._stock_stack = stock_stack(stack)
         stock = self._stock_stack
         # PERF: the stock stack serves HTTP in one coroutine instead of one per layer.
-        if stock is not None and scope["type"] == "http" and stock.intact(stack):
-            await stock.serve(scope, receive, send)
+        if stock is not None and scope["type"] == "http":
+            await stock.serve(stack, scope, receive, send)
         else:
             await stack(scope, receive, send)
 

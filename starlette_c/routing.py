@@ -189,24 +189,7 @@ class Route(BaseRoute):
     _literal: tuple[str, Pattern[str]] | None = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http":
-            # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
-            route_path: str = get_route_path(scope) if scope.get("root_path") else scope["path"]
-            literal = self._literal
-            if literal is None or literal[1] is not self.path_regex:
-                path_params = _match_path(self.path_regex, self.param_convertors, route_path, scope)
-            elif route_path == literal[0]:
-                # PERF: a parameterless path is compared as a string, without running its regex.
-                scope_params = scope.get("path_params")
-                path_params = dict(scope_params) if scope_params else {}
-            else:
-                path_params = None
-            if path_params is not None:
-                child_scope = {"endpoint": self.endpoint, "path_params": path_params}
-                if self.methods and scope["method"] not in self.methods:
-                    return _PARTIAL, child_scope
-                return _FULL, child_scope
-        return _NONE, {}
+        return _route_matcher.route(self, scope)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or path_params.keys() != self.param_convertors.keys():
@@ -396,6 +379,9 @@ class Host(BaseRoute):
         return f"{self.__class__.__name__}(host={self.host!r}, name={name!r}, app={self.app!r})"
 
 
+_route_matcher = _impl.RouteMatcher(Route.matches, _FULL, _PARTIAL, _NONE)
+
+
 class _AsyncLiftContextManager(AbstractAsyncContextManager[_T]):
     """A synchronous context manager driven through ``async with``."""
 
@@ -506,7 +492,10 @@ class Router:
 
     def _candidates(self, scope: Scope) -> Candidates[BaseRoute]:
         """The routes that can match the path of ``scope``, in declaration order."""
-        return self._routes.route_index(_route_filing).candidates(get_route_path(scope))
+        routes = self._routes
+        # PERF: the built index read straight off the list; get_route_path's work skipped without a root_path.
+        index = routes._index or routes.route_index(_route_filing)
+        return index.candidates(get_route_path(scope) if scope.get("root_path") else scope["path"])
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -596,15 +585,7 @@ class Router:
 
     def _match(self, scope: Scope) -> tuple[BaseRoute | None, Scope]:
         """The first route matching fully, else the first matching partially (e.g. wrong method)."""
-        partial: BaseRoute | None = None
-        partial_scope: Scope = {}
-        for _, route in self._candidates(scope):
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                return route, child_scope
-            if match is Match.PARTIAL and partial is None:
-                partial, partial_scope = route, child_scope
-        return partial, partial_scope
+        return _route_matcher.first(self._candidates(scope), scope)
 
     def _slash_redirect_scope(self, scope: Scope) -> Scope | None:
         """The scope with the trailing slash toggled, when some route would match that path."""
@@ -616,11 +597,8 @@ class Router:
             redirect_scope["path"] = redirect_scope["path"].rstrip("/")
         else:
             redirect_scope["path"] = redirect_scope["path"] + "/"
-        for _, route in self._candidates(redirect_scope):
-            match, _ = route.matches(redirect_scope)
-            if match is not Match.NONE:
-                return redirect_scope
-        return None
+        route, _ = _route_matcher.first(self._candidates(redirect_scope), redirect_scope)
+        return None if route is None else redirect_scope
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Router) and self.routes == other.routes

@@ -144,3 +144,11 @@ def test_handler_raising_an_http_exception_is_handled_by_the_outer_handlers(
     client = test_client_factory(make_app(exception_handlers={ValueError: value_error}))
     response = client.get("/boom")
     assert (response.status_code, response.text) == (409, "from the handler")
+
+
+def test_router_middleware_replaced_after_start_is_honoured(test_client_factory: TestClientFactory) -> None:
+    app = make_app()
+    client = test_client_factory(app)
+    assert "content-encoding" not in client.get("/", headers={"accept-encoding": "gzip"}).headers
+    app.router.middleware_stack = GZipMiddleware(app.router.app, minimum_size=1)
+    assert client.get("/", headers={"accept-encoding": "gzip"}).headers["content-encoding"] == "gzip"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from re import Pattern
 from typing import Any
 
+from starlette_c._utils import get_route_path
 from starlette_c.convertors import CONVERTOR_TYPES, Convertor
 from starlette_c.types import Scope
 
@@ -113,3 +114,53 @@ def host_from_headers(headers: Sequence[tuple[bytes, bytes]]) -> str:
         if key == b"host":
             return value.decode("latin-1").split(":")[0]
     return ""
+
+
+class RouteMatcher:
+    """The matching of routes: the stock ``Route.matches`` for a route, and the router's first-match loop.
+
+    ``starlette_c.routing`` builds one with its ``Route.matches`` function and ``Match`` members (this module
+    cannot import them: routing imports it).
+    """
+
+    __slots__ = ("_full", "_none", "_partial", "_stock")
+
+    def __init__(self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any) -> None:
+        self._stock = stock_matches
+        self._full = full
+        self._partial = partial
+        self._none = none
+
+    def route(self, route: Any, scope: Scope) -> tuple[Any, Scope]:
+        """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
+        if scope["type"] == "http":
+            # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
+            route_path: str = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            literal = route._literal
+            if literal is None or literal[1] is not route.path_regex:
+                path_params = match_path(route.path_regex, route.param_convertors, route_path, scope)
+            elif route_path == literal[0]:
+                # PERF: a parameterless path is compared as a string, without running its regex.
+                scope_params = scope.get("path_params")
+                path_params = dict(scope_params) if scope_params else {}
+            else:
+                path_params = None
+            if path_params is not None:
+                child_scope = {"endpoint": route.endpoint, "path_params": path_params}
+                methods = route.methods
+                if methods and scope["method"] not in methods:
+                    return self._partial, child_scope
+                return self._full, child_scope
+        return self._none, {}
+
+    def first(self, candidates: Iterable[tuple[int, Any]], scope: Scope) -> tuple[Any, Scope]:
+        """The first route matching fully, else the first matching partially, else ``(None, {})``."""
+        partial = None
+        partial_scope: Scope = {}
+        for _, route in candidates:
+            match, child_scope = route.matches(scope)
+            if match is self._full:
+                return route, child_scope
+            if match is self._partial and partial is None:
+                partial, partial_scope = route, child_scope
+        return partial, partial_scope

@@ -1,7 +1,7 @@
 """Stub of the compiled twin ``starlette_c._speedups.routing`` (same names and signatures as the pure twin)."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from re import Pattern
 from typing import Any
 
@@ -18,3 +18,8 @@ def match_mount(
     path_regex: Pattern[str], param_convertors: dict[str, Convertor[Any]], route_path: str, scope: Scope
 ) -> tuple[dict[str, Any], str] | None: ...
 def host_from_headers(headers: Sequence[tuple[bytes, bytes]]) -> str: ...
+
+class RouteMatcher:
+    def __init__(self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any) -> None: ...
+    def route(self, route: Any, scope: Scope) -> tuple[Any, Scope]: ...
+    def first(self, candidates: Iterable[tuple[int, Any]], scope: Scope) -> tuple[Any, Scope]: ...

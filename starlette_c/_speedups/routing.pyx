@@ -15,6 +15,7 @@ import re
 from itertools import islice as _islice
 
 from starlette_c._pure import routing as _pure
+from starlette_c._utils import get_route_path as _get_route_path
 from starlette_c.convertors import CONVERTOR_TYPES
 from starlette_c.convertors import IntegerConvertor as _IntegerConvertor
 from starlette_c.convertors import PathConvertor as _PathConvertor
@@ -257,6 +258,10 @@ cdef inline dict _captures(object path_regex, object route_path):
 def match_path(path_regex, param_convertors, route_path, scope):
     """The path params of a route matching ``route_path`` (a copy of ``scope["path_params"]`` updated with the
     converted captures), or ``None`` when it does not match."""
+    return _match_path(path_regex, param_convertors, route_path, scope)
+
+
+cdef object _match_path(object path_regex, object param_convertors, object route_path, object scope):
     if type(path_regex) is not _Pattern:
         # NOTE: stand-ins for a compiled pattern (duck-typed .match) take the pure code path unchanged.
         return _pure.match_path(path_regex, param_convertors, route_path, scope)
@@ -312,3 +317,72 @@ def host_from_headers(headers):
             return text if colon < 0 else text[:colon]
         return value.decode("latin-1").split(":")[0]
     return ""
+
+
+cdef class RouteMatcher:
+    """The matching of routes: the stock ``Route.matches`` for a route, and the router's first-match loop.
+
+    ``starlette_c.routing`` builds one with its ``Route.matches`` function and ``Match`` members (this module
+    cannot import them: routing imports it).
+    """
+
+    cdef object _stock
+    cdef object _full
+    cdef object _partial
+    cdef object _none
+
+    def __init__(self, stock_matches, full, partial, none):
+        self._stock = stock_matches
+        self._full = full
+        self._partial = partial
+        self._none = none
+
+    def route(self, route, scope):
+        """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
+        return self._route(route, scope)
+
+    cdef tuple _route(self, object route, object scope):
+        cdef object route_path, literal, path_regex, path_params, scope_params, methods
+        cdef dict child_scope
+        if scope["type"] == "http":
+            # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
+            route_path = _get_route_path(scope) if scope.get("root_path") else scope["path"]
+            literal = route._literal
+            path_regex = route.path_regex
+            if literal is None or literal[1] is not path_regex:
+                path_params = _match_path(path_regex, route.param_convertors, route_path, scope)
+            elif route_path == literal[0]:
+                # PERF: a parameterless path is compared as a string, without running its regex.
+                scope_params = scope.get("path_params")
+                path_params = dict(scope_params) if scope_params else {}
+            else:
+                path_params = None
+            if path_params is not None:
+                child_scope = {"endpoint": route.endpoint, "path_params": path_params}
+                methods = route.methods
+                if methods and scope["method"] not in methods:
+                    return (self._partial, child_scope)
+                return (self._full, child_scope)
+        return (self._none, {})
+
+    def first(self, candidates, scope):
+        """The first route matching fully, else the first matching partially, else ``(None, {})``."""
+        cdef object partial = None
+        cdef object partial_scope = {}
+        cdef object matches, match, child_scope
+        for _, route in candidates:
+            matches = getattr(route, "matches")
+            if (
+                PyMethod_Check(matches)
+                and PyMethod_GET_FUNCTION(matches) == <PyObject*>self._stock
+                and PyMethod_GET_SELF(matches) == <PyObject*>route
+            ):
+                # PERF: the stock Route.matches runs here in C; the lookup above is Python's, so overrides win.
+                match, child_scope = self._route(route, scope)
+            else:
+                match, child_scope = matches(scope)
+            if match is self._full:
+                return route, child_scope
+            if match is self._partial and partial is None:
+                partial, partial_scope = route, child_scope
+        return partial, partial_scope

@@ -20,9 +20,16 @@ from tests.bench.conftest import FakePyinstrumentProfiler
 def test_cprofile_report_names_the_endpoint() -> None:
     report = run_in_loop(profile_requests("cprofile", apps.app, RequestSpec(), number=20))
     assert "Ordered by: cumulative time" in report
-    assert f"due to restriction <{CPROFILE_TOP}>" in report
     assert "(hello)" in report
     assert "20    " in report  # the endpoint's call count
+
+
+def test_cprofile_report_keeps_the_top_entries() -> None:
+    spec = RequestSpec(path="/echo", method="POST", body=b"x")
+    report = run_in_loop(profile_requests("cprofile", apps.app, spec, number=5))
+    assert f"due to restriction <{CPROFILE_TOP}>" in report
+    rows = [line for line in report.splitlines() if line.strip()[:1].isdigit() and "{" in line or ".py:" in line]
+    assert 0 < len(rows) <= CPROFILE_TOP
 
 
 def test_pyinstrument_is_started_and_reported(fake_pyinstrument: type[FakePyinstrumentProfiler]) -> None:

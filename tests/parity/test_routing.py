@@ -477,3 +477,88 @@ def test_compiled_does_not_leak(operation: tuple[str, Callable[[], Any], list[An
         tracemalloc.stop()
     assert after - before < 64 * 1024, f"grew by {after - before} bytes over {N} operations"
     assert [sys.getrefcount(obj) for obj in shared] == counts
+
+
+# --- RouteMatcher: the stock Route.matches and the first-match loop ------------------------------------------
+
+
+def _matchers() -> list[Any]:
+    from starlette_c.routing import Match, Route
+
+    modules = [module for module in (pure, compiled) if module is not None]
+    return [module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE) for module in modules]
+
+
+def _matching_routes() -> list[Any]:
+    from starlette_c.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
+
+    async def endpoint(request: Any) -> None:
+        raise AssertionError("never called")
+
+    class SubRoute(Route):
+        pass
+
+    class EveryPath(BaseRoute):
+        def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
+            return Match.FULL, {"endpoint": "every"}
+
+    overridden = Route("/users", endpoint)
+    overridden.matches = lambda scope: (Match.PARTIAL, {"overridden": True})  # type: ignore[method-assign]
+    regex_replaced = Route("/a", endpoint)
+    regex_replaced.path_regex = re.compile("^/b$")
+    return [
+        Route("/users", endpoint, methods=["POST"]),
+        overridden,
+        regex_replaced,
+        SubRoute("/sub/{id:int}", endpoint),
+        Route("/users/{user_id:int}", endpoint),
+        Route("/users", endpoint),
+        Mount("/static", app=endpoint),
+        WebSocketRoute("/users", endpoint),
+        EveryPath(),
+    ]
+
+
+SCOPES = [
+    {"type": "http", "method": "GET", "path": "/users"},
+    {"type": "http", "method": "POST", "path": "/users", "path_params": {"outer": 1}},
+    {"type": "http", "method": "GET", "path": "/users/12", "root_path": ""},
+    {"type": "http", "method": "GET", "path": "/api/users/12", "root_path": "/api"},
+    {"type": "http", "method": "GET", "path": "/sub/x"},
+    {"type": "http", "method": "GET", "path": "/b"},
+    {"type": "http", "method": "GET", "path": "/static/a.css"},
+    {"type": "websocket", "path": "/users"},
+    {"type": "http", "path": "/users"},
+    {"path": "/users"},
+]
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_route_matcher_parity(scope: dict[str, Any]) -> None:
+    routes = _matching_routes()
+    results = []
+    for matcher in _matchers():
+        per_route = [outcome(matcher.route, route, dict(scope)) for route in routes[:6]]
+        candidates = list(enumerate(routes))
+        firsts = [outcome(matcher.first, candidates[start:], dict(scope)) for start in range(len(routes))]
+        results.append((per_route, firsts))
+    assert all(result == results[0] for result in results)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_route_matcher_semantics_pinned(module: ModuleType) -> None:
+    from starlette_c.routing import Match, Route
+
+    matcher = module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE)
+    post, overridden, *_ = routes = _matching_routes()
+    scope = {"type": "http", "method": "GET", "path": "/users", "path_params": {"outer": 1}}
+    assert matcher.route(post, scope) == (Match.PARTIAL, {"endpoint": post.endpoint, "path_params": {"outer": 1}})
+    # The first full match wins over an earlier partial one; an instance's own matches is honoured.
+    route, child_scope = matcher.first(list(enumerate(routes)), scope)
+    assert route is routes[5] and child_scope["path_params"] == {"outer": 1}
+    assert child_scope["path_params"] is not scope["path_params"]
+    assert matcher.first([(0, post), (1, overridden)], scope) == (post, matcher.route(post, scope)[1])
+    assert matcher.first([(1, overridden)], scope) == (overridden, {"overridden": True})
+    assert matcher.first([], scope) == (None, {})
+    with pytest.raises(KeyError):
+        matcher.route(post, {"path": "/users"})
