@@ -34,6 +34,9 @@ class Starlette:
     * ``lifespan`` - an async context manager factory run at startup and shutdown.
     """
 
+    # NOTE: a class default, since subclasses (FastAPI) may set up their attributes without calling __init__.
+    _stock_stack: StockStack | None = None
+
     def __init__(
         self: AppType,
         debug: bool = False,
@@ -48,7 +51,6 @@ class Starlette:
         self.exception_handlers = {} if exception_handlers is None else dict(exception_handlers)
         self.user_middleware = [] if middleware is None else list(middleware)
         self.middleware_stack: ASGIApp | None = None
-        self._stock_stack: StockStack | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         debug = self.debug

@@ -152,3 +152,17 @@ def test_router_middleware_replaced_after_start_is_honoured(test_client_factory:
     assert "content-encoding" not in client.get("/", headers={"accept-encoding": "gzip"}).headers
     app.router.middleware_stack = GZipMiddleware(app.router.app, minimum_size=1)
     assert client.get("/", headers={"accept-encoding": "gzip"}).headers["content-encoding"] == "gzip"
+
+
+def test_subclass_not_calling_init_is_served(test_client_factory: TestClientFactory) -> None:
+    class Minimal(Starlette):
+        def __init__(self) -> None:  # NOTE: sets up what Starlette needs without Starlette.__init__ (FastAPI does).
+            self.debug = False
+            self.router = Router([Route("/", hello)])
+            self.exception_handlers = {}
+            self.user_middleware = []
+            self.middleware_stack = None
+
+    app = Minimal()
+    assert test_client_factory(app).get("/").text == "hello"
+    assert app._stock_stack is not None
