@@ -22,7 +22,7 @@ from starlette_c._exception_handler import (
     _start_tracking,
 )
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
-from starlette_c._route_index import Candidates, Filing, RouteList, filing
+from starlette_c._route_index import Filing, RouteList, filing
 from starlette_c._utils import get_route_path, is_async_callable
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
@@ -490,13 +490,6 @@ class Router:
         # assigned here and changed afterwards through another name does not reach the router.
         self._routes: RouteList[BaseRoute] = RouteList(routes)
 
-    def _candidates(self, scope: Scope) -> Candidates[BaseRoute]:
-        """The routes that can match the path of ``scope``, in declaration order."""
-        routes = self._routes
-        # PERF: the built index read straight off the list; get_route_path's work skipped without a root_path.
-        index = routes._index or routes.route_index(_route_filing)
-        return index.candidates(get_route_path(scope) if scope.get("root_path") else scope["path"])
-
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             await WebSocketClose()(scope, receive, send)
@@ -584,8 +577,15 @@ class Router:
         return (default or self.default)(scope, receive, send)
 
     def _match(self, scope: Scope) -> tuple[BaseRoute | None, Scope]:
-        """The first route matching fully, else the first matching partially (e.g. wrong method)."""
-        return _route_matcher.first(self._candidates(scope), scope)
+        """The first route matching fully, else the first matching partially (e.g. wrong method).
+
+        Only the routes the index gives for the path are tried.
+        """
+        routes = self._routes
+        # PERF: the built index read straight off the list; get_route_path's work skipped without a root_path.
+        index = routes._index or routes.route_index(_route_filing)
+        route_path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+        return _route_matcher.first(index.candidates(route_path), scope)
 
     def _slash_redirect_scope(self, scope: Scope) -> Scope | None:
         """The scope with the trailing slash toggled, when some route would match that path."""
@@ -597,7 +597,7 @@ class Router:
             redirect_scope["path"] = redirect_scope["path"].rstrip("/")
         else:
             redirect_scope["path"] = redirect_scope["path"] + "/"
-        route, _ = _route_matcher.first(self._candidates(redirect_scope), redirect_scope)
+        route, _ = self._match(redirect_scope)
         return None if route is None else redirect_scope
 
     def __eq__(self, other: Any) -> bool:
