@@ -15,19 +15,28 @@ from starlette_c.exceptions import HTTPException
 from starlette_c.middleware.errors import ServerErrorMiddleware
 from starlette_c.middleware.exceptions import ExceptionMiddleware
 from starlette_c.responses import PlainTextResponse
-from starlette_c.routing import Route, Router
+from starlette_c.routing import Router
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
 
 class StockStack:
     """The layers of a stock stack, kept to check on each request that the stack was not rewired since."""
 
-    __slots__ = ("errors", "exceptions", "router")
+    __slots__ = ("errors", "exceptions", "not_found", "router")
 
     def __init__(self, errors: ServerErrorMiddleware, exceptions: ExceptionMiddleware, router: Router) -> None:
         self.errors = errors
         self.exceptions = exceptions
         self.router = router
+        # PERF: bound once, handed to the router on each request.
+        self.not_found: ASGIApp = self._not_found
+
+    def _not_found(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """The router's default, or, when that would be the stock 404 rendered by the stock handler, that answer."""
+        if self.plain_not_found():
+            # PERF: what the stock handler answers to the router's HTTPException(404), without raising it.
+            return PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+        return self.router.default(scope, receive, send)
 
     def plain_not_found(self) -> bool:
         """Whether a 404 would be the router's HTTPException(404) rendered by the stock handler."""
@@ -60,25 +69,12 @@ class StockStack:
                 if "router" not in scope:
                     scope["router"] = router
                 route, child_scope = router._match(scope)
-                if isinstance(route, Route) and type(route).handle is Route.handle:
-                    methods = route.methods
-                    if not methods or scope["method"] in methods:
-                        # PERF: what Route.handle does for an allowed method, without its coroutine frame.
-                        scope.update(child_scope)
-                        await route.app(scope, receive, sender)
-                        return
-                not_found = _answer_not_found if route is None and self.plain_not_found() else None
-                await router._serve_match(route, child_scope, scope, receive, sender, not_found)
+                await router._serve_match(route, child_scope, scope, receive, sender, self.not_found)
             except Exception as exc:
                 await _handle_exception(handlers, exc, scope, receive, sender, None)
         except Exception as exc:
             await errors._answer(exc, scope, receive, send, sender)
             raise
-
-
-def _answer_not_found(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-    # PERF: what the stock handler answers to the router's HTTPException(404), without raising and catching it.
-    return PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
 
 def stock_stack(stack: ASGIApp) -> StockStack | None:

@@ -567,6 +567,11 @@ class Router:
         """
         if route is not None:
             scope.update(child_scope)
+            if isinstance(route, Route) and type(route).handle is Route.handle:
+                methods = route.methods
+                if not methods or scope["method"] in methods:
+                    # PERF: what Route.handle does for an allowed method, without its coroutine frame.
+                    return route.app(scope, receive, send)
             return route.handle(scope, receive, send)
 
         if scope["type"] == "http" and self.redirect_slashes:
