@@ -2,6 +2,11 @@
 
 Run: ``python bench/micro_datastructures.py [--repeat N]``. Each case is timed with ``timeit`` (many
 repeats, the median per-call time kept) against both twins; the table shows the ratio pure/compiled.
+
+For instruction counts, run one case of one twin N times, untimed, under callgrind twice (N and 0) and
+divide the difference by N::
+
+    valgrind --tool=callgrind python bench/micro_datastructures.py --run "request reads" --twin compiled --number 10000
 """
 
 from __future__ import annotations
@@ -37,6 +42,14 @@ RAW_HEADERS = [
     (b"content-length", b"42"),
 ]
 QUERY = "page=2&size=50&sort=-created&q=hello+world&tag=a%20b&tag=c"
+# The "query + headers" scenario of bench/scenarios.py.
+SCENARIO_HEADERS = [
+    (b"host", b"example.org"),
+    (b"user-agent", b"bench/1.0"),
+    (b"accept", b"*/*"),
+    (b"x-request-id", b"req-1"),
+]
+SCENARIO_QUERY = b"a=1&b=2&c=3"
 
 
 def scope() -> dict[str, Any]:
@@ -91,6 +104,12 @@ def cases(m: ModuleType) -> dict[str, Callable[[], Any]]:
         url = m.URL(scope=distinct[index])
         return url.path, url.query, url.is_secure
 
+    def request_reads() -> Any:
+        # What `request.query_params` and `request.headers` build, then the scenario's six reads.
+        q = m.query_params_from_string(SCENARIO_QUERY)
+        h = m.headers_from_scope({"headers": SCENARIO_HEADERS})
+        return q["a"], q["b"], q["c"], h["user-agent"], h["accept"], h["x-request-id"]
+
     def multidict() -> Any:
         d = m.ImmutableMultiDict([("a", "1"), ("b", "2"), ("a", "3"), ("c", "4")])
         return d["a"], d.getlist("a")
@@ -104,6 +123,7 @@ def cases(m: ModuleType) -> dict[str, Callable[[], Any]]:
         "URL(scope) + parts, same URL": url_from_scope,
         "URL(scope) + parts, distinct URLs": url_from_distinct_scopes,
         "ImmutableMultiDict build": multidict,
+        "request reads": request_reads,
     }
 
 
@@ -116,7 +136,15 @@ def per_call(func: Callable[[], Any], repeat: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--run", metavar="CASE", help="only call this case, untimed (for callgrind)")
+    parser.add_argument("--twin", choices=("pure", "compiled"), default="compiled", help="the twin --run calls")
+    parser.add_argument("--number", type=int, default=10_000, help="how many calls --run makes")
     args = parser.parse_args()
+    if args.run:
+        func = cases(pure if args.twin == "pure" else compiled)[args.run]
+        for _ in range(args.number):
+            func()
+        return 0
     pure_cases, compiled_cases = cases(pure), cases(compiled)
     width = max(len(name) for name in pure_cases)
     print(f"{'operation':<{width}}  {'pure':>9}  {'compiled':>9}  {'ratio':>6}")

@@ -14,6 +14,9 @@ QueryParams = _impl.QueryParams
 Headers = _impl.Headers
 MutableHeaders = _impl.MutableHeaders
 URL = _impl.URL
+# PERF: what a request builds from its scope, without the public constructors' argument handling.
+_headers_from_scope = _impl.headers_from_scope
+_query_params_from_string = _impl.query_params_from_string
 
 
 class Address(NamedTuple):

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
 import anyio
 
 from starlette_c._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
-from starlette_c.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from starlette_c.datastructures import (
+    URL,
+    Address,
+    FormData,
+    Headers,
+    QueryParams,
+    State,
+    _headers_from_scope,
+    _query_params_from_string,
+)
 from starlette_c.exceptions import HTTPException
 from starlette_c.formparsers import FormParser, MultiPartException, MultiPartParser, parse_options_header
 from starlette_c.types import Message, Receive, Scope, Send
@@ -75,42 +84,39 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     def app(self) -> Any:
         return self.scope["app"]
 
+    # PERF: the lazily built parts are read with getattr's default: a first read raises no AttributeError.
     @property
     def url(self) -> URL:
-        try:
-            return self._url
-        except AttributeError:
-            self._url: URL = URL(scope=self.scope)
-            return self._url
+        url: URL | None = getattr(self, "_url", None)
+        if url is None:
+            url = self._url = URL(scope=self.scope)
+        return url
 
     @property
     def base_url(self) -> URL:
-        try:
-            return self._base_url
-        except AttributeError:
+        base_url: URL | None = getattr(self, "_base_url", None)
+        if base_url is None:
             scope = dict(self.scope)
             root_path: str = scope.get("app_root_path", scope.get("root_path", ""))
             scope["path"] = root_path if root_path.endswith("/") else root_path + "/"
             scope["query_string"] = b""
             scope["root_path"] = root_path
-            self._base_url: URL = URL(scope=scope)
-            return self._base_url
+            base_url = self._base_url = URL(scope=scope)
+        return base_url
 
     @property
     def headers(self) -> Headers:
-        try:
-            return self._headers
-        except AttributeError:
-            self._headers: Headers = Headers(scope=self.scope)
-            return self._headers
+        headers: Headers | None = getattr(self, "_headers", None)
+        if headers is None:
+            headers = self._headers = _headers_from_scope(self.scope)
+        return headers
 
     @property
     def query_params(self) -> QueryParams:
-        try:
-            return self._query_params
-        except AttributeError:
-            self._query_params: QueryParams = QueryParams(self.scope["query_string"])
-            return self._query_params
+        query_params: QueryParams | None = getattr(self, "_query_params", None)
+        if query_params is None:
+            query_params = self._query_params = _query_params_from_string(self.scope["query_string"])
+        return query_params
 
     @property
     def path_params(self) -> dict[str, Any]:
@@ -119,14 +125,13 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
 
     @property
     def cookies(self) -> dict[str, str]:
-        try:
-            return self._cookies
-        except AttributeError:
-            cookies: dict[str, str] = {}
+        cookies: dict[str, str] | None = getattr(self, "_cookies", None)
+        if cookies is None:
+            cookies = {}
             for header in self.headers.getlist("cookie"):
                 cookies.update(cookie_parser(header))
-            self._cookies: dict[str, str] = cookies
-            return cookies
+            self._cookies = cookies
+        return cookies
 
     @property
     def client(self) -> Address | None:
@@ -157,12 +162,11 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
 
     @property
     def state(self) -> StateT:
-        try:
-            return cast(StateT, self._state)
-        except AttributeError:
+        state: State | None = getattr(self, "_state", None)
+        if state is None:
             # NOTE: the State shares the scope's "state" dict, so middleware and endpoints see the same values.
-            self._state: State = State(self.scope.setdefault("state", {}))
-            return cast(StateT, self._state)
+            state = self._state = State(self.scope.setdefault("state", {}))
+        return cast(StateT, state)
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         provider: Router | None = self.scope.get("router") or self.scope.get("app")

@@ -140,6 +140,61 @@ def test_url_headers_and_query_params_are_built_once() -> None:
     assert conn.query_params is conn.query_params
 
 
+def test_headers_own_a_copy_of_the_scope_header_list() -> None:
+    shared = [(b"host", b"example.com"), (b"x-up", b"1")]
+    scope = make_scope(headers=shared)
+    headers = Request(scope).headers
+    assert type(headers) is Headers
+    assert scope["headers"] is headers._list
+    assert scope["headers"] is not shared
+    assert scope["headers"] == shared
+    assert headers["x-up"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("query_string", "expected"),
+    [
+        (b"a=1&b=%20&a=+", [("a", "1"), ("b", " "), ("a", " ")]),
+        (b"k=\xe9", [("k", "\xe9")]),
+        ("a=1&b", [("a", "1"), ("b", "")]),
+        ([("a", 1)], [("a", "1")]),
+        (b"", []),
+    ],
+)
+def test_query_params_are_parsed_as_the_constructor_does(query_string: Any, expected: list[tuple[str, str]]) -> None:
+    query_params = Request(make_scope(query_string=query_string)).query_params
+    assert type(query_params) is QueryParams
+    assert query_params.multi_items() == expected
+    assert query_params == QueryParams(query_string)
+    assert list(vars(query_params)) == list(vars(QueryParams(query_string)))
+
+
+def test_values_assigned_to_the_cached_attributes_are_returned() -> None:
+    # NOTE: middleware and subclasses set these; the properties must return them and not rebuild.
+    request = Request(make_scope())
+    url, headers, query_params, state = URL("http://x/"), Headers({"a": "1"}), QueryParams("q=1"), State({"s": 1})
+    request._url, request._base_url, request._headers = url, url, headers
+    request._query_params, request._cookies, request._state = query_params, {"c": "1"}, state
+    assert request.url is url
+    assert request.base_url is url
+    assert request.headers is headers
+    assert request.query_params is query_params
+    assert request.cookies == {"c": "1"}
+    assert request.state is state
+
+
+def test_cached_parts_may_come_from_a_subclass_getattr() -> None:
+    class LazyRequest(Request):
+        def __getattr__(self, name: str) -> Any:
+            if name == "_headers":
+                return Headers({"from": "getattr"})
+            raise AttributeError(name)
+
+    request = LazyRequest(make_scope())
+    assert request.headers["from"] == "getattr"
+    assert request.query_params.getlist("x") == ["1", "2"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [

@@ -272,6 +272,10 @@ class QueryParams(ImmutableMultiDict[str, str]):
     ) -> None:
         assert len(args) < 2, "Too many arguments."
         value: Any = args[0] if args else []
+        if not kwargs and type(self) is QueryParams and (type(value) is str or type(value) is bytes):
+            # PERF: the everyday case (a query string, no subclass in the way): parse and store directly.
+            _fill_query_params(self, value)
+            return
         if isinstance(value, str):
             super().__init__(_parse_query(value), **kwargs)
         elif isinstance(value, bytes):
@@ -288,6 +292,13 @@ class QueryParams(ImmutableMultiDict[str, str]):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({str(self)!r})"
+
+
+def _fill_query_params(params: QueryParams, query: str | bytes) -> None:
+    # `query` is an exact `str`, or exact `bytes` taken as latin-1.
+    items = _parse_query(query if isinstance(query, str) else query.decode("latin-1"))
+    params._dict = dict(items)
+    params._list = items
 
 
 class Headers(Mapping[str, str]):
@@ -310,8 +321,7 @@ class Headers(Mapping[str, str]):
             assert scope is None, 'Cannot set both "raw" and "scope".'
             self._list = raw
         elif scope is not None:
-            # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
-            self._list = scope["headers"] = list(scope["headers"])
+            self._list = _own_scope_headers(scope)
         else:
             self._list = []
 
@@ -376,6 +386,29 @@ class Headers(Mapping[str, str]):
         if len(as_dict) == len(self):
             return f"{class_name}({as_dict!r})"
         return f"{class_name}(raw={self.raw!r})"
+
+
+def _own_scope_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
+    headers = list(scope["headers"])
+    scope["headers"] = headers
+    return headers
+
+
+def headers_from_scope(scope: Scope) -> Headers:
+    # PERF: `Headers(scope=scope)` without the constructor's argument handling.
+    headers = object.__new__(Headers)
+    headers._list = _own_scope_headers(scope)
+    return headers
+
+
+def query_params_from_string(query_string: Any) -> QueryParams:
+    # PERF: `QueryParams(query_string)` for a request's query string, without the constructor's argument handling.
+    if type(query_string) is not bytes and type(query_string) is not str:
+        return QueryParams(query_string)
+    params = object.__new__(QueryParams)
+    _fill_query_params(params, query_string)
+    return params
 
 
 class MutableHeaders(Headers):

@@ -32,6 +32,7 @@ cdef extern from "Python.h":
     Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
     str PyUnicode_DecodeLatin1(const char* s, Py_ssize_t size, const char* errors)
     str PyUnicode_DecodeUTF8(const char* s, Py_ssize_t size, const char* errors)
+    str PyUnicode_Substring(object o, Py_ssize_t start, Py_ssize_t end)
     bytes PyUnicode_AsLatin1String(object o)
 
 
@@ -42,6 +43,19 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _SECURE_SCHEMES = ("https", "wss")
 
 _HOST = re.compile(r"(?:\[[0-9A-Za-z:.%]+\]|[0-9A-Za-z.\-_~!$&'()*+,;=%\x80-\xff]*)(?::[0-9]*)?")
+
+cdef extern from *:
+    """
+    /* `cls.__new__(cls)` for a class whose `__new__` is object's: the instance, without an `__init__` call. */
+    static PyObject* starlette_c_new_instance(PyObject* cls) {
+        PyObject* no_args = PyTuple_New(0);
+        if (no_args == NULL) return NULL;
+        PyObject* instance = ((PyTypeObject*)cls)->tp_new((PyTypeObject*)cls, no_args, NULL);
+        Py_DECREF(no_args);
+        return instance;
+    }
+    """
+    object starlette_c_new_instance(object cls)
 
 cdef object _MISSING = object()
 # PERF: `SplitResult._make` without its Python-level indirection.
@@ -271,34 +285,79 @@ cdef str _unquote(str text):
     return PyUnicode_DecodeUTF8(<const char*>target, j, "replace")
 
 
-def _parse_query(str query):
-    # PERF: `parse_qsl(query, keep_blank_values=True)` without its general machinery; unquotes only when needed.
+cdef inline str _query_part(str query, Py_ssize_t start, Py_ssize_t end, bint escaped):
+    cdef str text = PyUnicode_Substring(query, start, end)
+    if escaped:
+        if "+" in text:
+            text = text.replace("+", " ")
+        if "%" in text:
+            text = _unquote(text)
+    return text
+
+
+cdef list _parse_query_into(str query, dict mapping):
+    # PERF: one pass over the code points; a field without `+` or `%` is two slices, nothing more.
+    # `mapping`, unless None, receives the pairs as they are found (the last of a name wins).
     cdef list items = []
-    cdef list fields = query.split("&")
-    cdef Py_ssize_t i, n = PyList_GET_SIZE(fields)
-    cdef str field, name, value
-    cdef Py_ssize_t eq
-    for i in range(n):
-        field = <str>PyList_GET_ITEM(fields, i)
-        if not field:
-            continue
-        eq = field.find("=")
-        if eq < 0:
-            name = field
-            value = ""
-        else:
-            name = field[:eq]
-            value = field[eq + 1:]
-        if "+" in name:
-            name = name.replace("+", " ")
-        if "%" in name:
-            name = _unquote(name)
-        if "+" in value:
-            value = value.replace("+", " ")
-        if "%" in value:
-            value = _unquote(value)
-        items.append((name, value))
+    cdef Py_ssize_t i = 0, start, equals, n = PyUnicode_GET_LENGTH(query)
+    cdef int kind = PyUnicode_KIND(query)
+    cdef void* data = PyUnicode_DATA(query)
+    cdef bint escaped
+    cdef Py_UCS4 c
+    cdef str name, value
+    while i < n:
+        start = i
+        equals = -1
+        escaped = False
+        while i < n:
+            c = PyUnicode_READ(kind, data, i)
+            if c == 38:  # &
+                break
+            if c == 61:  # =
+                if equals < 0:
+                    equals = i
+            elif c == 43 or c == 37:  # + %
+                escaped = True
+            i += 1
+        if i > start:
+            if equals < 0:
+                name = _query_part(query, start, i, escaped)
+                value = ""
+            else:
+                name = _query_part(query, start, equals, escaped)
+                value = _query_part(query, equals + 1, i, escaped)
+            items.append((name, value))
+            if mapping is not None:
+                PyDict_SetItem(mapping, name, value)
+        i += 1
     return items
+
+
+cdef _fill_query_params(params, query):
+    # `query` is an exact `str`, or exact `bytes` taken as latin-1.
+    mapping = {}
+    items = _parse_query_into(query if type(query) is str else _decode(query), mapping)
+    params._dict = mapping
+    params._list = items
+
+
+def query_params_from_string(query_string):
+    # PERF: `QueryParams(query_string)` for a request's query string, without the constructor's argument handling.
+    if type(query_string) is not bytes and type(query_string) is not str:
+        return QueryParams(query_string)
+    params = starlette_c_new_instance(QueryParams)
+    _fill_query_params(params, query_string)
+    return params
+
+
+def _parse_query(query):
+    # PERF: `parse_qsl(query, keep_blank_values=True)` without its general machinery; unquotes only when needed.
+    if type(query) is not str:
+        if not isinstance(query, str):
+            raise TypeError(f"expected a str, got {type(query).__name__}")
+        # NOTE: a `str` subclass is parsed as the text it holds, copied into an exact `str`.
+        query = PyUnicode_Substring(query, 0, PyUnicode_GET_LENGTH(query))
+    return _parse_query_into(query, None)
 
 
 def _dict_from_items(list items):
@@ -393,59 +452,103 @@ cdef inline tuple _pair(object item):
     return _unpack2(item)
 
 
-def _headers_get(items, key, default):
-    cdef bytes name = _header_name(key)
-    cdef Py_ssize_t i
+cdef inline bytes _lookup_name(key):
+    # PERF: None for an ASCII `str` key, which `_named` compares in place against exact bytes names.
+    if type(key) is str and PyUnicode_IS_ASCII(key):
+        return None
+    return _header_name(key)
+
+
+cdef bint _named(item_key, key, bytes name) except -1:
+    # Whether `item_key == key.lower().encode("latin-1")`; `name` is `_lookup_name(key)`.
+    cdef Py_ssize_t i, n
+    cdef const unsigned char* source
+    cdef const unsigned char* target
+    cdef unsigned char c
+    if name is not None:
+        return _same_name(item_key, name)
+    if type(item_key) is not bytes:
+        return _same_name(item_key, _header_name(key))
+    n = PyUnicode_GET_LENGTH(key)
+    if PyBytes_GET_SIZE(item_key) != n:
+        return False
+    source = <const unsigned char*>PyUnicode_DATA(key)
+    target = <const unsigned char*>PyBytes_AS_STRING(item_key)
+    for i in range(n):
+        c = source[i]
+        if c >= 65 and c <= 90:
+            c += 32
+        if target[i] != c:
+            return False
+    return True
+
+
+cdef object _header_value(items, key, default):
+    cdef bytes name
     cdef tuple pair
     if type(items) is not list:
+        name = _header_name(key)
         for item_key, value in map(_unpack2, items):
             if item_key == name:
                 return value.decode("latin-1")
         return default
+    name = _lookup_name(key)
     for item in <list>items:
         pair = _pair(item)
-        if _same_name(<object>PyTuple_GET_ITEM(pair, 0), name):
+        if _named(<object>PyTuple_GET_ITEM(pair, 0), key, name):
             return _decode(<object>PyTuple_GET_ITEM(pair, 1))
     return default
 
 
 def _headers_getitem(self, key):
-    value = _headers_get(self._list, key, _MISSING)
+    value = _header_value(self._list, key, _MISSING)
     if value is _MISSING:
         raise KeyError(key)
     return value
 
 
+cdef list _own_scope_headers(scope):
+    # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
+    headers = list(scope["headers"])
+    scope["headers"] = headers
+    return headers
+
+
+def headers_from_scope(scope):
+    # PERF: `Headers(scope=scope)` without the constructor's argument handling.
+    headers = starlette_c_new_instance(Headers)
+    headers._list = _own_scope_headers(scope)
+    return headers
+
+
 def _headers_contains(self, key):
-    cdef bytes name = _header_name(key)
+    cdef bytes name
     cdef object items = self._list
-    cdef Py_ssize_t i
     cdef bint found = False
     cdef tuple pair
     if type(items) is not list:
+        name = _header_name(key)
         return name in [item_key for item_key, _ in map(_unpack2, items)]
+    name = _lookup_name(key)
     # NOTE: like the pure twin, every pair is unpacked (and may raise) even after a match.
     for item in <list>items:
         pair = _pair(item)
         if not found:
-            item_key = <object>PyTuple_GET_ITEM(pair, 0)
-            if type(item_key) is bytes:
-                found = _same_name(item_key, name)
-            else:
-                found = item_key is name or item_key == name
+            found = _named(<object>PyTuple_GET_ITEM(pair, 0), key, name)
     return found
 
 
 def _headers_getlist(items, key):
-    cdef bytes name = _header_name(key)
-    cdef Py_ssize_t i
+    cdef bytes name
     cdef tuple pair
     cdef list result = []
     if type(items) is not list:
+        name = _header_name(key)
         return [value.decode("latin-1") for item_key, value in map(_unpack2, items) if item_key == name]
+    name = _lookup_name(key)
     for item in <list>items:
         pair = _pair(item)
-        if _same_name(<object>PyTuple_GET_ITEM(pair, 0), name):
+        if _named(<object>PyTuple_GET_ITEM(pair, 0), key, name):
             result.append(_decode(<object>PyTuple_GET_ITEM(pair, 1)))
     return result
 
@@ -707,9 +810,7 @@ class QueryParams(ImmutableMultiDict[str, str]):
         value = args[0] if args else []
         if not kwargs and type(self) is QueryParams and (type(value) is str or type(value) is bytes):
             # PERF: the everyday case (a query string, no subclass in the way): parse and store directly.
-            items = _parse_query(value if type(value) is str else value.decode("latin-1"))
-            self._dict = _dict_from_items(items)
-            self._list = items
+            _fill_query_params(self, value)
             return
         if isinstance(value, str):
             super().__init__(_parse_query(value), **kwargs)
@@ -749,8 +850,7 @@ class Headers(Mapping[str, str]):
             assert scope is None, 'Cannot set both "raw" and "scope".'
             self._list = raw
         elif scope is not None:
-            # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
-            self._list = scope["headers"] = list(scope["headers"])
+            self._list = _own_scope_headers(scope)
         else:
             self._list = []
 
@@ -768,7 +868,7 @@ class Headers(Mapping[str, str]):
         return _headers_decoded(self._list, 2)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return _headers_get(self._list, key, default)
+        return _header_value(self._list, key, default)
 
     def getlist(self, key: str) -> list[str]:
         return _headers_getlist(self._list, key)

@@ -203,6 +203,28 @@ def test_headers_from_scope_parity(raw: list[tuple[bytes, bytes]]) -> None:
     assert_same(lambda m: m.Headers(headers={}, scope={}))
 
 
+@SETTINGS
+@given(raw=st.one_of(raw_headers, hostile_raw), key=hostile_keys)
+def test_headers_from_scope_factory_is_the_constructor(raw: list[Any], key: Any) -> None:
+    def case(m: ModuleType, factory: bool) -> Any:
+        shared = list(raw)
+        scope = {"headers": shared}
+        h = m.headers_from_scope(scope) if factory else m.Headers(scope=scope)
+        return (
+            type(h) is m.Headers,
+            vars(h),
+            scope["headers"] is h._list,
+            scope["headers"] is shared,
+            header_ops(h, key),
+        )
+
+    for m in [module for module in (pure, compiled) if module is not None]:
+        assert case(m, factory=True) == case(m, factory=False)
+    assert_same(lambda m: case(m, factory=True))
+    assert_same(lambda m: m.headers_from_scope({}))
+    assert_same(lambda m: m.headers_from_scope({"headers": None}))
+
+
 mutations = st.lists(
     st.one_of(
         st.tuples(st.just("set"), hostile_keys, hostile_values),
@@ -265,6 +287,56 @@ def test_query_params_parity(query: str, as_bytes: bool, extra: dict[str, int]) 
         return q.multi_items(), str(q), repr(q), dict(q), q.getlist("a"), q.get("a"), len(q), list(q)
 
     assert_same(case)
+
+
+@SETTINGS
+@given(query=query_text, as_bytes=st.booleans())
+def test_query_params_from_string_factory_is_the_constructor(query: str, as_bytes: bool) -> None:
+    source: Any = query.encode("utf-8") if as_bytes else query
+
+    def case(m: ModuleType, build: Callable[[Any], Any]) -> Any:
+        q = build(source)
+        return type(q) is m.QueryParams, list(vars(q).items()), repr(q)
+
+    for m in [module for module in (pure, compiled) if module is not None]:
+        assert case(m, m.query_params_from_string) == case(m, m.QueryParams)
+    assert_same(lambda m: case(m, m.query_params_from_string))
+    assert_same(lambda m: m._parse_query(query))
+
+
+class StrSubclass(str):
+    pass
+
+
+class BytesSubclass(bytes):
+    pass
+
+
+@pytest.mark.parametrize(
+    "source",
+    [[("a", 1)], {"a": 2}, StrSubclass("a=1&a=2"), BytesSubclass(b"b=%20"), None, 3, [("a",)]],
+    ids=["pairs", "mapping", "str-subclass", "bytes-subclass", "none", "int", "bad-pairs"],
+)
+def test_query_params_from_string_other_inputs_go_through_the_constructor(source: Any) -> None:
+    def summary(q: Any) -> Any:
+        return type(q).__name__, list(vars(q).items())
+
+    for m in [module for module in (pure, compiled) if module is not None]:
+        from_factory = observe(lambda m: summary(m.query_params_from_string(source)), m)
+        assert from_factory == observe(lambda m: summary(m.QueryParams(source)), m)
+    assert_same(lambda m: summary(m.query_params_from_string(source)))
+
+
+def test_parse_query_reads_a_str_subclass_as_its_text() -> None:
+    assert assert_same(lambda m: m._parse_query(StrSubclass("a=1&%41=+"))) == ("returned", "[('a', '1'), ('A', ' ')]")
+
+
+@needs_compiled
+@pytest.mark.parametrize("query", [b"a=1", None])
+def test_compiled_parse_query_refuses_non_text(query: Any) -> None:
+    assert compiled is not None
+    with pytest.raises(TypeError, match="expected a str"):
+        compiled._parse_query(query)
 
 
 @SETTINGS
@@ -422,6 +494,8 @@ def drive(m: ModuleType, shared_raw: list[tuple[bytes, bytes]], shared_key: str,
         pass
     q = m.QueryParams(shared_query)
     q.getlist("a")
+    m.query_params_from_string(shared_query).get("a")
+    m.headers_from_scope(scope).get(shared_key)
     m.ImmutableMultiDict([("a", 1), ("a", 2)]).getlist("a")
     url = m.URL(scope=scope)
     _ = (url.path, url.query, url.netloc)
