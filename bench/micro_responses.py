@@ -60,8 +60,28 @@ def run(coro: Any) -> None:
         pass
 
 
+def response_classes(module: ModuleType) -> tuple[type[Any], type[Any]]:
+    """PlainTextResponse and JSONResponse made of ``module``'s functions, as ``starlette_c.responses`` makes them."""
+
+    class PlainText:
+        media_type = "text/plain"
+        charset = "utf-8"
+        __init__ = module.response_init
+        render = module.response_render
+        init_headers = module.response_init_headers
+
+    class JSON(PlainText):
+        media_type = "application/json"
+        __init__ = module.json_response_init
+        render = module.json_response_render
+
+    return PlainText, JSON
+
+
 def operations(module: ModuleType) -> dict[str, Callable[[], Any]]:
     init = module.init_raw_headers
+    plain_text, json_response = response_classes(module)
+    small_json = {"message": "Hello, world!"}
     headers = {"Cache-Control": "no-cache", "X-Request-Id": "abc123"}
     raw = init(None, 13, "application/json", "utf-8", 200)
     data = b"x" * (64 * 1024 * 4 + 100)
@@ -69,6 +89,8 @@ def operations(module: ModuleType) -> dict[str, Callable[[], Any]]:
     ranges = [(0, 100), (1000, 2000), (5000, 9000)]
     part_headers = [b"--b\r\nContent-Range: bytes x\r\n\r\n"] * 3
     return {
+        "PlainTextResponse(str)": lambda: plain_text("Hello, world!"),
+        "JSONResponse(small dict)": lambda: json_response(small_json),
         "init_raw_headers(None, json)": lambda: init(None, 13, "application/json", "utf-8", 200),
         "init_raw_headers(None, text/plain)": lambda: init(None, 13, "text/plain", "utf-8", 200),
         "init_raw_headers(dict x2, text/html)": lambda: init(headers, 13, "text/html", "utf-8", 200),

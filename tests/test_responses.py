@@ -4,10 +4,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from array import array
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from starlette_c import responses
 from starlette_c._pure import responses as pure
 from starlette_c.background import BackgroundTask
-from starlette_c.datastructures import URL, MutableHeaders
+from starlette_c.datastructures import URL, Headers, MutableHeaders
 from starlette_c.requests import ClientDisconnect
 from starlette_c.responses import (
     FileResponse,
@@ -339,6 +340,125 @@ def test_delete_cookie(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
 
 
+# --- building a Response: the stock methods and everything that replaces them ---------------------------
+
+
+def test_subclass_render_and_init_headers_overrides_are_used_and_can_call_the_stock_ones() -> None:
+    calls: list[str] = []
+
+    class Upper(Response):
+        media_type = "text/plain"
+
+        def render(self, content: Any) -> bytes | memoryview:
+            calls.append("render")
+            return super().render(content.upper())
+
+        def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+            calls.append("init_headers")
+            super().init_headers({"x-upper": "1", **(headers or {})})
+
+    response = Upper("abc", headers={"a": "b"})
+    assert calls == ["render", "init_headers"]
+    assert response.body == b"ABC"
+    assert response.raw_headers == [
+        (b"x-upper", b"1"),
+        (b"a", b"b"),
+        (b"content-length", b"3"),
+        (b"content-type", b"text/plain; charset=utf-8"),
+    ]
+
+
+def test_init_headers_override_alone_sees_the_stock_body() -> None:
+    class NoHeaders(PlainTextResponse):
+        def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+            self.raw_headers = [(b"x-body", bytes(self.body))]
+
+    assert NoHeaders("hi").raw_headers == [(b"x-body", b"hi")]
+
+
+def test_methods_patched_on_the_class_after_import_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PlainTextResponse, "render", lambda self, content: b"patched")
+    assert PlainTextResponse("x").body == b"patched"
+    assert HTMLResponse("x").body == b"x"
+    monkeypatch.setattr(JSONResponse, "init_headers", lambda self, headers=None: setattr(self, "raw_headers", []))
+    assert JSONResponse([1]).raw_headers == []
+
+
+def test_subclass_init_can_set_attributes_before_and_after_the_stock_one() -> None:
+    class Prepared(Response):
+        def __init__(self, content: str) -> None:
+            self.charset = "latin-1"
+            self.media_type = "text/csv"
+            Response.__init__(self, content, status_code=201)
+            self.extra = True
+
+    response = Prepared("é")
+    assert (response.status_code, response.body, response.extra) == (201, b"\xe9", True)
+    assert response.raw_headers == [(b"content-length", b"1"), (b"content-type", b"text/csv; charset=latin-1")]
+
+
+def test_properties_on_a_subclass_are_honoured_by_the_stock_methods() -> None:
+    class Padded(Response):
+        @property
+        def body(self) -> bytes:
+            return self._body + b"!"
+
+        @body.setter
+        def body(self, value: bytes) -> None:
+            self._body = value
+
+        @property
+        def status_code(self) -> int:
+            return 204
+
+        @status_code.setter
+        def status_code(self, value: int) -> None:
+            self.given_status = value
+
+    response = Padded(b"ab", status_code=200, media_type="x/y")
+    assert response.given_status == 200
+    assert response.body == b"ab!"
+    assert response.raw_headers == [(b"content-type", b"x/y")]  # a 204 (from the property) has no length
+
+
+def test_attributes_are_writable_after_construction() -> None:
+    response = PlainTextResponse("x", background=None)
+    response.status_code = 404
+    response.body = b"other"
+    response.raw_headers = [(b"a", b"b")]
+    response.background = BackgroundTask(print)
+    assert response.headers["a"] == "b"
+    response.headers["c"] = "d"
+    assert (response.status_code, response.body, response.raw_headers) == (404, b"other", [(b"a", b"b"), (b"c", b"d")])
+    assert vars(response).keys() >= {"status_code", "background", "body", "raw_headers", "_headers"}
+
+
+@pytest.mark.parametrize("headers", [MutableHeaders({"A": "1"}), Headers({"A": "1"}), {"A": "1"}])
+def test_headers_from_any_mapping(headers: Mapping[str, str]) -> None:
+    assert PlainTextResponse("", headers=headers).raw_headers[0] == (b"a", b"1")
+
+
+@pytest.mark.parametrize(
+    "headers, error",
+    [([("a", "b")], AttributeError), ({"a": 1}, AttributeError), ({1: "a"}, AttributeError), ({"a": "€"}, ValueError)],
+)
+def test_headers_of_bad_types(headers: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Response(headers=headers)
+
+
+def test_constructor_arguments_are_checked() -> None:
+    with pytest.raises(TypeError):
+        Response(contents="x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Response(None, 200, None, None, None, None)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        JSONResponse()  # type: ignore[call-arg]
+    response = JSONResponse(background=None, media_type="a/b", headers={"x": "y"}, status_code=202, content=[])
+    assert (response.body, response.status_code) == (b"[]", 202)
+    assert response.raw_headers == [(b"x", b"y"), (b"content-length", b"2"), (b"content-type", b"a/b")]
+
+
 # --- simple subclasses --------------------------------------------------------------------------
 
 
@@ -367,6 +487,41 @@ def test_json_dumps_is_looked_up_at_render_time(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr("starlette_c.responses.json.dumps", lambda *args, **kwargs: "patched")
     assert JSONResponse({"a": 1}).body == b"patched"
     assert vars(responses)["json"] is json
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"a": "é\n\u2028\x00", "b": [1, -2.5e-300, True, False, None, 10**30], 1: {}, None: [], 2.5: ()},
+        "top-level str",
+        ["x" * 3000, {"deep": [[[[[]]]]]}],
+    ],
+)
+def test_json_response_encodes_as_json_dumps(content: Any) -> None:
+    expected = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    assert JSONResponse(content).body == expected
+
+
+def test_json_response_errors_are_json_dumps_errors() -> None:
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    for content in (cycle, {(1,): 2}, [float("inf")], {"a": {1, 2}}):
+        with pytest.raises(Exception) as expected:
+            json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        with pytest.raises(type(expected.value), match="^" + re.escape(str(expected.value)) + "$"):
+            JSONResponse(content)
+    assert JSONResponse(cycle[:0]).body == b"[]"  # a failed render leaves nothing behind for the next one
+
+
+def test_json_encoder_default_patched_on_the_class_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json.JSONEncoder, "default", lambda self, value: sorted(value))
+    assert JSONResponse({"a": {2, 1}}).body == b'{"a":[1,2]}'
+
+
+def test_pure_json_render_without_the_c_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pure, "_make_encoder", None)
+    content = {"a": ["é", 1.5, None]}
+    assert pure.json_response_render(JSONResponse(None), content) == JSONResponse(content).body
 
 
 def test_json_render_override() -> None:

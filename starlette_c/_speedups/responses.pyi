@@ -1,7 +1,7 @@
 """Type stub of the compiled twin ``starlette_c._speedups.responses``, same surface as ``_pure.responses``."""
 
-from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from starlette_c.types import Message, Send
 
@@ -22,6 +22,39 @@ class StartTrackingSend:
     def __call__(self, message: Message) -> Awaitable[None]: ...
 
 def start_tracking(send: Send) -> StartTrackingSend: ...
+
+class ResponseFields(Protocol):
+    """What building a ``Response`` reads and writes on it."""
+
+    status_code: int
+    media_type: str | None
+    charset: str
+    background: Callable[[], Awaitable[None]] | None
+    body: bytes | memoryview
+    raw_headers: RawHeaders
+
+    def render(self, content: Any) -> bytes | memoryview: ...
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None: ...
+
+def response_init(
+    self: ResponseFields,
+    content: Any = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    media_type: str | None = None,
+    background: Callable[[], Awaitable[None]] | None = None,
+) -> None: ...
+def json_response_init(
+    self: ResponseFields,
+    content: Any,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    media_type: str | None = None,
+    background: Callable[[], Awaitable[None]] | None = None,
+) -> None: ...
+def response_render(self: ResponseFields, content: Any) -> bytes | memoryview: ...
+def json_response_render(self: ResponseFields, content: Any) -> bytes: ...
+def response_init_headers(self: ResponseFields, headers: Mapping[str, str] | None = None) -> None: ...
 def init_raw_headers(
     headers: Mapping[str, str] | None,
     body_length: int,

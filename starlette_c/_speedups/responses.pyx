@@ -1,21 +1,31 @@
-"""Compiled twin of ``starlette_c._pure.responses``: header encoding and the ASGI messages of a response.
+"""Compiled twin of ``starlette_c._pure.responses``: building a response, its headers and the ASGI messages it sends.
 
 Same names, same results and same exceptions as the pure twin; exact ``str``/``bytes``/``int``/``dict``
 inputs take typed fast paths, anything else goes through the same Python operations the pure twin uses.
+JSON of plain data (exact dict, list, tuple, str, int, float, bool, None) is written here byte by byte;
+anything else, and every error, is left to the ``json`` module as in the pure twin.
 """
 
 from __future__ import annotations
 
 cimport cython
-from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.conversion cimport PyOS_double_to_string
+from cpython.dict cimport PyDict_Next
+from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.long cimport PyLong_AsSsize_t
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsSsize_t
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
-from cpython.unicode cimport PyUnicode_AsLatin1String
+from cpython.unicode cimport PyUnicode_AsLatin1String, PyUnicode_AsUTF8String
+from libc.math cimport isfinite
+from libc.string cimport memcpy, strlen
 
-from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+import json
 import sys
-from typing import Protocol
+from typing import Any, Protocol
 
 from starlette_c.types import Message, Send
 
@@ -49,7 +59,27 @@ cdef bytes _CRLF = b"\r\n"
 cdef str _START = "http.response.start"
 cdef str _BODY = "http.response.body"
 cdef object _SSIZE_MAX = sys.maxsize
+cdef str _UTF_8 = "utf-8"
+cdef str _EMPTY_STR = ""
+cdef str _RENDER = "render"
+cdef str _INIT_HEADERS = "init_headers"
+cdef object _STDLIB_DUMPS = json.dumps
+cdef object _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+# NOTE: compiled twins are built for CPython only, whose json module always has its C encoder.
+cdef object _make_encoder = json.encoder.c_make_encoder
+cdef object _encode_basestring = json.encoder.encode_basestring
 del sys  # NOTE: the module exposes the same public names as its pure twin.
+
+
+cdef extern from "Python.h":
+    PyObject *_PyType_Lookup(PyTypeObject *type, PyObject *name)
+    bint PyUnicode_IS_ASCII(object text)
+    void *PyUnicode_DATA(object text)
+    Py_ssize_t PyUnicode_GET_LENGTH(object text)
+    int Py_EnterRecursiveCall(const char *where)
+    void Py_LeaveRecursiveCall()
+    void PyErr_Clear()
+    int Py_DTSF_ADD_DOT_0
 
 
 cdef inline object _encode_name(object key):
@@ -160,6 +190,10 @@ def init_raw_headers(headers, body_length, media_type, charset, status_code):
     1xx, 204 and 304 responses never get a ``content-length``; a ``text/*`` media type without a charset gets
     ``charset``.
     """
+    return _init_raw_headers(headers, body_length, media_type, charset, status_code)
+
+
+cdef list _init_raw_headers(object headers, object body_length, object media_type, object charset, object status_code):
     cdef list raw = []
     cdef bint has_length = False
     cdef bint has_type = False
@@ -217,6 +251,316 @@ def init_raw_headers(headers, body_length, media_type, charset, status_code):
     return raw
 
 
+# --- building a Response -----------------------------------------------------------------------------------------
+
+class ResponseFields(Protocol):
+    """What building a ``Response`` reads and writes on it."""
+
+    status_code: int
+    media_type: str | None
+    charset: str
+    background: Callable[[], Awaitable[None]] | None
+    body: bytes | memoryview
+    raw_headers: RawHeaders
+
+    def render(self, content):
+        ...
+
+    def init_headers(self, headers=None):
+        ...
+
+
+def response_init(self, content=None, status_code=200, headers=None, media_type=None, background=None):
+    """``Response.__init__``: status, media type and background, then ``self.render`` and ``self.init_headers``."""
+    _response_init(self, content, status_code, headers, media_type, background)
+
+
+def json_response_init(self, content, status_code=200, headers=None, media_type=None, background=None):
+    """``JSONResponse.__init__``: ``Response.__init__`` with ``content`` required."""
+    _response_init(self, content, status_code, headers, media_type, background)
+
+
+def response_render(self, content):
+    """``Response.render``: ``content`` as the body (``str`` encoded with ``self.charset``, ``None`` as empty)."""
+    return _render(self, content)
+
+
+def json_response_render(self, content):
+    """``JSONResponse.render``: compact UTF-8 JSON without NaN or infinities."""
+    return _render_json(content)
+
+
+def response_init_headers(self, headers=None):
+    """``Response.init_headers``: ``self.raw_headers`` from ``headers``, the body's length, media type and status."""
+    _init_headers(self, headers)
+
+
+cdef object _stock_render = response_render
+cdef object _stock_json_render = json_response_render
+cdef object _stock_init_headers = response_init_headers
+
+
+cdef _response_init(object self, object content, object status_code, object headers, object media_type,
+                    object background):
+    cdef PyTypeObject *cls = Py_TYPE(self)
+    cdef PyObject *render
+    self.status_code = status_code
+    if media_type is not None:
+        self.media_type = media_type
+    self.background = background
+    # PERF: the stock render and init_headers run inline, without a call each; any other goes through self.
+    # NOTE: they are looked up on the type (as Python looks up special methods), so a function stored on the
+    # instance itself under either name before __init__ is not seen.
+    render = _PyType_Lookup(cls, <PyObject *>_RENDER)
+    if render == <PyObject *>_stock_render:
+        self.body = _render(self, content)
+    elif render == <PyObject *>_stock_json_render:
+        self.body = _render_json(content)
+    else:
+        self.body = self.render(content)
+    if _PyType_Lookup(cls, <PyObject *>_INIT_HEADERS) == <PyObject *>_stock_init_headers:
+        _init_headers(self, headers)
+    else:
+        self.init_headers(headers)
+
+
+cdef object _render(object self, object content):
+    cdef object charset
+    if type(content) is str:
+        charset = self.charset
+        if type(charset) is str and <str>charset == _UTF_8:
+            return PyUnicode_AsUTF8String(content)  # PERF: what str.encode("utf-8") ends in, without the lookups.
+        return content.encode(charset)
+    if content is None:
+        return _EMPTY
+    if isinstance(content, (bytes, memoryview)):
+        return content
+    return content.encode(self.charset)
+
+
+cdef bytes _render_json(object content):
+    if json.dumps is not _STDLIB_DUMPS:
+        # NOTE: a patched ``json.dumps`` (tests do ``responses.json.dumps``) is honoured, looked up at each render.
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode(
+            "utf-8"
+        )
+    # PERF: plain data (exact dict, list, tuple, str, int, float, bool, None) is written straight to UTF-8.
+    cdef object body = _plain_json(content)
+    if body is not None:
+        return body
+    # PERF: the C encoder JSONEncoder.encode ends up in, built directly: no Python frames nor closure per call.
+    encode = _make_encoder({}, _JSON_ENCODER.default, _encode_basestring, None, ":", ",", False, False, False)
+    return PyUnicode_AsUTF8String(_EMPTY_STR.join(encode(content, 0)))
+
+
+# --- JSON of plain data, written straight to UTF-8 -----------------------------------------------------------
+
+cdef struct _Output:
+    char *data
+    Py_ssize_t size
+    Py_ssize_t capacity
+
+
+cdef int _reserve(_Output *out, Py_ssize_t extra) except -1:
+    cdef Py_ssize_t capacity = out.capacity
+    cdef char *grown
+    if out.size + extra <= capacity:
+        return 0
+    while capacity < out.size + extra:
+        capacity *= 2
+    grown = <char *>PyMem_Realloc(out.data, capacity)
+    if grown == NULL:
+        raise MemoryError()
+    out.data = grown
+    out.capacity = capacity
+    return 0
+
+
+cdef inline int _write(_Output *out, const char *data, Py_ssize_t size) except -1:
+    _reserve(out, size)
+    memcpy(out.data + out.size, data, size)
+    out.size += size
+    return 0
+
+
+cdef inline int _write_char(_Output *out, char c) except -1:
+    _reserve(out, 1)
+    out.data[out.size] = c
+    out.size += 1
+    return 0
+
+
+cdef const char *_HEX = b"0123456789abcdef"
+
+
+cdef int _write_json_string(_Output *out, object text) except -1:
+    """Write ``text`` as a JSON string the way ``json.dumps(ensure_ascii=False)`` does; 0 if it cannot."""
+    cdef const unsigned char *data
+    cdef Py_ssize_t size, i, start = 0
+    cdef unsigned char c
+    cdef char escape[6]
+    cdef object utf8
+    if PyUnicode_IS_ASCII(text):
+        data = <const unsigned char *>PyUnicode_DATA(text)
+        size = PyUnicode_GET_LENGTH(text)
+    else:
+        try:
+            utf8 = PyUnicode_AsUTF8String(text)
+        except UnicodeEncodeError:
+            return 0  # NOTE: lone surrogates: the general path raises the error of the final UTF-8 encoding.
+        data = <const unsigned char *>PyBytes_AS_STRING(utf8)
+        size = PyBytes_GET_SIZE(utf8)
+    _write_char(out, 34)
+    # NOTE: multi-byte UTF-8 sequences are all bytes >= 0x80, so only ASCII bytes are ever escaped.
+    for i in range(size):
+        c = data[i]
+        if c >= 0x20 and c != 34 and c != 92:
+            continue
+        _write(out, <const char *>data + start, i - start)
+        start = i + 1
+        escape[0] = 92
+        if c == 34 or c == 92:
+            escape[1] = c
+        elif c == 8:
+            escape[1] = 98
+        elif c == 12:
+            escape[1] = 102
+        elif c == 10:
+            escape[1] = 110
+        elif c == 13:
+            escape[1] = 114
+        elif c == 9:
+            escape[1] = 116
+        else:
+            escape[1] = 117
+            escape[2] = 48
+            escape[3] = 48
+            escape[4] = _HEX[c >> 4]
+            escape[5] = _HEX[c & 15]
+            _write(out, escape, 6)
+            continue
+        _write(out, escape, 2)
+    _write(out, <const char *>data + start, size - start)
+    _write_char(out, 34)
+    return 1
+
+
+cdef int _write_json(_Output *out, object value) except -1:
+    """Write ``value`` as compact JSON when it is plain data (exact types only); 0 if it is not."""
+    cdef type kind = type(value)
+    cdef long long number
+    cdef unsigned long long magnitude
+    cdef int overflow = 0
+    cdef char digits[24]
+    cdef Py_ssize_t start
+    cdef double real
+    cdef char *text
+    cdef Py_ssize_t position = 0
+    cdef PyObject *key
+    cdef PyObject *item
+    cdef int written = 1
+    cdef bint first = True
+    if kind is str:
+        return _write_json_string(out, value)
+    if kind is int:
+        number = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if overflow:
+            return 0
+        magnitude = <unsigned long long>(-(number + 1)) + 1 if number < 0 else <unsigned long long>number
+        start = 24
+        while True:
+            start -= 1
+            digits[start] = <char>(48 + magnitude % 10)
+            magnitude //= 10
+            if magnitude == 0:
+                break
+        if number < 0:
+            start -= 1
+            digits[start] = 45
+        return _write(out, digits + start, 24 - start) + 1
+    if value is None:
+        return _write(out, b"null", 4) + 1
+    if value is True:
+        return _write(out, b"true", 4) + 1
+    if value is False:
+        return _write(out, b"false", 5) + 1
+    if kind is float:
+        real = PyFloat_AS_DOUBLE(value)
+        if not isfinite(real):
+            return 0
+        # PERF: what float.__repr__ (the json module's float text) formats with.
+        text = PyOS_double_to_string(real, b"r", 0, Py_DTSF_ADD_DOT_0, NULL)
+        try:
+            _write(out, text, strlen(text))
+        finally:
+            PyMem_Free(text)
+        return 1
+    if kind is not dict and kind is not list and kind is not tuple:
+        return 0
+    # NOTE: nesting counts against the recursion limit as in the json module; too deep (or circular) data is
+    # left to the general path, which raises its own error.
+    if Py_EnterRecursiveCall(" while encoding a JSON object") != 0:
+        PyErr_Clear()
+        return 0
+    try:
+        if kind is dict:
+            _write_char(out, 123)
+            while written and PyDict_Next(value, &position, &key, &item):
+                if type(<object>key) is not str:
+                    return 0
+                if not first:
+                    _write_char(out, 44)
+                first = False
+                written = _write_json_string(out, <object>key)
+                if written:
+                    _write_char(out, 58)
+                    written = _write_json(out, <object>item)
+            _write_char(out, 125)
+        else:
+            _write_char(out, 91)
+            for element in value:
+                if not first:
+                    _write_char(out, 44)
+                first = False
+                written = _write_json(out, element)
+                if not written:
+                    break
+            _write_char(out, 93)
+    finally:
+        Py_LeaveRecursiveCall()
+    return written
+
+
+cdef object _plain_json(object content):
+    """``content`` as compact UTF-8 JSON bytes when it is plain data, else None."""
+    cdef _Output out
+    out.size = 0
+    out.capacity = 128
+    out.data = <char *>PyMem_Malloc(out.capacity)
+    if out.data == NULL:
+        raise MemoryError()
+    try:
+        if _write_json(&out, content):
+            return PyBytes_FromStringAndSize(out.data, out.size)
+        return None
+    finally:
+        PyMem_Free(out.data)
+
+
+cdef _init_headers(object self, object headers):
+    cdef object body = getattr(self, "body", None)
+    cdef object body_length
+    if type(body) is bytes:
+        body_length = PyBytes_GET_SIZE(body)
+    elif body is None:
+        body_length = -1
+    elif isinstance(body, memoryview):
+        body_length = body.nbytes
+    else:
+        body_length = len(body)
+    self.raw_headers = _init_raw_headers(headers, body_length, self.media_type, self.charset, self.status_code)
+
+
 async def send_stream(send, status_code, raw_headers, iterator, charset):
     """Send each chunk of ``iterator`` (``str`` chunks encoded with ``charset``), then close the body."""
     await send({"type": _START, "status": status_code, "headers": raw_headers})
@@ -262,3 +606,4 @@ async def send_file_ranges(send, file, ranges, part_headers, closing, chunk_size
         await send_file_range(send, file, start, end, chunk_size, True)
         await send({"type": _BODY, "body": _CRLF, "more_body": True})
     await send({"type": _BODY, "body": closing, "more_body": False})
+

@@ -6,7 +6,9 @@ The coroutines are driven by hand with a ``send`` that never suspends, so no eve
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import pickle
 import sys
 import tracemalloc
@@ -31,6 +33,12 @@ PUBLIC = (
     "send_file_ranges",
     "StartTrackingSend",
     "start_tracking",
+    "ResponseFields",
+    "response_init",
+    "json_response_init",
+    "response_render",
+    "json_response_render",
+    "response_init_headers",
 )
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -282,6 +290,177 @@ def test_init_raw_headers_hostile(headers: Any) -> None:
     both(lambda module: module.init_raw_headers(headers, 0, "text/plain", "utf-8", 200))
 
 
+# --- building a response ----------------------------------------------------------------------------------
+
+
+def response_classes(module: ModuleType, charset: Any = "utf-8") -> tuple[type[Any], type[Any]]:
+    """A Response and a JSONResponse made of ``module``'s functions, the way ``starlette_c.responses`` makes them."""
+
+    class TwinResponse:
+        media_type: Any = None
+        __init__ = module.response_init
+        render = module.response_render
+        init_headers = module.response_init_headers
+
+    class TwinJSONResponse(TwinResponse):
+        media_type = "application/json"
+        __init__ = module.json_response_init
+        render = module.json_response_render
+
+    TwinResponse.charset = charset  # type: ignore[attr-defined]
+    return TwinResponse, TwinJSONResponse
+
+
+def built(cls: type[Any], *args: Any, **kwargs: Any) -> list[tuple[str, Any]]:
+    """The attributes of a new ``cls(*args, **kwargs)``, in the order they were set."""
+    return [(name, normalise(value)) for name, value in vars(cls(*args, **kwargs)).items()]
+
+
+contents = st.one_of(
+    texts,
+    st.text(alphabet="a\ud800é", max_size=3),
+    st.binary(max_size=8),
+    st.binary(max_size=8).map(lambda data: memoryview(data)),
+    st.builds(LoudStr, texts),
+    junk,
+)
+json_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=6),
+    st.text(alphabet='\x00\x1f"\\\u2028\ud800é', max_size=4),
+    st.sampled_from([object(), b"x", {1, 2}, 1j]),
+)
+json_keys = st.one_of(st.text(max_size=4), st.integers(), st.floats(), st.booleans(), st.none(), st.tuples())
+json_values = st.recursive(
+    json_leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=4).map(tuple),
+        st.dictionaries(json_keys, children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@needs_compiled
+@SETTINGS
+@given(contents, status_codes, headers_strategy, media_types, charsets)
+def test_response_init_parity(content: Any, status: Any, headers: Any, media_type: Any, charset: Any) -> None:
+    both(lambda module: built(response_classes(module, charset)[0], content, status, headers, media_type))
+
+
+@needs_compiled
+@SETTINGS
+@given(json_values, status_codes)
+def test_json_response_init_parity(content: Any, status: Any) -> None:
+    both(lambda module: built(response_classes(module)[1], content, status))
+    try:
+        expected: Any = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    except Exception as exc:
+        expected = type(exc)
+    assert compiled is not None
+    with pytest.raises(Exception) if isinstance(expected, type) else contextlib.nullcontext():
+        assert compiled.json_response_render(None, content) == expected
+
+
+def nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def circular() -> dict[str, Any]:
+    value: dict[str, Any] = {"a": 1}
+    value["self"] = [value]
+    return value
+
+
+@needs_compiled
+@pytest.mark.parametrize(
+    "content",
+    [
+        [-(2**63), 2**63 - 1, -(2**63) - 1, 2**63, 2**64, 10**5000, 0, -1],
+        [0.0, -0.0, 1e16, 1.5e-7, 2.5, float("inf")],
+        ['\x00\x07\x08\x09\x0a\x0b\x0c\x0d\x1f\x20\x7f"\\/', "é€😀", "x" * 1000 + "\n"],
+        {"é\n": {"k": ["\ud800"]}},
+        {"\udfff": 1},
+        {"a": 1, 2: "non-str key after a str one"},
+        [{"a": [1, (2, {"b": None})]}, True, False, None, (), {}],
+        [[1], [object()]],
+        nested(40),
+        nested(5000),
+        circular(),
+        {"x" * 200: ["y" * 300] * 3},
+    ],
+)
+def test_json_render_edge_cases(content: Any) -> None:
+    both(lambda module: module.json_response_render(None, content))
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_response_init_calls_overridden_methods(module: ModuleType) -> None:
+    base, json_base = response_classes(module)
+    calls: list[Any] = []
+
+    def recording_init_headers(self: Any, headers: Any = None) -> None:
+        calls.append(("init_headers", headers, self.body))
+        module.response_init_headers(self, headers)
+
+    class Overridden(base):  # type: ignore[valid-type, misc]
+        def render(self, content: Any) -> bytes:
+            calls.append(("render", content))
+            return super().render(b"r")  # type: ignore[no-any-return]
+
+        init_headers = recording_init_headers
+
+    class JSONOverridden(json_base):  # type: ignore[valid-type, misc]
+        init_headers = recording_init_headers
+
+    assert built(Overridden, "c", 201, {"h": "v"}) == [
+        ("status_code", 201),
+        ("background", None),
+        ("body", b"r"),
+        ("raw_headers", [(b"h", b"v"), (b"content-length", b"1")]),
+    ]
+    assert built(JSONOverridden, [1], media_type="a/b") == [
+        ("status_code", 200),
+        ("media_type", "a/b"),
+        ("background", None),
+        ("body", b"[1]"),
+        ("raw_headers", [(b"content-length", b"3"), (b"content-type", b"a/b")]),
+    ]
+    assert calls == [("render", "c"), ("init_headers", {"h": "v"}, b"r"), ("init_headers", None, b"[1]")]
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_response_init_with_a_body_that_is_not_bytes(module: ModuleType) -> None:
+    class Odd(response_classes(module)[0]):  # type: ignore[misc]
+        def render(self, content: Any) -> Any:
+            return content
+
+    assert built(Odd, None, 200)[-1] == ("raw_headers", [])
+    assert built(Odd, bytearray(b"abc"), 200)[-1] == ("raw_headers", [(b"content-length", b"3")])
+    with pytest.raises(TypeError):
+        Odd(5)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_json_render_honours_a_patched_dumps(module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+
+    def dumps(content: Any, **options: Any) -> str:
+        seen.append((content, options))
+        return "patched"
+
+    monkeypatch.setattr(json, "dumps", dumps)
+    assert module.json_response_render(None, [1]) == b"patched"
+    assert seen == [([1], {"ensure_ascii": False, "allow_nan": False, "indent": None, "separators": (",", ":")})]
+
+
 # --- the tracking send ------------------------------------------------------------------------------------
 
 
@@ -463,9 +642,24 @@ def test_compiled_does_not_leak() -> None:
         except OSError:
             pass
 
+    twin_response, twin_json_response = response_classes(compiled)
+
+    def build() -> None:
+        twin_response("é", 201, headers, media_type, None)
+        twin_json_response({"a": [1, 2.5, None, "é\n", "x" * 200]}, background=send)
+
+    def build_error() -> None:
+        for content in (float("nan"), ["\ud800"]):
+            try:
+                twin_json_response(content)
+            except ValueError:
+                pass
+
     operations: list[Callable[[], None]] = [
         init,
         init_error,
+        build,
+        build_error,
         stream_error,
         lambda: run(compiled.send_stream(send, 200, raw, stream(), charset)),
         lambda: run(compiled.send_file_range(send, FakeFile(data), 3, 90, 16, False)),
