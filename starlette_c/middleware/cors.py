@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from starlette_c.datastructures import Headers, MutableHeaders
+from starlette_c.middleware._raw_headers import add_vary, set_value
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,16 +75,44 @@ class CORSMiddleware:
             await self.app(scope, receive, send)
             return
 
-        headers = Headers(scope=scope)
-        if "origin" not in headers:
+        # PERF: a scan of the raw headers for what `"origin" in Headers(scope=scope)` would find.
+        origin: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+                break
+        if origin is None:
             await self.app(scope, receive, send)
             return
 
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await self.preflight_response(request_headers=headers)(scope, receive, send)
+        if scope["method"] == "OPTIONS":
+            request_headers = Headers(scope=scope)
+            if "access-control-request-method" in request_headers:
+                await self.preflight_response(request_headers=request_headers)(scope, receive, send)
+                return
+        cls = type(self)
+        if (
+            cls.simple_response is not _STOCK_SIMPLE_RESPONSE
+            or cls.send is not _STOCK_SEND
+            or cls.allow_explicit_origin is not _STOCK_ALLOW_EXPLICIT_ORIGIN
+        ):
+            await self.simple_response(scope, receive, send, request_headers=Headers(scope=scope))
             return
 
-        await self.simple_response(scope, receive, send, request_headers=headers)
+        # PERF: what the stock simple_response and send do, as a plain function handing back send's awaitable
+        # (no coroutine per message) that edits the raw headers.
+        def send_with_cors_headers(message: Message) -> Awaitable[None]:
+            if message["type"] == "http.response.start":
+                # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+                raw = message["headers"] = list(message.get("headers", ()))
+                for name, value in self.simple_headers.items():
+                    set_value(raw, name.lower().encode("latin-1"), value.encode("latin-1"))
+                if self.preflight_explicit_allow_origin and self.is_allowed_origin(origin.decode("latin-1")):
+                    set_value(raw, b"access-control-allow-origin", origin)
+                    add_vary(raw, b"Origin")
+            return send(message)
+
+        await self.app(scope, receive, send_with_cors_headers)
 
     def is_allowed_origin(self, origin: str) -> bool:
         if self.allow_all_origins:
@@ -141,3 +170,8 @@ class CORSMiddleware:
     def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
         headers["Access-Control-Allow-Origin"] = origin
         headers.add_vary_header("Origin")
+
+
+_STOCK_SIMPLE_RESPONSE = CORSMiddleware.simple_response
+_STOCK_SEND = CORSMiddleware.send
+_STOCK_ALLOW_EXPLICIT_ORIGIN = CORSMiddleware.allow_explicit_origin

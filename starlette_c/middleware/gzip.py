@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Iterable
 from typing import NoReturn
 
-from starlette_c.datastructures import Headers, MutableHeaders
+from starlette_c.middleware._raw_headers import add_vary, delete, set_value
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_EXCLUDED_CONTENT_TYPES = ("text/event-stream",)
@@ -23,8 +24,14 @@ class GZipMiddleware:
             await self.app(scope, receive, send)
             return
 
+        # PERF: a scan of the raw headers for what `Headers(scope=scope).get("accept-encoding", "")` would find.
+        accept_encoding = b""
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding":
+                accept_encoding = value
+                break
         responder: IdentityResponder
-        if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
+        if b"gzip" in accept_encoding:
             responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.compresslevel)
         else:
             responder = IdentityResponder(self.app, self.minimum_size)
@@ -46,7 +53,8 @@ class IdentityResponder:
         self.send: Send = unattached_send
         self.initial_message: Message = {}
         self.started = False
-        self.passthrough = False
+        # PERF: settled from the held start's headers only once a body could be encoded (never for a small one).
+        self.passthrough: bool | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.send = send
@@ -62,14 +70,26 @@ class IdentityResponder:
         message_type = message["type"]
         if message_type == "http.response.start":
             self.initial_message = message
-            headers = Headers(raw=message.setdefault("headers", []))
-            self.passthrough = "content-encoding" in headers or headers.get("content-type", "").startswith(
-                DEFAULT_EXCLUDED_CONTENT_TYPES
-            )
+            message.setdefault("headers", [])
         elif message_type == "http.response.body" and not self.started:
             self.started = True
-            await self._send_first_body(message)
-        elif message_type == "http.response.body" and not self.passthrough:
+            # PERF: the first body is handled here rather than in a helper coroutine.
+            body: bytes = message.get("body", b"")
+            more_body: bool = message.get("more_body", False)
+            if (more_body or len(body) >= self.minimum_size) and not self._passes_through():
+                encoded = self.apply_compression(body, more_body=more_body)
+                raw = self.initial_message["headers"]
+                add_vary(raw, b"Accept-Encoding")
+                if encoded != body:
+                    set_value(raw, b"content-encoding", self.content_encoding.encode("latin-1"))
+                    if more_body:
+                        delete(raw, b"content-length")
+                    else:
+                        set_value(raw, b"content-length", str(len(encoded)).encode("latin-1"))
+                    message["body"] = encoded
+            await self.send(self.initial_message)
+            await self.send(message)
+        elif message_type == "http.response.body" and not self._passes_through():
             message["body"] = self.apply_compression(
                 message.get("body", b""), more_body=message.get("more_body", False)
             )
@@ -81,22 +101,12 @@ class IdentityResponder:
         else:
             await self.send(message)
 
-    async def _send_first_body(self, message: Message) -> None:
-        body: bytes = message.get("body", b"")
-        more_body: bool = message.get("more_body", False)
-        if not self.passthrough and (more_body or len(body) >= self.minimum_size):
-            encoded = self.apply_compression(body, more_body=more_body)
-            headers = MutableHeaders(raw=self.initial_message["headers"])
-            headers.add_vary_header("Accept-Encoding")
-            if encoded != body:
-                headers["Content-Encoding"] = self.content_encoding
-                if more_body:
-                    del headers["Content-Length"]
-                else:
-                    headers["Content-Length"] = str(len(encoded))
-                message["body"] = encoded
-        await self.send(self.initial_message)
-        await self.send(message)
+    def _passes_through(self) -> bool:
+        """Whether the response goes out as the app sent it: it has a Content-Encoding, or an excluded type."""
+        passthrough = self.passthrough
+        if passthrough is None:
+            passthrough = self.passthrough = _encoded_or_excluded(self.initial_message.get("headers", ()))
+        return passthrough
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         return body
@@ -106,7 +116,8 @@ class GZipResponder(IdentityResponder):
     content_encoding = "gzip"
 
     def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int = 9) -> None:
-        super().__init__(app, minimum_size)
+        # PERF: the base initializer called directly, without building a super() proxy per request.
+        IdentityResponder.__init__(self, app, minimum_size)
         self.compresslevel = compresslevel
         # PERF: the gzip stream is opened by the first body that gets compressed; small responses never need it.
         self._gzip: tuple[io.BytesIO, gzip.GzipFile] | None = None
@@ -129,6 +140,17 @@ class GZipResponder(IdentityResponder):
         gzip_buffer.seek(0)
         gzip_buffer.truncate()
         return compressed
+
+
+def _encoded_or_excluded(raw_headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    # PERF: one scan of the raw headers for what `Headers(raw=raw_headers)` would answer about both.
+    content_type = None
+    for name, value in raw_headers:
+        if name == b"content-encoding":
+            return True
+        if name == b"content-type" and content_type is None:
+            content_type = value
+    return content_type is not None and content_type.decode("latin-1").startswith(DEFAULT_EXCLUDED_CONTENT_TYPES)
 
 
 async def unattached_send(message: Message) -> NoReturn:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from base64 import b64decode, b64encode
+from collections.abc import Awaitable
 from typing import Any, Literal
 
 import itsdangerous
 from itsdangerous.exc import BadSignature
 
-from starlette_c.datastructures import MutableHeaders, Secret
-from starlette_c.requests import HTTPConnection
+from starlette_c.datastructures import Secret
+from starlette_c.middleware._raw_headers import add_vary
+from starlette_c.requests import cookie_parser
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -97,24 +99,33 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
 
-        cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
+        # PERF: the cookie HTTPConnection(scope).cookies would give, from a scan of the raw headers: no Cookie
+        # header, no connection, Headers object or parse.
+        cookie = None
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                # NOTE: as in the merged cookies of several Cookie headers, a later header's session cookie wins.
+                cookie = cookie_parser(value.decode("latin-1")).get(self.session_cookie, cookie)
         loaded = _load(cookie.encode("utf-8"), self.signer, self.max_age) if cookie is not None else {}
         had_session = bool(loaded)
         session = scope["session"] = Session(loaded)
 
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                headers = MutableHeaders(scope=message)
-                if session.accessed:
-                    headers.add_vary_header("Cookie")
-                if session.modified and session:
-                    headers.append("Set-Cookie", self._cookie(self._dump(session), self.max_age))
-                elif session.modified and had_session:
-                    headers.append("Set-Cookie", self._cookie("null", None, expired=True))
-            await send(message)
+        # PERF: a plain function handing back send's awaitable (no coroutine per message).
+        def send_with_session_cookie(message: Message) -> Awaitable[None]:
+            if message["type"] == "http.response.start" and session.accessed:
+                self._add_session_headers(message, session, had_session)
+            return send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        await self.app(scope, receive, send_with_session_cookie)
+
+    def _add_session_headers(self, message: Message, session: Session, had_session: bool) -> None:
+        # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+        raw = message["headers"] = list(message.get("headers", ()))
+        add_vary(raw, b"Cookie")
+        if session.modified and session:
+            raw.append((b"set-cookie", self._cookie(self._dump(session), self.max_age).encode("latin-1")))
+        elif session.modified and had_session:
+            raw.append((b"set-cookie", self._cookie("null", None, expired=True).encode("latin-1")))
 
     def _dump(self, session: dict[str, Any]) -> str:
         return self.signer.sign(b64encode(json.dumps(session).encode("utf-8"))).decode("utf-8")

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import re
 
+import anyio
 import pytest
 
 from starlette_c.applications import Starlette
+from starlette_c.datastructures import Headers, MutableHeaders
 from starlette_c.middleware import Middleware
 from starlette_c.middleware.cors import ALL_METHODS, SAFELISTED_HEADERS, CORSMiddleware
 from starlette_c.requests import Request
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.routing import Route, WebSocketRoute
-from starlette_c.types import Receive, Scope, Send
+from starlette_c.types import Message, Receive, Scope, Send
 from starlette_c.websockets import WebSocket
 from tests.conftest import TestClientFactory
 
@@ -27,10 +29,24 @@ async def ws_endpoint(websocket: WebSocket) -> None:
     await websocket.close()
 
 
-def make_app(**options: object) -> Starlette:
+class OverriddenSendCORSMiddleware(CORSMiddleware):
+    """Overrides ``send`` with the stock one, so simple requests take the general (non fast) path."""
+
+    async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+        await super().send(message, send, request_headers)
+
+
+@pytest.fixture(params=[CORSMiddleware, OverriddenSendCORSMiddleware], ids=["stock", "overridden-send"])
+def cors_class(request: pytest.FixtureRequest) -> type[CORSMiddleware]:
+    """The stock middleware (fast path for simple requests) and one taking the general path: same answers."""
+    cls: type[CORSMiddleware] = request.param
+    return cls
+
+
+def make_app(cors_class: type[CORSMiddleware] = CORSMiddleware, **options: object) -> Starlette:
     return Starlette(
         routes=[Route("/", homepage, methods=["GET", "POST", "OPTIONS"]), WebSocketRoute("/ws", ws_endpoint)],
-        middleware=[Middleware(CORSMiddleware, **options)],  # type: ignore[arg-type]
+        middleware=[Middleware(cors_class, **options)],  # type: ignore[arg-type]
     )
 
 
@@ -63,9 +79,11 @@ def test_configuration_attributes() -> None:
     assert regex.preflight_explicit_allow_origin is True
 
 
-def test_allow_all_preflight_and_simple(test_client_factory: TestClientFactory) -> None:
+def test_allow_all_preflight_and_simple(
+    test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]
+) -> None:
     client = test_client_factory(
-        make_app(allow_origins=["*"], allow_headers=["*"], allow_methods=["*"], expose_headers=["X-Status"])
+        make_app(cors_class, allow_origins=["*"], allow_headers=["*"], allow_methods=["*"], expose_headers=["X-Status"])
     )
     response = client.options("/", headers=preflight(**{"access-control-request-headers": "X-Example, X-Other"}))
     assert response.status_code == 200
@@ -90,9 +108,9 @@ def test_allow_all_preflight_and_simple(test_client_factory: TestClientFactory) 
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_credentials_echo_the_origin(test_client_factory: TestClientFactory) -> None:
+def test_credentials_echo_the_origin(test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]) -> None:
     client = test_client_factory(
-        make_app(allow_origins=["*"], allow_headers=["*"], allow_methods=["*"], allow_credentials=True)
+        make_app(cors_class, allow_origins=["*"], allow_headers=["*"], allow_methods=["*"], allow_credentials=True)
     )
     response = client.options("/", headers=preflight(**{"access-control-request-headers": "X-Example"}))
     assert response.status_code == 200
@@ -106,9 +124,11 @@ def test_credentials_echo_the_origin(test_client_factory: TestClientFactory) -> 
     assert response.headers["vary"] == "Accept-Encoding, Origin"
 
 
-def test_specific_origins(test_client_factory: TestClientFactory) -> None:
+def test_specific_origins(test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]) -> None:
     client = test_client_factory(
-        make_app(allow_origins=["https://example.org"], allow_headers=["X-Example", "Content-Type"], max_age=42)
+        make_app(
+            cors_class, allow_origins=["https://example.org"], allow_headers=["X-Example", "Content-Type"], max_age=42
+        )
     )
     response = client.options("/", headers=preflight(**{"access-control-request-headers": " x-example , Accept"}))
     assert response.status_code == 200
@@ -160,8 +180,8 @@ def test_private_network(test_client_factory: TestClientFactory) -> None:
     assert "access-control-allow-private-network" not in response.headers
 
 
-def test_origin_regex_is_a_full_match(test_client_factory: TestClientFactory) -> None:
-    client = test_client_factory(make_app(allow_origin_regex=r"https://[a-z]+\.example\.org"))
+def test_origin_regex_is_a_full_match(test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]) -> None:
+    client = test_client_factory(make_app(cors_class, allow_origin_regex=r"https://[a-z]+\.example\.org"))
     for origin in ("https://api.example.org", "https://www.example.org"):
         assert client.get("/", headers={"origin": origin}).headers["access-control-allow-origin"] == origin
         assert client.options("/", headers=preflight(origin=origin)).status_code == 200
@@ -170,8 +190,10 @@ def test_origin_regex_is_a_full_match(test_client_factory: TestClientFactory) ->
         assert client.options("/", headers=preflight(origin=origin)).text == "Disallowed CORS origin"
 
 
-def test_non_preflight_options_and_no_origin_pass_through(test_client_factory: TestClientFactory) -> None:
-    client = test_client_factory(make_app(allow_origins=["https://example.org"]))
+def test_non_preflight_options_and_no_origin_pass_through(
+    test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]
+) -> None:
+    client = test_client_factory(make_app(cors_class, allow_origins=["https://example.org"]))
     assert client.options("/").text == "Homepage"
     response = client.options("/", headers={"origin": "https://example.org"})
     assert response.text == "Homepage"
@@ -185,12 +207,109 @@ def test_websocket_passes_through(test_client_factory: TestClientFactory) -> Non
         assert websocket.receive_text() == "https://evil.org"
 
 
-def test_headers_start_message_without_headers_key(test_client_factory: TestClientFactory) -> None:
+def test_headers_start_message_without_headers_key(
+    test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]
+) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 204})
         await send({"type": "http.response.body"})
 
-    client = test_client_factory(CORSMiddleware(app, allow_origins=["*"]))
+    client = test_client_factory(cors_class(app, allow_origins=["*"]))
     response = client.get("/", headers={"origin": "https://example.org"})
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+def drive(app: CORSMiddleware, headers: list[tuple[bytes, bytes]], start: Message) -> list[Message]:
+    """The messages ``app`` sends for a GET with ``headers`` when the inner app sends ``start`` and an empty body."""
+    sent: list[Message] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(start)
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}  # pragma: no cover (never called)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    app.app = inner
+    anyio.run(app, {"type": "http", "method": "GET", "path": "/", "headers": headers}, receive, send)
+    return sent
+
+
+def test_response_headers_are_set_not_appended(cors_class: type[CORSMiddleware]) -> None:
+    """Allow-Origin replaces the app's (first position, later duplicates dropped); Origin joins the first Vary."""
+    app = cors_class(homepage, allow_origins=["https://example.org"], expose_headers=["X-A"])
+    raw = (
+        (b"access-control-allow-origin", b"https://app.example"),
+        (b"vary", b"Accept-Encoding"),
+        (b"access-control-expose-headers", b"X-Old"),
+        (b"access-control-allow-origin", b"*"),
+        (b"vary", b"Cookie"),
+    )
+    start, _ = drive(app, [(b"origin", b"https://example.org")], {"type": "http.response.start", "headers": raw})
+    assert start["headers"] == [
+        (b"access-control-allow-origin", b"https://example.org"),
+        (b"vary", b"Accept-Encoding, Origin"),
+        (b"access-control-expose-headers", b"X-A"),
+    ]
+
+
+def test_the_first_origin_header_counts(cors_class: type[CORSMiddleware]) -> None:
+    app = cors_class(homepage, allow_origins=["https://example.org"])
+    headers = [(b"host", b"a"), (b"origin", b"https://example.org"), (b"origin", b"https://evil.org")]
+    start, _ = drive(app, headers, {"type": "http.response.start", "headers": []})
+    assert start["headers"] == [(b"access-control-allow-origin", b"https://example.org"), (b"vary", b"Origin")]
+    start, _ = drive(app, headers[::-1], {"type": "http.response.start", "headers": []})
+    assert start["headers"] == []
+
+
+def test_a_reused_response_keeps_its_own_headers(
+    test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]
+) -> None:
+    """The CORS headers go into a copy of the start message's headers, not into the response's list."""
+    shared = PlainTextResponse("shared")
+
+    async def endpoint(request: Request) -> Response:
+        return shared
+
+    app = Starlette(routes=[Route("/", endpoint)], middleware=[Middleware(cors_class, allow_origins=["*"])])
+    client = test_client_factory(app)
+    for origin in ("https://a.example", "https://b.example"):
+        response = client.get("/", headers={"origin": origin})
+        assert response.headers.get_list("access-control-allow-origin") == ["*"]
+    assert shared.headers.get("access-control-allow-origin") is None
+
+
+def test_overridden_hooks_are_called(test_client_factory: TestClientFactory) -> None:
+    calls: list[str] = []
+
+    class Custom(CORSMiddleware):
+        def is_allowed_origin(self, origin: str) -> bool:
+            calls.append("is_allowed_origin " + origin)
+            return origin.endswith(".example")
+
+    class CustomExplicitOrigin(Custom):
+        @staticmethod
+        def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
+            calls.append("allow_explicit_origin " + origin)
+            headers["Access-Control-Allow-Origin"] = origin.upper()
+
+    class CustomSimpleResponse(Custom):
+        async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
+            calls.append("simple_response " + request_headers["origin"])
+            await super().simple_response(scope, receive, send, request_headers)
+
+    allowed = "is_allowed_origin https://a.example"
+    for cls, expected_origin, expected_calls in [
+        (Custom, "https://a.example", [allowed]),
+        (CustomExplicitOrigin, "HTTPS://A.EXAMPLE", [allowed, "allow_explicit_origin https://a.example"]),
+        (CustomSimpleResponse, "https://a.example", ["simple_response https://a.example", allowed]),
+    ]:
+        calls.clear()
+        client = test_client_factory(make_app(cls, allow_origins=["https://b.example"]))
+        response = client.get("/", headers={"origin": "https://a.example"})
+        assert response.headers["access-control-allow-origin"] == expected_origin
+        assert calls == expected_calls

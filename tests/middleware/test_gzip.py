@@ -9,6 +9,7 @@ import pytest
 
 from starlette_c.applications import Starlette
 from starlette_c.background import BackgroundTask
+from starlette_c.datastructures import MutableHeaders
 from starlette_c.middleware import Middleware
 from starlette_c.middleware.gzip import (
     DEFAULT_EXCLUDED_CONTENT_TYPES,
@@ -187,3 +188,75 @@ def test_file_response(test_client_factory: TestClientFactory, tmp_path: Path) -
     response = client.get("/", headers={"accept-encoding": "gzip"})
     assert response.content == b"0123456789" * 1000
     assert response.headers["content-encoding"] == "gzip"
+
+
+def big_response_app(headers: list[tuple[bytes, bytes]], *bodies: bytes) -> GZipMiddleware:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for index, body in enumerate(bodies):
+            await send({"type": "http.response.body", "body": body, "more_body": index < len(bodies) - 1})
+
+    return GZipMiddleware(app)
+
+
+def test_the_first_accept_encoding_header_counts() -> None:
+    app = big_response_app([], b"a" * 600)
+    start, _ = drive(app, [(b"accept-encoding", b"br"), (b"accept-encoding", b"gzip")])
+    assert start["headers"] == [(b"vary", b"Accept-Encoding")]
+    start, _ = drive(app, [(b"accept-encoding", b"gzip"), (b"accept-encoding", b"br")])
+    assert [name for name, _ in start["headers"]] == [b"vary", b"content-encoding", b"content-length"]
+
+
+@pytest.mark.parametrize(
+    ("content_types", "compressed"),
+    [
+        ([b"text/event-stream; charset=utf-8"], False),
+        ([b"text/plain", b"text/event-stream"], True),
+        ([b"text/event-stream", b"text/plain"], False),
+        ([b"", b"text/event-stream"], True),
+    ],
+)
+def test_the_first_content_type_decides_exclusion(content_types: list[bytes], compressed: bool) -> None:
+    headers = [(b"content-type", content_type) for content_type in content_types]
+    start, body = drive(big_response_app(headers, b"a" * 600), [(b"accept-encoding", b"gzip")])
+    assert (b"content-encoding", b"gzip") in start["headers"] if compressed else start["headers"] == headers
+    assert (gzip.decompress(body["body"]) if compressed else body["body"]) == b"a" * 600
+
+
+def test_response_headers_are_set_not_appended() -> None:
+    """Vary and Content-Length replace their first header and drop the others, as with MutableHeaders."""
+    headers = [
+        (b"content-length", b"600"),
+        (b"vary", b"Cookie"),
+        (b"content-type", b"text/plain"),
+        (b"content-length", b"600"),
+        (b"vary", b"Origin"),
+    ]
+    expected = MutableHeaders(raw=list(headers))
+    start, body = drive(big_response_app(headers, b"a" * 600), [(b"accept-encoding", b"gzip")])
+    assert start["headers"] == [
+        (b"content-length", str(len(body["body"])).encode()),
+        (b"vary", b"Cookie, Accept-Encoding"),
+        (b"content-type", b"text/plain"),
+        (b"content-encoding", b"gzip"),
+    ]
+    expected.add_vary_header("Accept-Encoding")
+    expected["Content-Encoding"] = "gzip"
+    expected["Content-Length"] = str(len(body["body"]))
+    assert start["headers"] == expected.raw
+
+
+def test_streaming_drops_every_content_length() -> None:
+    headers = [(b"content-length", b"6"), (b"content-length", b"6")]
+    start, *bodies = drive(big_response_app(headers, b"abc", b"def"), [(b"accept-encoding", b"gzip")])
+    assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"gzip")]
+    assert gzip.decompress(b"".join(message["body"] for message in bodies)) == b"abcdef"
+
+
+def test_excluded_content_types_are_read_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette_c.middleware import gzip as gzip_module
+
+    app = big_response_app([(b"content-type", b"application/x-ndjson")], b"a" * 600)
+    monkeypatch.setattr(gzip_module, "DEFAULT_EXCLUDED_CONTENT_TYPES", ("application/x-ndjson",))
+    start, _ = drive(app, [(b"accept-encoding", b"gzip")])
+    assert start["headers"] == [(b"content-type", b"application/x-ndjson")]

@@ -223,3 +223,76 @@ def test_start_message_without_headers() -> None:
 
     anyio.run(SessionMiddleware(app, secret_key="example"), {"type": "http", "headers": []}, receive, send)
     assert [name for name, _ in sent[0]["headers"]] == [b"vary", b"set-cookie"]
+
+
+def run_session_app(app: SessionMiddleware, headers: list[tuple[bytes, bytes]]) -> tuple[Scope, list[Message]]:
+    sent: list[Message] = []
+    scope: Scope = {"type": "http", "headers": headers}
+
+    async def receive() -> Message:  # pragma: no cover (never read)
+        return {}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    anyio.run(app, scope, receive, send)
+    return scope, sent
+
+
+@pytest.mark.parametrize(
+    ("cookie_headers", "expected"),
+    [
+        ([], {}),
+        ([b"other=1"], {}),
+        ([b"session={a}"], {"a": 1}),
+        ([b"session={a}", b"other=1"], {"a": 1}),
+        ([b"session={a}", b"x=1; session={b}"], {"b": 2}),
+        ([b"session={b}; session={a}"], {"a": 1}),
+    ],
+)
+def test_session_cookie_among_several_cookie_headers(cookie_headers: list[bytes], expected: dict[str, int]) -> None:
+    """As with the merged cookies of all Cookie headers: the last session cookie wins, other cookies don't matter."""
+    values = {"a": signed({"a": 1}).encode(), "b": signed({"b": 2}).encode()}
+    headers = [(b"host", b"example.org")] + [
+        (b"cookie", header.replace(b"{a}", values["a"]).replace(b"{b}", values["b"])) for header in cookie_headers
+    ]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None: ...
+
+    scope, _ = run_session_app(SessionMiddleware(app, secret_key="example"), headers)
+    assert scope["session"] == expected
+
+
+def test_response_headers_edited_only_when_the_session_was_used() -> None:
+    """An untouched session leaves the start message as sent; a read one gets Vary in a copy of its headers."""
+    response_headers = [(b"content-length", b"0"), (b"vary", b"Accept-Encoding")]
+    read = False
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if read:
+            scope["session"].mark_accessed()
+        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+        await send({"type": "http.response.body"})
+
+    _, (start, _) = run_session_app(SessionMiddleware(app, secret_key="example"), [])
+    assert start["headers"] is response_headers
+    read = True
+    _, (start, _) = run_session_app(SessionMiddleware(app, secret_key="example"), [])
+    assert start["headers"] == [(b"content-length", b"0"), (b"vary", b"Accept-Encoding, Cookie")]
+    assert response_headers == [(b"content-length", b"0"), (b"vary", b"Accept-Encoding")]
+
+
+def test_exceptions_propagate() -> None:
+    async def failing(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["session"]["user"] = "alice"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_session_app(SessionMiddleware(failing, secret_key="example"), [])
+
+    async def unserializable(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["session"]["user"] = object()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        run_session_app(SessionMiddleware(unserializable, secret_key="example"), [])
