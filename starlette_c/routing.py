@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Collection, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from enum import Enum
 from re import Pattern
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from starlette_c._backend import routing as _impl
 from starlette_c._exception_handler import (
@@ -379,6 +379,13 @@ class Host(BaseRoute):
         return f"{self.__class__.__name__}(host={self.host!r}, name={name!r}, app={self.app!r})"
 
 
+# NOTE: the methods as defined here: one patched onto the class later counts as an override, as a subclass's does.
+_STOCK_MATCHES: dict[type[BaseRoute], Callable[..., Any]] = {
+    Route: Route.matches,
+    WebSocketRoute: WebSocketRoute.matches,
+    Mount: Mount.matches,
+}
+_STOCK_ROUTE_HANDLE = Route.handle
 _route_matcher = _impl.RouteMatcher(Route.matches, _FULL, _PARTIAL, _NONE)
 
 
@@ -433,16 +440,16 @@ _DEPRECATED_LIFESPAN = "{} lifespans are deprecated, use an @contextlib.asynccon
 
 def _route_filing(route: BaseRoute) -> Filing:
     """Where the route index files ``route``: by its path template when it matches the stock way."""
-    stock: Callable[..., Any]
+    kind: type[BaseRoute]
     if isinstance(route, Mount):
-        stock, template = Mount.matches, route.path + "/{path:path}"
+        kind, template = Mount, route.path + "/{path:path}"
     elif isinstance(route, Route):
-        stock, template = Route.matches, route.path
+        kind, template = Route, route.path
     elif isinstance(route, WebSocketRoute):
-        stock, template = WebSocketRoute.matches, route.path
+        kind, template = WebSocketRoute, route.path
     else:
         return None  # NOTE: a Host (or another kind of route) can match any path.
-    if type(route).matches is not stock or "matches" in route.__dict__:
+    if type(route).matches is not _STOCK_MATCHES[kind] or "matches" in route.__dict__:
         # NOTE: matches overridden (FastAPI's APIRoute does): what the route matches is unknown.
         return None
     return filing(template, route.path_regex, route.param_convertors.values())
@@ -567,12 +574,15 @@ class Router:
         """
         if route is not None:
             scope.update(child_scope)
-            if isinstance(route, Route) and type(route).handle is Route.handle:
-                methods = route.methods
+            handle = route.handle
+            # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
+            if getattr(handle, "__func__", None) is _STOCK_ROUTE_HANDLE and handle.__self__ is route:  # type: ignore[attr-defined]
+                stock_route = cast(Route, route)
+                methods = stock_route.methods
                 if not methods or scope["method"] in methods:
                     # PERF: what Route.handle does for an allowed method, without its coroutine frame.
-                    return route.app(scope, receive, send)
-            return route.handle(scope, receive, send)
+                    return stock_route.app(scope, receive, send)
+            return handle(scope, receive, send)
 
         if scope["type"] == "http" and self.redirect_slashes:
             redirect_scope = self._slash_redirect_scope(scope)

@@ -1069,3 +1069,46 @@ def test_uuid_param(test_client_factory: TestClientFactory) -> None:
     app = Router([Route("/u/{u:uuid}", echo_params, name="u")])
     assert test_client_factory(app).get(f"/u/{value.hex}").json()["params"] == {"u": str(value)}
     assert app.url_path_for("u", u=value) == f"/u/{value}"
+
+
+async def _plain_hello(request: Request) -> Response:
+    return PlainTextResponse("hello")
+
+
+def test_route_handle_patched_on_the_class_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def teapot(self: Route, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("patched", status_code=418)(scope, receive, send)
+
+    monkeypatch.setattr(Route, "handle", teapot)
+    for app in (Starlette(routes=[Route("/", _plain_hello)]), Router([Route("/", _plain_hello)])):
+        response = test_client_factory(app).get("/")
+        assert (response.status_code, response.text) == (418, "patched")
+
+
+def test_route_handle_set_on_the_instance_is_called(test_client_factory: TestClientFactory) -> None:
+    route = Route("/", _plain_hello)
+    other = Route("/", _plain_hello)
+
+    async def instead(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("instance")(scope, receive, send)
+
+    route.handle = instead  # type: ignore[method-assign]
+    assert test_client_factory(Starlette(routes=[route])).get("/").text == "instance"
+    # Another route's bound handle serves that other route.
+    other_route = Route("/", _plain_hello)
+    other_route.handle = other.handle  # type: ignore[method-assign]
+    other.app = PlainTextResponse("from the other route")
+    assert test_client_factory(Starlette(routes=[other_route])).get("/").text == "from the other route"
+
+
+def test_route_matches_patched_on_the_class_is_not_trusted_by_the_index(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def everything(self: Route, scope: Scope) -> tuple[Match, Scope]:
+        return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
+
+    monkeypatch.setattr(Route, "matches", everything)
+    app = Starlette(routes=[Route("/only", _plain_hello)])
+    assert test_client_factory(app).get("/anything/else").text == "hello"
