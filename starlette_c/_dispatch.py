@@ -12,10 +12,12 @@ from typing import Any
 
 from starlette_c._exception_handler import _SCOPE_KEY, _handle_exception, _start_tracking
 from starlette_c.exceptions import HTTPException
+from starlette_c.middleware.errors import _STOCK_CALL as _STOCK_SERVER_ERRORS_CALL
 from starlette_c.middleware.errors import ServerErrorMiddleware
-from starlette_c.middleware.exceptions import ExceptionMiddleware
+from starlette_c.middleware.exceptions import _STOCK_CALL as _STOCK_EXCEPTIONS_CALL
+from starlette_c.middleware.exceptions import _STOCK_HTTP_EXCEPTION, ExceptionMiddleware
 from starlette_c.responses import PlainTextResponse
-from starlette_c.routing import Router
+from starlette_c.routing import _STOCK_NOT_FOUND, _STOCK_ROUTER_CALL, Router
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
 
@@ -42,12 +44,12 @@ class StockStack:
         """Whether a 404 would be the router's HTTPException(404) rendered by the stock handler."""
         router, exceptions = self.router, self.exceptions
         default: Any = router.default
-        if getattr(default, "__func__", None) is not Router.not_found or default.__self__ is not router:
+        if getattr(default, "__func__", None) is not _STOCK_NOT_FOUND or default.__self__ is not router:
             return False
         if 404 in exceptions._status_handlers:
             return False
         handler: Any = exceptions._exception_handlers.get(HTTPException)
-        stock_handler = getattr(handler, "__func__", None) is ExceptionMiddleware.http_exception
+        stock_handler = getattr(handler, "__func__", None) is _STOCK_HTTP_EXCEPTION
         return stock_handler and handler.__self__ is exceptions
 
     async def serve(self, stack: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,7 +80,17 @@ class StockStack:
 
 
 def stock_stack(stack: ASGIApp) -> StockStack | None:
-    """The layers of ``stack`` when it is the stock one ``Starlette.build_middleware_stack`` builds, else None."""
+    """The layers of ``stack`` when it is the stock one ``Starlette.build_middleware_stack`` builds, else None.
+
+    NOTE: decided when the stack is built: a layer's ``__call__`` patched on its class by then (instrumentation
+    does) leaves every layer to run as it is.
+    """
+    if (
+        ServerErrorMiddleware.__call__ is not _STOCK_SERVER_ERRORS_CALL
+        or ExceptionMiddleware.__call__ is not _STOCK_EXCEPTIONS_CALL
+        or Router.__call__ is not _STOCK_ROUTER_CALL
+    ):
+        return None
     if type(stack) is not ServerErrorMiddleware:
         return None
     exceptions = stack.app

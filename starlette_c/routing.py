@@ -484,7 +484,7 @@ class Router:
 
         own_app = self.app
         # NOTE: the stack that __call__ may bypass: the stock Router.app itself (no middleware, no override).
-        self._bypassable_stack: object = own_app if type(self).app is Router.app else None
+        self._bypassable_stack: object = own_app if type(self).app is _STOCK_ROUTER_APP else None
         self.middleware_stack = _wrap_middleware(own_app, middleware)
 
     @property
@@ -642,3 +642,9 @@ class Router:
         name: str | None = None,
     ) -> None:
         self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
+
+
+# NOTE: as defined here: patched onto the class later (instrumentation does), they are overrides, never bypassed.
+_STOCK_ROUTER_APP = Router.app
+_STOCK_ROUTER_CALL = Router.__call__
+_STOCK_NOT_FOUND = Router.not_found

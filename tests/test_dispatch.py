@@ -10,6 +10,7 @@ from starlette_c._dispatch import StockStack, stock_stack
 from starlette_c.applications import Starlette
 from starlette_c.exceptions import HTTPException
 from starlette_c.middleware import Middleware
+from starlette_c.middleware.errors import ServerErrorMiddleware
 from starlette_c.middleware.exceptions import ExceptionMiddleware
 from starlette_c.middleware.gzip import GZipMiddleware
 from starlette_c.requests import Request
@@ -166,3 +167,54 @@ def test_subclass_not_calling_init_is_served(test_client_factory: TestClientFact
     app = Minimal()
     assert test_client_factory(app).get("/").text == "hello"
     assert app._stock_stack is not None
+
+
+@pytest.mark.parametrize(
+    "cls", [ServerErrorMiddleware, ExceptionMiddleware, Router], ids=["errors", "exceptions", "router"]
+)
+def test_layer_call_patched_on_its_class_is_not_bypassed(
+    cls: type[Any], test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = cls.__call__
+    calls: list[str] = []
+
+    async def instrumented(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(cls, "__call__", instrumented)
+    app = make_app()
+    assert test_client_factory(app).get("/").text == "hello"
+    assert app._stock_stack is None
+    assert calls == ["/"]
+
+
+def test_router_app_patched_on_the_class_is_not_bypassed(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def teapot(self: Router, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("patched app", status_code=418)(scope, receive, send)
+
+    monkeypatch.setattr(Router, "app", teapot)
+    response = test_client_factory(make_app()).get("/")
+    assert (response.status_code, response.text) == (418, "patched app")
+
+
+def test_not_found_patched_on_the_class_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def not_found(self: Router, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("patched not found", status_code=404)(scope, receive, send)
+
+    monkeypatch.setattr(Router, "not_found", not_found)
+    assert test_client_factory(make_app()).get("/missing").text == "patched not found"
+
+
+def test_http_exception_handler_patched_on_the_class_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def http_exception(self: ExceptionMiddleware, request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("patched handler", status_code=404)
+
+    monkeypatch.setattr(ExceptionMiddleware, "http_exception", http_exception)
+    assert test_client_factory(make_app()).get("/missing").text == "patched handler"
