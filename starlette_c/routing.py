@@ -59,10 +59,6 @@ class Match(Enum):
     FULL = 2
 
 
-# PERF: module globals are found faster than Enum class attributes in the per-route match.
-_NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
-
-
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
     """Turn ``func(request) -> response`` (sync functions run in the threadpool) into an ASGI app."""
     handler: Callable[[Request], Awaitable[Any]] = (
@@ -386,7 +382,7 @@ _STOCK_MATCHES: dict[type[BaseRoute], Callable[..., Any]] = {
     Mount: Mount.matches,
 }
 _STOCK_ROUTE_HANDLE = Route.handle
-_route_matcher = _impl.RouteMatcher(Route.matches, _FULL, _PARTIAL, _NONE)
+_route_matcher = _impl.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE)
 
 
 class _AsyncLiftContextManager(AbstractAsyncContextManager[_T]):
