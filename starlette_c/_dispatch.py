@@ -43,14 +43,11 @@ class StockStack:
     def plain_not_found(self) -> bool:
         """Whether a 404 would be the router's HTTPException(404) rendered by the stock handler."""
         router, exceptions = self.router, self.exceptions
-        default: Any = router.default
-        if getattr(default, "__func__", None) is not _STOCK_NOT_FOUND or default.__self__ is not router:
-            return False
-        if 404 in exceptions._status_handlers:
-            return False
-        handler: Any = exceptions._exception_handlers.get(HTTPException)
-        stock_handler = getattr(handler, "__func__", None) is _STOCK_HTTP_EXCEPTION
-        return stock_handler and handler.__self__ is exceptions
+        return (
+            _is_bound(router.default, _STOCK_NOT_FOUND, router)
+            and 404 not in exceptions._status_handlers
+            and _is_bound(exceptions._exception_handlers.get(HTTPException), _STOCK_HTTP_EXCEPTION, exceptions)
+        )
 
     async def serve(self, stack: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve an HTTP request as ``stack`` would, in one coroutine while ``stack`` is still this stock one."""
@@ -77,6 +74,11 @@ class StockStack:
         except Exception as exc:
             await errors._answer(exc, scope, receive, send, sender)
             raise
+
+
+def _is_bound(method: Any, function: Any, owner: object) -> bool:
+    """Whether ``method`` is ``function`` bound to ``owner``."""
+    return getattr(method, "__func__", None) is function and method.__self__ is owner
 
 
 def stock_stack(stack: ASGIApp) -> StockStack | None:
