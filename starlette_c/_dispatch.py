@@ -1,8 +1,8 @@
-"""The stock application stack served in one coroutine: server errors, exception handlers, router, endpoint.
+"""The stock application stack: server errors, exception handlers, router, recognised so it can be served inline.
 
-``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)) when it has no user middleware. For
-HTTP requests to that exact stack, ``StockStack.serve`` does what the three layers and the route do, in
-the same order and with the same exceptions, without a coroutine frame per layer.
+``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)) when it has no user middleware. While
+``StockStack.intact`` says an HTTP request would go through that exact stack, ``Starlette.__call__`` does
+what the three layers do, in the same order and with the same exceptions, without a coroutine frame per layer.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
-from starlette_c._exception_handler import _SCOPE_KEY, _handle_exception, _start_tracking
 from starlette_c.exceptions import HTTPException
 from starlette_c.middleware.errors import _STOCK_CALL as _STOCK_SERVER_ERRORS_CALL
 from starlette_c.middleware.errors import ServerErrorMiddleware
@@ -49,31 +48,16 @@ class StockStack:
             and _is_bound(exceptions._exception_handlers.get(HTTPException), _STOCK_HTTP_EXCEPTION, exceptions)
         )
 
-    async def serve(self, stack: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve an HTTP request as ``stack`` would, in one coroutine while ``stack`` is still this stock one."""
+    def intact(self, stack: ASGIApp) -> bool:
+        """Whether ``stack`` is still these layers, wired as they were built."""
         errors, exceptions, router = self.errors, self.exceptions, self.router
-        if (
-            stack is not errors
-            or errors.app is not exceptions
-            or exceptions.app is not router
-            or router.middleware_stack is not router._bypassable_stack
-        ):
-            await stack(scope, receive, send)  # NOTE: rewired since it was built: served as it is now.
-            return
-        sender = _start_tracking(send)
-        try:
-            handlers = (exceptions._exception_handlers, exceptions._status_handlers)
-            scope[_SCOPE_KEY] = handlers
-            try:
-                if "router" not in scope:
-                    scope["router"] = router
-                route, child_scope = router._match(scope)
-                await router._serve_match(route, child_scope, scope, receive, sender, self.not_found)
-            except Exception as exc:
-                await _handle_exception(handlers, exc, scope, receive, sender, None)
-        except Exception as exc:
-            await errors._answer(exc, scope, receive, send, sender)
-            raise
+        # NOTE: rewired since it was built (a layer's app replaced): the stack is served as it is now.
+        return (
+            stack is errors
+            and errors.app is exceptions
+            and exceptions.app is router
+            and router.middleware_stack is router._bypassable_stack
+        )
 
 
 def _is_bound(method: Any, function: Any, owner: object) -> bool:

@@ -6,13 +6,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from starlette_c._dispatch import StockStack, stock_stack
+from starlette_c._exception_handler import _SCOPE_KEY, _handle_exception, _start_tracking
 from starlette_c.datastructures import State, URLPath
 from starlette_c.middleware import Middleware, _MiddlewareFactory
 from starlette_c.middleware.errors import ServerErrorMiddleware
 from starlette_c.middleware.exceptions import ExceptionMiddleware
 from starlette_c.requests import Request
 from starlette_c.responses import Response
-from starlette_c.routing import BaseRoute, Router
+from starlette_c.routing import BaseRoute, Router, _route_matcher
 from starlette_c.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 AppType = TypeVar("AppType", bound="Starlette")
@@ -86,11 +87,24 @@ class Starlette:
             stack = self.middleware_stack = self.build_middleware_stack()
             self._stock_stack = stock_stack(stack)
         stock = self._stock_stack
-        # PERF: the stock stack serves HTTP in one coroutine instead of one per layer.
-        if stock is not None and scope["type"] == "http":
-            await stock.serve(stack, scope, receive, send)
-        else:
+        # PERF: the stock stack serves HTTP here, in this one coroutine, instead of one coroutine per layer.
+        if stock is None or scope["type"] != "http" or not stock.intact(stack):
             await stack(scope, receive, send)
+            return
+        errors, exceptions, router = stock.errors, stock.exceptions, stock.router
+        sender = _start_tracking(send)
+        try:
+            handlers = scope[_SCOPE_KEY] = (exceptions._exception_handlers, exceptions._status_handlers)
+            try:
+                if "router" not in scope:
+                    scope["router"] = router
+                route, child_scope = _route_matcher.routes(router._routes, scope)
+                await router._serve_match(route, child_scope, scope, receive, sender, stock.not_found)
+            except Exception as exc:
+                await _handle_exception(handlers, exc, scope, receive, sender, None)
+        except Exception as exc:
+            await errors._answer(exc, scope, receive, send, sender)
+            raise
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app=app, name=name)

@@ -382,7 +382,6 @@ _STOCK_MATCHES: dict[type[BaseRoute], Callable[..., Any]] = {
     Mount: Mount.matches,
 }
 _STOCK_ROUTE_HANDLE = Route.handle
-_route_matcher = _impl.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE)
 
 
 class _AsyncLiftContextManager(AbstractAsyncContextManager[_T]):
@@ -449,6 +448,9 @@ def _route_filing(route: BaseRoute) -> Filing:
         # NOTE: matches overridden (FastAPI's APIRoute does): what the route matches is unknown.
         return None
     return filing(template, route.path_regex, route.param_convertors.values())
+
+
+_route_matcher = _impl.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing)
 
 
 class Router:
@@ -592,11 +594,7 @@ class Router:
 
         Only the routes the index gives for the path are tried.
         """
-        routes = self._routes
-        # PERF: the built index read straight off the list; get_route_path's work skipped without a root_path.
-        index = routes._index or routes.route_index(_route_filing)
-        route_path = get_route_path(scope) if scope.get("root_path") else scope["path"]
-        return _route_matcher.first(index.candidates(route_path), scope)
+        return _route_matcher.routes(self._routes, scope)
 
     def _slash_redirect_scope(self, scope: Scope) -> Scope | None:
         """The scope with the trailing slash toggled, when some route would match that path."""

@@ -123,13 +123,16 @@ class RouteMatcher:
     cannot import them: routing imports it).
     """
 
-    __slots__ = ("_full", "_none", "_partial", "_stock")
+    __slots__ = ("_filing", "_full", "_none", "_partial", "_stock")
 
-    def __init__(self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any) -> None:
+    def __init__(
+        self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any, filing: Callable[[Any], Any]
+    ) -> None:
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
+        self._filing = filing
 
     def route(self, route: Any, scope: Scope) -> tuple[Any, Scope]:
         """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
@@ -164,3 +167,10 @@ class RouteMatcher:
             if match is self._partial and partial is None:
                 partial, partial_scope = route, child_scope
         return partial, partial_scope
+
+    def routes(self, routes: Any, scope: Scope) -> tuple[Any, Scope]:
+        """The router's match in ``routes`` (a ``RouteList``): ``first`` over the candidates its index gives."""
+        index = routes._index or routes.route_index(self._filing)
+        # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
+        route_path: str = get_route_path(scope) if scope.get("root_path") else scope["path"]
+        return self.first(index.candidates(route_path), scope)

@@ -228,13 +228,23 @@ cdef object _converted(dict params, object param_convertors):
     return params
 
 
-cdef dict _merged(object scope, dict params):
-    cdef object scope_params
+cdef inline object _scope_get(object scope, str key):
+    """``scope.get(key)``."""
     if type(scope) is dict:
         # PERF: no method call for the plain dict every ASGI server passes.
-        scope_params = (<dict>scope).get("path_params")
-    else:
-        scope_params = scope.get("path_params")
+        return (<dict>scope).get(key)
+    return scope.get(key)
+
+
+cdef inline object _scope_item(object scope, str key):
+    """``scope[key]``."""
+    if type(scope) is dict:
+        return (<dict>scope)[key]
+    return scope[key]
+
+
+cdef dict _merged(object scope, dict params):
+    cdef object scope_params = _scope_get(scope, "path_params")
     if not scope_params:
         return params
     cdef dict merged = dict(scope_params)
@@ -330,12 +340,14 @@ cdef class RouteMatcher:
     cdef object _full
     cdef object _partial
     cdef object _none
+    cdef object _filing
 
-    def __init__(self, stock_matches, full, partial, none):
+    def __init__(self, stock_matches, full, partial, none, filing):
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
+        self._filing = filing
 
     def route(self, route, scope):
         """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
@@ -344,29 +356,32 @@ cdef class RouteMatcher:
     cdef tuple _route(self, object route, object scope):
         cdef object route_path, literal, path_regex, path_params, scope_params, methods
         cdef dict child_scope
-        if scope["type"] == "http":
+        if _scope_item(scope, "type") == "http":
             # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
-            route_path = _get_route_path(scope) if scope.get("root_path") else scope["path"]
+            route_path = _get_route_path(scope) if _scope_get(scope, "root_path") else _scope_item(scope, "path")
             literal = route._literal
             path_regex = route.path_regex
             if literal is None or literal[1] is not path_regex:
                 path_params = _match_path(path_regex, route.param_convertors, route_path, scope)
             elif route_path == literal[0]:
                 # PERF: a parameterless path is compared as a string, without running its regex.
-                scope_params = scope.get("path_params")
+                scope_params = _scope_get(scope, "path_params")
                 path_params = dict(scope_params) if scope_params else {}
             else:
                 path_params = None
             if path_params is not None:
                 child_scope = {"endpoint": route.endpoint, "path_params": path_params}
                 methods = route.methods
-                if methods and scope["method"] not in methods:
+                if methods and _scope_item(scope, "method") not in methods:
                     return (self._partial, child_scope)
                 return (self._full, child_scope)
         return (self._none, {})
 
     def first(self, candidates, scope):
         """The first route matching fully, else the first matching partially, else ``(None, {})``."""
+        return self._first(candidates, scope)
+
+    cdef tuple _first(self, object candidates, object scope):
         cdef object partial = None
         cdef object partial_scope = {}
         cdef object matches, match, child_scope
@@ -386,3 +401,40 @@ cdef class RouteMatcher:
             if match is self._partial and partial is None:
                 partial, partial_scope = route, child_scope
         return partial, partial_scope
+
+    def routes(self, routes, scope):
+        """The router's match in ``routes`` (a ``RouteList``): ``first`` over the candidates its index gives."""
+        cdef object index = routes._index or routes.route_index(self._filing)
+        # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
+        cdef object route_path = _get_route_path(scope) if _scope_get(scope, "root_path") else _scope_item(scope, "path")
+        return self._first(_candidates(index, route_path), scope)
+
+
+cdef object _candidates(object index, object route_path):
+    """``index.candidates(route_path)``, walked here in C once the candidate list of the path's node is built."""
+    cdef object node, children, child, found
+    cdef Py_ssize_t start, end, length
+    if type(route_path) is not str:
+        return index.candidates(route_path)
+    node = index._exact.get(route_path)
+    if node is None:
+        node = index._root
+        children = node.children
+        if children:
+            # PERF: the segments of route_path.split("/")[1:-1] sliced one by one, each looked up as it comes.
+            length = len(<str>route_path)
+            start = PyUnicode_FindChar(route_path, 47, 0, length, 1)
+            while start >= 0:
+                end = PyUnicode_FindChar(route_path, 47, start + 1, length, 1)
+                if end < 0:
+                    break
+                child = children.get((<str>route_path)[start + 1 : end])
+                if child is None:
+                    break
+                node = child
+                children = child.children
+                start = end
+    found = node.candidates
+    if found is None:
+        return index.candidates(route_path)
+    return found

@@ -482,11 +482,14 @@ def test_compiled_does_not_leak(operation: tuple[str, Callable[[], Any], list[An
 # --- RouteMatcher: the stock Route.matches and the first-match loop ------------------------------------------
 
 
-def _matchers() -> list[Any]:
-    from starlette_c.routing import Match, Route
+def _matcher(module: ModuleType) -> Any:
+    from starlette_c.routing import Match, Route, _route_filing
 
-    modules = [module for module in (pure, compiled) if module is not None]
-    return [module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE) for module in modules]
+    return module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing)
+
+
+def _matchers() -> list[Any]:
+    return [_matcher(module) for module in (pure, compiled) if module is not None]
 
 
 def _matching_routes() -> list[Any]:
@@ -547,9 +550,9 @@ def test_route_matcher_parity(scope: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("module", TWINS)
 def test_route_matcher_semantics_pinned(module: ModuleType) -> None:
-    from starlette_c.routing import Match, Route
+    from starlette_c.routing import Match
 
-    matcher = module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE)
+    matcher = _matcher(module)
     post, overridden, *_ = routes = _matching_routes()
     scope = {"type": "http", "method": "GET", "path": "/users", "path_params": {"outer": 1}}
     assert matcher.route(post, scope) == (Match.PARTIAL, {"endpoint": post.endpoint, "path_params": {"outer": 1}})
@@ -562,3 +565,86 @@ def test_route_matcher_semantics_pinned(module: ModuleType) -> None:
     assert matcher.first([], scope) == (None, {})
     with pytest.raises(KeyError):
         matcher.route(post, {"path": "/users"})
+
+
+def _indexed_routes() -> list[Any]:
+    from starlette_c.routing import Host, Mount, Route
+
+    async def endpoint(request: Any) -> None:
+        raise AssertionError("never called")
+
+    return [
+        Route("/", endpoint),
+        Route("/users", endpoint, methods=["POST"]),
+        Route("/users/{user_id:int}", endpoint),
+        Route("/users/{user_id:int}/items/{item_id}", endpoint),
+        Route("/users/me/items/{item_id}", endpoint, methods=["PUT"]),
+        Mount("/static", app=endpoint),
+        Route("/users", endpoint),
+        Host("api.example.com", app=endpoint),
+    ]
+
+
+INDEXED_PATHS = [
+    "/",
+    "",
+    "/users",
+    "/users/",
+    "/users/12",
+    "/users/12/items/a",
+    "/users/me/items/a",
+    "/users/me/items/",
+    "//users/12",
+    "/static/css/site.css",
+    "/static",
+    "/nowhere/at/all",
+    "users/12",
+    "/Ünïcode/päth/✓",
+    b"/users",
+]
+
+
+@pytest.mark.parametrize("path", INDEXED_PATHS)
+@pytest.mark.parametrize("root_path", [None, "", "/api"])
+def test_route_matcher_routes_parity(path: Any, root_path: str | None) -> None:
+    from starlette_c._route_index import RouteList
+
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "headers": []}
+    if root_path is not None:
+        scope["root_path"] = root_path
+        if isinstance(path, str):
+            scope["path"] = root_path + path
+    indexed = _indexed_routes()
+    results = []
+    for matcher in _matchers():
+        routes = RouteList(indexed)
+        # Twice over the same list: once building the index's candidate lists, once reading them built.
+        results.append([outcome(matcher.routes, routes, dict(scope)) for _ in range(2)])
+    assert all(result == results[0] for result in results)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_route_matcher_routes_semantics_pinned(module: ModuleType) -> None:
+    from starlette_c._route_index import RouteList
+
+    matcher = _matcher(module)
+    routes = RouteList(_indexed_routes())
+    scope = {"type": "http", "method": "GET", "path": "/users/12/items/a"}
+    route, child_scope = matcher.routes(routes, scope)
+    assert route is routes[3] and child_scope["path_params"] == {"user_id": 12, "item_id": "a"}
+    # Only a PUT route has this path: the partial match (405) comes back.
+    route, child_scope = matcher.routes(routes, dict(scope, path="/users/me/items/a"))
+    assert route is routes[4] and child_scope["path_params"] == {"item_id": "a"}
+    # "/users": the POST-only route when it allows the method; else a later full match beats it; else it is the 405.
+    assert matcher.routes(routes, dict(scope, path="/users", method="POST"))[0] is routes[1]
+    assert matcher.routes(routes, dict(scope, path="/users"))[0] is routes[6]
+    assert matcher.routes(routes, dict(scope, path="/users", method="DELETE")) == (
+        routes[1],
+        {"endpoint": routes[1].endpoint, "path_params": {}},
+    )
+    assert matcher.routes(routes, dict(scope, path="/nowhere")) == (None, {})
+    # A change to the list drops the index: the next match sees the new order.
+    routes.append(routes.pop(0))
+    assert matcher.routes(routes, dict(scope, path="/"))[0] is routes[-1]
+    with pytest.raises(KeyError):
+        matcher.routes(routes, {"type": "http", "method": "GET"})
