@@ -32,6 +32,7 @@ from starlette_c.datastructures import Headers as Headers
 from starlette_c.exceptions import HTTPException
 from starlette_c.middleware import Middleware
 from starlette_c.requests import Request
+from starlette_c.responses import _STOCK_CALL as _STOCK_RESPONSE_CALL
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette_c.websockets import WebSocket, WebSocketClose
@@ -59,11 +60,17 @@ class Match(Enum):
     FULL = 2
 
 
+RequestHandler = Callable[[Request], Awaitable[Any]]
+
+
+def _request_handler(func: Callable[[Request], Awaitable[Response] | Response]) -> RequestHandler:
+    """What ``request_response`` awaits with the request: ``func``, or a sync ``func`` run in the threadpool."""
+    return func if is_async_callable(func) else functools.partial(run_in_threadpool, func)  # type: ignore[call-arg]
+
+
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
     """Turn ``func(request) -> response`` (sync functions run in the threadpool) into an ASGI app."""
-    handler: Callable[[Request], Awaitable[Any]] = (
-        func if is_async_callable(func) else functools.partial(run_in_threadpool, func)  # type: ignore[call-arg]
-    )
+    handler = _request_handler(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -71,7 +78,17 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
         sender = _start_tracking(send)
         try:
             response = await handler(request)
-            await response(scope, receive, sender)
+            # NOTE: looked up on the type, as calling it would; any other __call__ (a subclass's) is called.
+            if type(response).__call__ is _STOCK_RESPONSE_CALL:
+                # PERF: what the stock Response.__call__ does for HTTP, without its coroutine frame.
+                await sender(
+                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+                )
+                await sender({"type": "http.response.body", "body": response.body})
+                if response.background is not None:
+                    await response.background()
+            else:
+                await response(scope, receive, sender)
         except Exception as exc:
             await _handle_exception(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc, scope, receive, sender, request)
 
@@ -122,6 +139,10 @@ def _wrap_middleware(app: ASGIApp, middleware: Sequence[Middleware] | None) -> A
 
 
 class BaseRoute:
+    # NOTE: set by a Route: the stock request_response app built for its endpoint and the handler that app
+    # awaits; trusted while the route's ``app`` is still that app (no route middleware, not replaced).
+    _direct: tuple[ASGIApp, RequestHandler] | None = None
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         raise NotImplementedError()
 
@@ -163,6 +184,9 @@ class Route(BaseRoute):
 
         if _is_plain_function(endpoint):
             self.app = request_response(endpoint)
+            if request_response is _STOCK_REQUEST_RESPONSE:
+                # PERF: the stock stack awaits the handler itself while ``app`` is still this stock wrapper.
+                self._direct = (self.app, _request_handler(endpoint))
             if methods is None:
                 methods = ["GET"]
         else:
@@ -382,6 +406,7 @@ _STOCK_MATCHES: dict[type[BaseRoute], Callable[..., Any]] = {
     Mount: Mount.matches,
 }
 _STOCK_ROUTE_HANDLE = Route.handle
+_STOCK_REQUEST_RESPONSE = request_response
 
 
 class _AsyncLiftContextManager(AbstractAsyncContextManager[_T]):
@@ -450,7 +475,9 @@ def _route_filing(route: BaseRoute) -> Filing:
     return filing(template, route.path_regex, route.param_convertors.values())
 
 
-_route_matcher = _impl.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing)
+_route_matcher = _impl.RouteMatcher(
+    Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing, _STOCK_ROUTE_HANDLE
+)
 
 
 class Router:

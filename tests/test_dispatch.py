@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from starlette_c import routing
 from starlette_c._dispatch import StockStack, stock_stack
 from starlette_c.applications import Starlette
+from starlette_c.background import BackgroundTask
 from starlette_c.exceptions import HTTPException
 from starlette_c.middleware import Middleware
 from starlette_c.middleware.errors import ServerErrorMiddleware
@@ -16,8 +18,9 @@ from starlette_c.middleware.gzip import GZipMiddleware
 from starlette_c.requests import Request
 from starlette_c.responses import JSONResponse, PlainTextResponse, Response
 from starlette_c.routing import Route, Router
-from starlette_c.types import Receive, Scope, Send
+from starlette_c.types import ASGIApp, Receive, Scope, Send
 from tests.conftest import TestClientFactory
+from tests.differential.harness import Req, run_app
 
 
 async def hello(request: Request) -> Response:
@@ -218,3 +221,126 @@ def test_http_exception_handler_patched_on_the_class_is_called(
 
     monkeypatch.setattr(ExceptionMiddleware, "http_exception", http_exception)
     assert test_client_factory(make_app()).get("/missing").text == "patched handler"
+
+
+# --- the route served by the stack itself: what Route.handle and the request_response app would do ------------
+
+
+class Teapot(PlainTextResponse):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("own call", status_code=418)(scope, receive, send)
+
+
+def served_routes(events: list[str]) -> list[Route]:
+    def sync_hello(request: Request) -> Response:
+        return PlainTextResponse(f"sync {request.method}")
+
+    async def with_background(request: Request) -> Response:
+        async def done() -> None:
+            events.append("background")
+
+        return JSONResponse({"path": request.url.path}, background=BackgroundTask(done))
+
+    async def own_call(request: Request) -> Response:
+        return Teapot("never sent")
+
+    async def nothing(request: Request) -> None:
+        return None
+
+    async def params(request: Request) -> Response:
+        return JSONResponse(request.path_params)
+
+    async def reads_body(request: Request) -> Response:
+        return Response(await request.body(), media_type="application/octet-stream")
+
+    class Marking:
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            events.append("route middleware")
+            await self.app(scope, receive, send)
+
+    return [
+        Route("/", hello),
+        Route("/sync", sync_hello, methods=["GET", "POST"]),
+        Route("/background", with_background),
+        Route("/own-call", own_call),
+        Route("/nothing", nothing),  # type: ignore[arg-type]
+        Route("/params/{n:int}/{name}", params),
+        Route("/body", reads_body, methods=["PUT"]),
+        Route("/boom", boom),
+        Route("/teapot", teapot),
+        Route("/wrapped", hello, middleware=[Middleware(Marking)]),
+    ]
+
+
+SERVED = [
+    Req(path="/"),
+    Req(method="HEAD", path="/"),
+    Req(method="POST", path="/"),
+    Req(path="/sync"),
+    Req(method="POST", path="/sync"),
+    Req(path="/background"),
+    Req(path="/own-call"),
+    Req(path="/nothing"),
+    Req(path="/params/12/x"),
+    Req(path="/params/x/x"),
+    Req(method="PUT", path="/body", body=[b"a", b"b"]),
+    Req(path="/body"),
+    Req(path="/boom"),
+    Req(path="/teapot"),
+    Req(path="/wrapped"),
+    Req(path="/missing"),
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("handlers", ["none", "registered"])
+@pytest.mark.parametrize("req", SERVED, ids=lambda req: f"{req.method} {req.path}")
+async def test_route_served_by_the_stack_answers_as_its_layers_do(req: Req, handlers: str) -> None:
+    async def value_error(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"{type(request).__name__} {request.url.path} {exc}", status_code=400)
+
+    async def type_error(request: Request, exc: Exception) -> Response:
+        raise HTTPException(409, "from the handler")
+
+    exception_handlers = {} if handlers == "none" else {ValueError: value_error, TypeError: type_error}
+    outcomes, events = [], []
+    for served_directly in (True, False):
+        served: list[str] = []
+        app = Starlette(routes=served_routes(served), exception_handlers=exception_handlers)  # type: ignore[arg-type]
+        if not served_directly:
+            app.middleware_stack = app.build_middleware_stack()  # NOTE: the layers, each in its own coroutine.
+        outcomes.append((await run_app(app, req)).normalized())
+        events.append(served)
+        assert (app._stock_stack is not None) is served_directly
+    assert outcomes[0] == outcomes[1]
+    assert events[0] == events[1]
+
+
+def test_route_app_replaced_after_construction_is_called(test_client_factory: TestClientFactory) -> None:
+    route = Route("/", hello)
+    route.app = PlainTextResponse("replaced")
+    assert test_client_factory(Starlette(routes=[route])).get("/").text == "replaced"
+
+
+def test_request_response_patched_before_the_routes_are_built_is_used(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock = routing.request_response
+
+    def instrumented(func: Any) -> ASGIApp:
+        app = stock(func)
+
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append(scope["path"])
+            await app(scope, receive, send)
+
+        return counted
+
+    calls: list[str] = []
+    monkeypatch.setattr(routing, "request_response", instrumented)
+    client = test_client_factory(Starlette(routes=[Route("/", hello)]))
+    assert client.get("/").text == "hello"
+    assert calls == ["/"]

@@ -14,6 +14,7 @@ import pytest
 from starlette_c import routing
 from starlette_c._pure import routing as pure_routing
 from starlette_c.applications import Starlette
+from starlette_c.background import BackgroundTask
 from starlette_c.convertors import IntegerConvertor, PathConvertor, StringConvertor
 from starlette_c.endpoints import HTTPEndpoint
 from starlette_c.exceptions import HTTPException
@@ -1101,6 +1102,69 @@ def test_route_handle_set_on_the_instance_is_called(test_client_factory: TestCli
     other_route.handle = other.handle  # type: ignore[method-assign]
     other.app = PlainTextResponse("from the other route")
     assert test_client_factory(Starlette(routes=[other_route])).get("/").text == "from the other route"
+
+
+class _Teapot(PlainTextResponse):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("subclass", status_code=418)(scope, receive, send)
+
+
+async def _teapot_endpoint(request: Request) -> Response:
+    return _Teapot("never sent")
+
+
+def test_response_call_overridden_by_a_subclass_is_called(test_client_factory: TestClientFactory) -> None:
+    for app in (Starlette(routes=[Route("/", _teapot_endpoint)]), Router([Route("/", _teapot_endpoint)])):
+        response = test_client_factory(app).get("/")
+        assert (response.status_code, response.text) == (418, "subclass")
+
+
+def test_response_call_patched_on_the_class_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def gone(self: Response, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 410, "headers": []})
+        await send({"type": "http.response.body", "body": b"patched"})
+
+    monkeypatch.setattr(Response, "__call__", gone)
+    response = test_client_factory(Starlette(routes=[Route("/", _plain_hello)])).get("/")
+    assert (response.status_code, response.text) == (410, "patched")
+
+
+@pytest.mark.anyio
+async def test_stock_response_sends_its_two_messages_then_runs_its_background() -> None:
+    events: list[Any] = []
+
+    async def background() -> None:
+        events.append("background")
+
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse({"a": 1}, status_code=201, headers={"x-extra": "1"}, background=BackgroundTask(background))
+
+    async def send(message: Message) -> None:
+        events.append(message)
+
+    async def receive() -> Message:
+        raise AssertionError("never called")  # pragma: no cover (the endpoint reads no body)
+
+    expected = JSONResponse({"a": 1}, status_code=201, headers={"x-extra": "1"})
+    await request_response(endpoint)(Req().scope(), receive, send)
+    assert events == [
+        {"type": "http.response.start", "status": 201, "headers": expected.raw_headers},
+        {"type": "http.response.body", "body": b'{"a":1}'},
+        "background",
+    ]
+
+
+def test_endpoint_returning_a_non_response_still_fails_as_calling_it_would(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def nothing(request: Request) -> None:
+        return None
+
+    client = test_client_factory(Starlette(routes=[Route("/", nothing)]))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'NoneType' object is not callable"):
+        client.get("/")
 
 
 def test_route_matches_patched_on_the_class_is_not_trusted_by_the_index(

@@ -123,16 +123,23 @@ class RouteMatcher:
     cannot import them: routing imports it).
     """
 
-    __slots__ = ("_filing", "_full", "_none", "_partial", "_stock")
+    __slots__ = ("_filing", "_full", "_none", "_partial", "_stock", "_stock_handle")
 
     def __init__(
-        self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any, filing: Callable[[Any], Any]
+        self,
+        stock_matches: Callable[..., Any],
+        full: Any,
+        partial: Any,
+        none: Any,
+        filing: Callable[[Any], Any],
+        stock_handle: Callable[..., Any],
     ) -> None:
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
         self._filing = filing
+        self._stock_handle = stock_handle
 
     def route(self, route: Any, scope: Scope) -> tuple[Any, Scope]:
         """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
@@ -174,3 +181,23 @@ class RouteMatcher:
         # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
         route_path: str = get_route_path(scope) if scope.get("root_path") else scope["path"]
         return self.first(index.candidates(route_path), scope)
+
+    def direct_handler(self, route: Any, scope: Scope) -> Any:
+        """The request handler to await for ``route`` in place of its stock ``handle``, else None.
+
+        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``)
+        for an allowed method.
+        """
+        if route is None:
+            return None
+        direct = getattr(route, "_direct", None)
+        if direct is None or route.app is not direct[0]:
+            return None
+        # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
+        handle = route.handle
+        if getattr(handle, "__func__", None) is not self._stock_handle or handle.__self__ is not route:
+            return None
+        methods = route.methods
+        if methods and scope["method"] not in methods:
+            return None
+        return direct[1]

@@ -341,13 +341,15 @@ cdef class RouteMatcher:
     cdef object _partial
     cdef object _none
     cdef object _filing
+    cdef object _stock_handle
 
-    def __init__(self, stock_matches, full, partial, none, filing):
+    def __init__(self, stock_matches, full, partial, none, filing, stock_handle):
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
         self._filing = filing
+        self._stock_handle = stock_handle
 
     def route(self, route, scope):
         """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
@@ -408,6 +410,31 @@ cdef class RouteMatcher:
         # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
         cdef object route_path = _get_route_path(scope) if _scope_get(scope, "root_path") else _scope_item(scope, "path")
         return self._first(_candidates(index, route_path), scope)
+
+    def direct_handler(self, route, scope):
+        """The request handler to await for ``route`` in place of its stock ``handle``, else None.
+
+        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``)
+        for an allowed method.
+        """
+        cdef object direct, handle, methods
+        if route is None:
+            return None
+        direct = getattr(route, "_direct", None)
+        if direct is None or route.app is not direct[0]:
+            return None
+        # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
+        handle = route.handle
+        if not (
+            PyMethod_Check(handle)
+            and PyMethod_GET_FUNCTION(handle) == <PyObject*>self._stock_handle
+            and PyMethod_GET_SELF(handle) == <PyObject*>route
+        ):
+            return None
+        methods = route.methods
+        if methods and _scope_item(scope, "method") not in methods:
+            return None
+        return direct[1]
 
 
 cdef object _candidates(object index, object route_path):

@@ -485,7 +485,7 @@ def test_compiled_does_not_leak(operation: tuple[str, Callable[[], Any], list[An
 def _matcher(module: ModuleType) -> Any:
     from starlette_c.routing import Match, Route, _route_filing
 
-    return module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing)
+    return module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing, Route.handle)
 
 
 def _matchers() -> list[Any]:
@@ -648,3 +648,83 @@ def test_route_matcher_routes_semantics_pinned(module: ModuleType) -> None:
     assert matcher.routes(routes, dict(scope, path="/"))[0] is routes[-1]
     with pytest.raises(KeyError):
         matcher.routes(routes, {"type": "http", "method": "GET"})
+
+
+def _direct_routes() -> dict[str, Any]:
+    from starlette_c.middleware import Middleware
+    from starlette_c.middleware.gzip import GZipMiddleware
+    from starlette_c.routing import Mount, Route
+
+    async def endpoint(request: Any) -> None:
+        raise AssertionError("never called")
+
+    def sync_endpoint(request: Any) -> None:
+        raise AssertionError("never called")
+
+    class OwnHandle(Route):
+        async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("never called")
+
+    app_replaced = Route("/", endpoint)
+    app_replaced.app = endpoint
+    handle_on_instance = Route("/", endpoint)
+    handle_on_instance.handle = endpoint  # type: ignore[method-assign]
+    handle_of_another = Route("/", endpoint)
+    handle_of_another.handle = Route("/", endpoint).handle  # type: ignore[method-assign]
+    return {
+        "stock": Route("/", endpoint),
+        "sync": Route("/", sync_endpoint),
+        "post only": Route("/", endpoint, methods=["POST"]),
+        "any method": Route("/", endpoint, methods=[]),
+        "route middleware": Route("/", endpoint, middleware=[Middleware(GZipMiddleware)]),
+        "app replaced": app_replaced,
+        "asgi endpoint": Route("/", GZipMiddleware(endpoint)),
+        "handle on the instance": handle_on_instance,
+        "handle of another route": handle_of_another,
+        "subclass handle": OwnHandle("/", endpoint),
+        "mount": Mount("/", app=endpoint),
+        "none": None,
+        "not a route": object(),
+    }
+
+
+@pytest.mark.parametrize("name", list(_direct_routes()))
+@pytest.mark.parametrize("method", ["GET", "POST", None])
+def test_route_matcher_direct_handler_parity(name: str, method: str | None) -> None:
+    route = _direct_routes()[name]
+    scope = {"type": "http", "path": "/"} if method is None else {"type": "http", "path": "/", "method": method}
+    results = [outcome(matcher.direct_handler, route, scope) for matcher in _matchers()]
+    assert all(result == results[0] for result in results)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_route_matcher_direct_handler_semantics_pinned(module: ModuleType) -> None:
+    import functools
+
+    from starlette_c.concurrency import run_in_threadpool
+
+    matcher = _matcher(module)
+    routes = _direct_routes()
+    get = {"type": "http", "path": "/", "method": "GET"}
+    stock = routes["stock"]
+    assert matcher.direct_handler(stock, get) is stock.endpoint
+    sync_handler = matcher.direct_handler(routes["sync"], get)
+    assert isinstance(sync_handler, functools.partial)
+    assert (sync_handler.func, sync_handler.args) == (run_in_threadpool, (routes["sync"].endpoint,))
+    assert matcher.direct_handler(routes["post only"], get) is None
+    assert matcher.direct_handler(routes["post only"], dict(get, method="POST")) is routes["post only"].endpoint
+    assert matcher.direct_handler(routes["any method"], dict(get, method="BREW")) is routes["any method"].endpoint
+    for name in [
+        "route middleware",
+        "app replaced",
+        "asgi endpoint",
+        "handle on the instance",
+        "handle of another route",
+        "subclass handle",
+        "mount",
+        "none",
+        "not a route",
+    ]:
+        assert matcher.direct_handler(routes[name], get) is None, name
+    with pytest.raises(KeyError):
+        matcher.direct_handler(routes["post only"], {"type": "http", "path": "/"})
