@@ -2,9 +2,41 @@
 """Compiled twin of ``starlette_c._pure.routing``: route template compilation and per-request matching."""
 
 cimport cython
-from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeLatin1
+
+
+cdef extern from *:
+    """
+    /* The function obj.<name> would be bound from, found without binding it (borrowed): the type's generic
+       attribute lookup finds it and the instance dict, which comes first for a plain function, lacks name.
+       NULL when the lookup would find something else or cannot be told (an error is set only on failure). */
+    static PyObject *starlette_c_unbound_method(PyObject *obj, PyObject *name) {
+        PyTypeObject *type = Py_TYPE(obj);
+        PyObject *found, *dict, *own;
+        if (type->tp_getattro != PyObject_GenericGetAttr) {
+            return NULL;
+        }
+        found = _PyType_Lookup(type, name);
+        if (found == NULL || !PyFunction_Check(found)) {
+            return NULL;
+        }
+        dict = PyObject_GenericGetDict(obj, NULL);
+        if (dict == NULL) {
+            PyErr_Clear();  /* no instance dict: the type's attribute is what a lookup finds */
+            return found;
+        }
+        own = PyDict_GetItemWithError(dict, name);
+        Py_DECREF(dict);
+        return own == NULL ? found : NULL;
+    }
+    """
+    PyObject *_unbound_method "starlette_c_unbound_method"(object obj, object name) except? NULL
+
+
+cdef inline bint _has_stock_method(object obj, str name, object function) except -1:
+    """Whether ``obj.<name>`` would be ``function`` bound to ``obj``."""
+    return _unbound_method(obj, name) == <PyObject*>function
 
 
 cdef extern from "Python.h":
@@ -202,15 +234,15 @@ cdef inline _Program _program_for(object path_regex):
 
 
 cdef inline object _convert(object convertor, object value):
-    method = getattr(convertor, "convert")
-    if PyMethod_Check(method) and PyMethod_GET_SELF(method) == <PyObject*>convertor and type(value) is str:
-        # PERF: the stock conversions inline; the lookup above is exactly Python's, so overrides still win.
-        function = <object>PyMethod_GET_FUNCTION(method)
-        if function is _STR_CONVERT or function is _PATH_CONVERT:
+    cdef PyObject *function
+    if type(value) is str:
+        # PERF: the stock conversions inline, recognised without binding; overrides (class or instance) still win.
+        function = _unbound_method(convertor, "convert")
+        if function == <PyObject*>_STR_CONVERT or function == <PyObject*>_PATH_CONVERT:
             return value
-        if function is _INT_CONVERT:
+        if function == <PyObject*>_INT_CONVERT:
             return int(value)
-    return method(value)
+    return getattr(convertor, "convert")(value)
 
 
 cdef object _converted(dict params, object param_convertors):
@@ -386,18 +418,14 @@ cdef class RouteMatcher:
     cdef tuple _first(self, object candidates, object scope):
         cdef object partial = None
         cdef object partial_scope = {}
-        cdef object matches, match, child_scope
+        cdef object match, child_scope
         for _, route in candidates:
-            matches = getattr(route, "matches")
-            if (
-                PyMethod_Check(matches)
-                and PyMethod_GET_FUNCTION(matches) == <PyObject*>self._stock
-                and PyMethod_GET_SELF(matches) == <PyObject*>route
-            ):
-                # PERF: the stock Route.matches runs here in C; the lookup above is Python's, so overrides win.
+            # PERF: the stock Route.matches runs here in C, recognised without binding it; overrides on the class
+            # or the instance are called.
+            if _has_stock_method(route, "matches", self._stock):
                 match, child_scope = self._route(route, scope)
             else:
-                match, child_scope = matches(scope)
+                match, child_scope = getattr(route, "matches")(scope)
             if match is self._full:
                 return route, child_scope
             if match is self._partial and partial is None:
@@ -417,19 +445,14 @@ cdef class RouteMatcher:
         Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``)
         for an allowed method.
         """
-        cdef object direct, handle, methods
+        cdef object direct, methods
         if route is None:
             return None
         direct = getattr(route, "_direct", None)
         if direct is None or route.app is not direct[0]:
             return None
-        # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
-        handle = route.handle
-        if not (
-            PyMethod_Check(handle)
-            and PyMethod_GET_FUNCTION(handle) == <PyObject*>self._stock_handle
-            and PyMethod_GET_SELF(handle) == <PyObject*>route
-        ):
+        # NOTE: a handle overridden on the class or the instance is still called.
+        if not _has_stock_method(route, "handle", self._stock_handle):
             return None
         methods = route.methods
         if methods and _scope_item(scope, "method") not in methods:

@@ -258,6 +258,23 @@ def test_match_hostile_arguments() -> None:
     overridden = IntegerConvertor()
     overridden.convert = lambda value: -int(value)  # type: ignore[method-assign]
     both("match_path", pattern, {"n": overridden, "s": CONVERTOR_TYPES["str"]}, "/n/5/x", {})
+
+    class Slotted:
+        __slots__ = ()
+        convert = IntegerConvertor.convert
+
+    class Intercepting(IntegerConvertor):
+        def __getattribute__(self, name: str) -> Any:
+            if name == "convert":
+                return lambda value: f"intercepted {value}"
+            return super().__getattribute__(name)
+
+    class ClassPatched(IntegerConvertor):
+        pass
+
+    ClassPatched.convert = lambda self, value: int(value) * 10  # type: ignore[method-assign]
+    for convertor in (Slotted(), Intercepting(), ClassPatched()):
+        both("match_path", pattern, {"n": convertor, "s": CONVERTOR_TYPES["str"]}, "/n/5/x", {})
     custom, _, _ = pure.compile_path("/c/{v}")
     for value in ("ok", "bad", "boom"):
         both("match_path", custom, {"v": Rejecting()}, f"/c/{value}", {})
@@ -505,6 +522,12 @@ def _matching_routes() -> list[Any]:
         def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
             return Match.FULL, {"endpoint": "every"}
 
+    class Intercepted(Route):
+        def __getattribute__(self, name: str) -> Any:
+            if name == "matches":
+                return lambda scope: (Match.PARTIAL, {"intercepted": True})
+            return super().__getattribute__(name)
+
     overridden = Route("/users", endpoint)
     overridden.matches = lambda scope: (Match.PARTIAL, {"overridden": True})  # type: ignore[method-assign]
     regex_replaced = Route("/a", endpoint)
@@ -514,6 +537,7 @@ def _matching_routes() -> list[Any]:
         overridden,
         regex_replaced,
         SubRoute("/sub/{id:int}", endpoint),
+        Intercepted("/users/{user_id:int}", endpoint),
         Route("/users/{user_id:int}", endpoint),
         Route("/users", endpoint),
         Mount("/static", app=endpoint),
@@ -558,11 +582,13 @@ def test_route_matcher_semantics_pinned(module: ModuleType) -> None:
     assert matcher.route(post, scope) == (Match.PARTIAL, {"endpoint": post.endpoint, "path_params": {"outer": 1}})
     # The first full match wins over an earlier partial one; an instance's own matches is honoured.
     route, child_scope = matcher.first(list(enumerate(routes)), scope)
-    assert route is routes[5] and child_scope["path_params"] == {"outer": 1}
+    assert route is routes[6] and child_scope["path_params"] == {"outer": 1}
     assert child_scope["path_params"] is not scope["path_params"]
     assert matcher.first([(0, post), (1, overridden)], scope) == (post, matcher.route(post, scope)[1])
     assert matcher.first([(1, overridden)], scope) == (overridden, {"overridden": True})
     assert matcher.first([], scope) == (None, {})
+    # A __getattribute__ of the route's class answers for matches, as Python's lookup would let it.
+    assert matcher.first([(4, routes[4])], scope) == (routes[4], {"intercepted": True})
     with pytest.raises(KeyError):
         matcher.route(post, {"path": "/users"})
 
