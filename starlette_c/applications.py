@@ -88,11 +88,12 @@ class Starlette:
             stack = self.middleware_stack = self.build_middleware_stack()
             self._stock_stack = stock_stack(stack)
         stock = self._stock_stack
-        # PERF: the stock stack serves HTTP here, in this one coroutine, instead of one coroutine per layer.
         if stock is None or scope["type"] != "http" or not stock.intact(stack):
             await stack(scope, receive, send)
             return
-        errors, exceptions, router = stock.errors, stock.exceptions, stock.router
+        # PERF: the stock stack served here, in one coroutine: what ServerErrorMiddleware, ExceptionMiddleware, the
+        # router, Route.handle, the request_response app and Response.__call__ do, nested the same way.
+        router, exceptions = stock.router, stock.exceptions
         sender = _start_tracking(send)
         try:
             handlers = scope[_SCOPE_KEY] = (exceptions._exception_handlers, exceptions._status_handlers)
@@ -103,33 +104,32 @@ class Starlette:
                 handler = _route_matcher.direct_handler(route, scope)
                 if handler is None:
                     await router._serve_match(route, child_scope, scope, receive, sender, stock.not_found)
-                else:
-                    # PERF: what the stock Route.handle and request_response app do, without their coroutine frames.
-                    scope.update(child_scope)
-                    request = Request(scope, receive, sender)
-                    try:
-                        response = await handler(request)
-                        # NOTE: looked up on the type, as calling it would; any other __call__ (a subclass's) is called.
-                        if type(response).__call__ is _STOCK_RESPONSE_CALL:
-                            # PERF: what the stock Response.__call__ does for HTTP, without its coroutine frame.
-                            await sender(
-                                {
-                                    "type": "http.response.start",
-                                    "status": response.status_code,
-                                    "headers": response.raw_headers,
-                                }
-                            )
-                            await sender({"type": "http.response.body", "body": response.body})
-                            if response.background is not None:
-                                await response.background()
-                        else:
-                            await response(scope, receive, sender)
-                    except Exception as exc:
-                        await _handle_exception(handlers, exc, scope, receive, sender, request)
+                    return
+                scope.update(child_scope)
+                request = Request(scope, receive, sender)
+                try:
+                    response = await handler(request)
+                    # NOTE: looked up on the type, as calling it would; any other __call__ (a subclass's) is called.
+                    if type(response).__call__ is not _STOCK_RESPONSE_CALL:
+                        await response(scope, receive, sender)
+                        return
+                    # PERF: sent past the tracker, marked started first as its call would do (it costs more than that).
+                    sender.started = True
+                    start = {
+                        "type": "http.response.start",
+                        "status": response.status_code,
+                        "headers": response.raw_headers,
+                    }
+                    await sender.send(start)
+                    await sender.send({"type": "http.response.body", "body": response.body})
+                    if response.background is not None:
+                        await response.background()
+                except Exception as exc:
+                    await _handle_exception(handlers, exc, scope, receive, sender, request)
             except Exception as exc:
                 await _handle_exception(handlers, exc, scope, receive, sender, None)
         except Exception as exc:
-            await errors._answer(exc, scope, receive, send, sender)
+            await stock.errors._answer(exc, scope, receive, send, sender)
             raise
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:

@@ -79,16 +79,17 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
         try:
             response = await handler(request)
             # NOTE: looked up on the type, as calling it would; any other __call__ (a subclass's) is called.
-            if type(response).__call__ is _STOCK_RESPONSE_CALL:
-                # PERF: what the stock Response.__call__ does for HTTP, without its coroutine frame.
-                await sender(
-                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-                )
-                await sender({"type": "http.response.body", "body": response.body})
-                if response.background is not None:
-                    await response.background()
-            else:
+            if type(response).__call__ is not _STOCK_RESPONSE_CALL:
                 await response(scope, receive, sender)
+                return
+            # PERF: what the stock Response.__call__ does for HTTP, without its coroutine frame; sent past the
+            # tracker, marked started first as its call would do (it costs more than that).
+            sender.started = True
+            start = {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+            await sender.send(start)
+            await sender.send({"type": "http.response.body", "body": response.body})
+            if response.background is not None:
+                await response.background()
         except Exception as exc:
             await _handle_exception(scope.get(_SCOPE_KEY) or _NO_HANDLERS, exc, scope, receive, sender, request)
 

@@ -344,3 +344,26 @@ def test_request_response_patched_before_the_routes_are_built_is_used(
     client = test_client_factory(Starlette(routes=[Route("/", hello)]))
     assert client.get("/").text == "hello"
     assert calls == ["/"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("served_directly", [True, False])
+async def test_background_failing_after_the_response_started(served_directly: bool) -> None:
+    async def fail() -> None:
+        raise ValueError("after the response")
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("sent", background=BackgroundTask(fail))
+
+    async def value_error(request: Request, exc: Exception) -> Response:
+        raise AssertionError("never called")  # pragma: no cover (the response had started)
+
+    for handlers, escaped in [({}, "ValueError"), ({ValueError: value_error}, "RuntimeError")]:
+        app = Starlette(routes=[Route("/", endpoint)], exception_handlers=handlers)  # type: ignore[arg-type]
+        if not served_directly:
+            app.middleware_stack = app.build_middleware_stack()
+        outcome = await run_app(app, Req())
+        # The response went out; no 500 follows it; the error reaches the server (with a handler: as
+        # "Caught handled exception, but response already started.").
+        assert (outcome.status, outcome.body) == (200, b"sent")
+        assert outcome.exception is not None and outcome.exception.startswith(escaped), outcome.exception
