@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Collection, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from enum import Enum
 from re import Pattern
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from starlette_c._backend import routing as _impl
 from starlette_c._exception_handler import (
@@ -582,7 +582,7 @@ class Router:
         if scope["type"] == "lifespan":
             return self.lifespan(scope, receive, send)
 
-        route, child_scope = self._match(scope)
+        route, child_scope = _route_matcher.routes(self._routes, scope)
         return self._serve_match(route, child_scope, scope, receive, send)
 
     def _serve_match(
@@ -603,7 +603,7 @@ class Router:
             handle = route.handle
             # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
             if getattr(handle, "__func__", None) is _STOCK_ROUTE_HANDLE and handle.__self__ is route:  # type: ignore[attr-defined]
-                stock_route = cast(Route, route)
+                stock_route: Route = route
                 methods = stock_route.methods
                 if not methods or scope["method"] in methods:
                     # PERF: what Route.handle does for an allowed method, without its coroutine frame.
