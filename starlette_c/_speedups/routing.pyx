@@ -462,15 +462,17 @@ cdef class RouteMatcher:
 
 cdef object _candidates(object index, object route_path):
     """``index.candidates(route_path)``, walked here in C once the candidate list of the path's node is built."""
-    cdef object node, children, child, found
+    cdef object exact, node, children, child, found
     cdef Py_ssize_t start, end, length
-    if type(route_path) is not str:
+    exact = index._exact
+    if type(route_path) is not str or type(exact) is not dict:
         return index.candidates(route_path)
-    node = index._exact.get(route_path)
+    # PERF: the index's dicts are read as dicts (no bound get method per lookup).
+    node = (<dict>exact).get(route_path)
     if node is None:
         node = index._root
         children = node.children
-        if children:
+        if children and type(children) is dict:
             # PERF: the segments of route_path.split("/")[1:-1] sliced one by one, each looked up as it comes.
             length = len(<str>route_path)
             start = PyUnicode_FindChar(route_path, 47, 0, length, 1)
@@ -478,12 +480,16 @@ cdef object _candidates(object index, object route_path):
                 end = PyUnicode_FindChar(route_path, 47, start + 1, length, 1)
                 if end < 0:
                     break
-                child = children.get((<str>route_path)[start + 1 : end])
+                child = (<dict>children).get((<str>route_path)[start + 1 : end])
                 if child is None:
                     break
                 node = child
                 children = child.children
+                if type(children) is not dict:
+                    return index.candidates(route_path)
                 start = end
+        elif children:
+            return index.candidates(route_path)
     found = node.candidates
     if found is None:
         return index.candidates(route_path)

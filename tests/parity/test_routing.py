@@ -754,3 +754,25 @@ def test_route_matcher_direct_handler_semantics_pinned(module: ModuleType) -> No
         assert matcher.direct_handler(routes[name], get) is None, name
     with pytest.raises(KeyError):
         matcher.direct_handler(routes["post only"], {"type": "http", "path": "/"})
+
+
+@pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere"])
+def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) -> None:
+    import types
+
+    from starlette_c._route_index import RouteList
+    from starlette_c.routing import _route_filing
+
+    indexed = _indexed_routes()
+    results = []
+    for matcher in _matchers():
+        routes = RouteList(indexed)
+        index = routes.route_index(_route_filing)
+        # NOTE: the compiled twin reads these as dicts; any other mapping must send it down the pure path.
+        users = index._root.children["users"]
+        users.children = types.MappingProxyType(users.children)
+        index._root.children = types.MappingProxyType(index._root.children)
+        results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
+        index._exact = types.MappingProxyType(index._exact)
+        results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
+    assert all(result == results[0] for result in results)
