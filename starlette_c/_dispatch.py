@@ -1,8 +1,8 @@
 """The stock application stack: server errors, exception handlers, router, recognised so it can be served inline.
 
-``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)) when it has no user middleware. While
-``StockStack.intact`` says an HTTP request would go through that exact stack, ``Starlette.__call__`` does
-what the three layers do, in the same order and with the same exceptions, without a coroutine frame per layer.
+``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)) when it has no user middleware. While an
+HTTP request would still go through those layers wired as they were built, ``Starlette.__call__`` does what the
+three layers do, in the same order and with the same exceptions, without a coroutine frame per layer.
 """
 
 from __future__ import annotations
@@ -46,17 +46,6 @@ class StockStack:
             _is_bound(router.default, _STOCK_NOT_FOUND, router)
             and 404 not in exceptions._status_handlers
             and _is_bound(exceptions._exception_handlers.get(HTTPException), _STOCK_HTTP_EXCEPTION, exceptions)
-        )
-
-    def intact(self, stack: ASGIApp) -> bool:
-        """Whether ``stack`` is still these layers, wired as they were built."""
-        errors, exceptions, router = self.errors, self.exceptions, self.router
-        # NOTE: rewired since it was built (a layer's app replaced): the stack is served as it is now.
-        return (
-            stack is errors
-            and errors.app is exceptions
-            and exceptions.app is router
-            and router.middleware_stack is router._bypassable_stack
         )
 
 

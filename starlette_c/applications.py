@@ -88,12 +88,20 @@ class Starlette:
             stack = self.middleware_stack = self.build_middleware_stack()
             self._stock_stack = stock_stack(stack)
         stock = self._stock_stack
-        if stock is None or scope["type"] != "http" or not stock.intact(stack):
+        if stock is None or scope["type"] != "http":
             await stack(scope, receive, send)
+            return
+        errors, exceptions, router = stock.errors, stock.exceptions, stock.router
+        if (
+            stack is not errors
+            or errors.app is not exceptions
+            or exceptions.app is not router
+            or router.middleware_stack is not router._bypassable_stack
+        ):
+            await stack(scope, receive, send)  # NOTE: rewired since it was built: served as it is now.
             return
         # PERF: the stock stack served here, in one coroutine: what ServerErrorMiddleware, ExceptionMiddleware, the
         # router, Route.handle, the request_response app and Response.__call__ do, nested the same way.
-        router, exceptions = stock.router, stock.exceptions
         sender = _start_tracking(send)
         try:
             handlers = scope[_SCOPE_KEY] = (exceptions._exception_handlers, exceptions._status_handlers)
@@ -129,7 +137,7 @@ class Starlette:
             except Exception as exc:
                 await _handle_exception(handlers, exc, scope, receive, sender, None)
         except Exception as exc:
-            await stock.errors._answer(exc, scope, receive, send, sender)
+            await errors._answer(exc, scope, receive, send, sender)
             raise
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
