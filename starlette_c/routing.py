@@ -600,15 +600,11 @@ class Router:
         """
         if route is not None:
             scope.update(child_scope)
-            handle = route.handle
-            # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
-            if getattr(handle, "__func__", None) is _STOCK_ROUTE_HANDLE and handle.__self__ is route:  # type: ignore[attr-defined]
-                stock_route: Route = route
-                methods = stock_route.methods
-                if not methods or scope["method"] in methods:
-                    # PERF: what Route.handle does for an allowed method, without its coroutine frame.
-                    return stock_route.app(scope, receive, send)
-            return handle(scope, receive, send)
+            if _route_matcher.serves(route, scope):
+                # PERF: what the stock Route.handle does for an allowed method, without its coroutine frame.
+                stock_route: Route = route  # type: ignore[assignment]
+                return stock_route.app(scope, receive, send)
+            return route.handle(scope, receive, send)
 
         if scope["type"] == "http" and self.redirect_slashes:
             redirect_scope = self._slash_redirect_scope(scope)

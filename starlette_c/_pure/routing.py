@@ -185,19 +185,20 @@ class RouteMatcher:
     def direct_handler(self, route: Any, scope: Scope) -> Any:
         """The request handler to await for ``route`` in place of its stock ``handle``, else None.
 
-        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``)
-        for an allowed method.
+        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``).
         """
         if route is None:
             return None
         direct = getattr(route, "_direct", None)
-        if direct is None or route.app is not direct[0]:
+        if direct is None or route.app is not direct[0] or not self.serves(route, scope):
             return None
+        return direct[1]
+
+    def serves(self, route: Any, scope: Scope) -> bool:
+        """Whether ``route.handle`` is the stock ``Route.handle`` and would call ``route.app`` (an allowed method)."""
         # NOTE: looked up as Python does, so a handle overridden on the class or the instance is still called.
         handle = route.handle
         if getattr(handle, "__func__", None) is not self._stock_handle or handle.__self__ is not route:
-            return None
+            return False
         methods = route.methods
-        if methods and scope["method"] not in methods:
-            return None
-        return direct[1]
+        return not methods or scope["method"] in methods

@@ -442,22 +442,28 @@ cdef class RouteMatcher:
     def direct_handler(self, route, scope):
         """The request handler to await for ``route`` in place of its stock ``handle``, else None.
 
-        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``)
-        for an allowed method.
+        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``).
         """
-        cdef object direct, methods
+        cdef object direct
         if route is None:
             return None
         direct = getattr(route, "_direct", None)
-        if direct is None or route.app is not direct[0]:
-            return None
-        # NOTE: a handle overridden on the class or the instance is still called.
-        if not _has_stock_method(route, "handle", self._stock_handle):
-            return None
-        methods = route.methods
-        if methods and _scope_item(scope, "method") not in methods:
+        if direct is None or route.app is not direct[0] or not self._serves(route, scope):
             return None
         return direct[1]
+
+    def serves(self, route, scope):
+        """Whether ``route.handle`` is the stock ``Route.handle`` and would call ``route.app`` (an allowed method)."""
+        return self._serves(route, scope)
+
+    cdef bint _serves(self, object route, object scope) except -1:
+        cdef object methods
+        # NOTE: a handle overridden on the class or the instance is still called.
+        if not _has_stock_method(route, "handle", self._stock_handle):
+            route.handle  # NOTE: looked up all the same, so a route without one raises as in the pure twin.
+            return False
+        methods = route.methods
+        return not methods or _scope_item(scope, "method") in methods
 
 
 cdef object _candidates(object index, object route_path):

@@ -719,7 +719,10 @@ def _direct_routes() -> dict[str, Any]:
 def test_route_matcher_direct_handler_parity(name: str, method: str | None) -> None:
     route = _direct_routes()[name]
     scope = {"type": "http", "path": "/"} if method is None else {"type": "http", "path": "/", "method": method}
-    results = [outcome(matcher.direct_handler, route, scope) for matcher in _matchers()]
+    results = [
+        (outcome(matcher.direct_handler, route, scope), outcome(matcher.serves, route, scope))
+        for matcher in _matchers()
+    ]
     assert all(result == results[0] for result in results)
 
 
@@ -754,6 +757,13 @@ def test_route_matcher_direct_handler_semantics_pinned(module: ModuleType) -> No
         assert matcher.direct_handler(routes[name], get) is None, name
     with pytest.raises(KeyError):
         matcher.direct_handler(routes["post only"], {"type": "http", "path": "/"})
+    # serves: the stock handle for an allowed method, whatever the route's app now is.
+    for name in ["stock", "sync", "route middleware", "app replaced", "asgi endpoint"]:
+        assert matcher.serves(routes[name], get) is True, name
+    for name in ["handle on the instance", "handle of another route", "subclass handle", "mount"]:
+        assert matcher.serves(routes[name], get) is False, name
+    assert matcher.serves(routes["post only"], get) is False
+    assert matcher.serves(routes["post only"], dict(get, method="POST")) is True
 
 
 @pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere"])
