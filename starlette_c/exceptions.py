@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import http
 from collections.abc import Mapping
+from http import HTTPStatus
+
+# NOTE: a code outside the standard registry (599, 999, ...) gets an empty default detail, as in the reference.
+_PHRASES: dict[object, str] = {status.value: status.phrase for status in HTTPStatus}
+
+
+class StarletteDeprecationWarning(UserWarning):
+    """Marks an API that a future Starlette release removes.
+
+    It derives from UserWarning rather than DeprecationWarning on purpose: Python hides the latter by default
+    outside ``__main__``, and a library's deprecations should reach the people running it.
+    """
 
 
 class HTTPException(Exception):
     def __init__(self, status_code: int, detail: str | None = None, headers: Mapping[str, str] | None = None) -> None:
-        if detail is None:
-            # NOTE: an unknown status code raises ValueError here, as in the reference.
-            detail = http.HTTPStatus(status_code).phrase
         self.status_code = status_code
-        self.detail = detail
+        self.detail = _PHRASES.get(status_code, "") if detail is None else detail
         self.headers = headers
 
     def __str__(self) -> str:

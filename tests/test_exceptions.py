@@ -71,9 +71,12 @@ class TestHTTPException:
 
         assert repr(CustomHTTPException(401)) == "CustomHTTPException(status_code=401, detail='Unauthorized')"
 
-    def test_unknown_status_code_without_detail_raises(self) -> None:
-        with pytest.raises(ValueError, match="599 is not a valid HTTPStatus"):
-            HTTPException(599)
+    @pytest.mark.parametrize("status_code", [599, 999, 1000, 42, 0, -1])
+    def test_non_standard_status_code_gets_empty_detail(self, status_code: int) -> None:
+        exc = HTTPException(status_code)
+        assert exc.detail == ""
+        assert str(exc) == f"{status_code}: "
+        assert repr(exc) == f"HTTPException(status_code={status_code}, detail='')"
 
     def test_unknown_status_code_with_detail_is_accepted(self) -> None:
         assert str(HTTPException(599, "custom")) == "599: custom"
