@@ -1,4 +1,8 @@
-"""Path parameter convertors: the regex a ``{name:type}`` segment matches, and the two-way conversion."""
+"""Path parameter convertors: what a ``{name:type}`` placeholder matches, and the conversions both ways.
+
+The route matcher uses each convertor's ``regex`` to build the path pattern, ``convert`` on a matched segment
+and ``to_string`` when ``url_path_for`` fills the placeholder back in. ``register_url_convertor`` adds a type.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ T = TypeVar("T")
 
 
 class Convertor(Generic[T]):
+    """Base of every convertor; a subclass sets ``regex`` and implements both directions."""
+
     regex: ClassVar[str] = ""
 
     def convert(self, value: str) -> T:
@@ -19,73 +25,95 @@ class Convertor(Generic[T]):
         raise NotImplementedError()
 
 
+def _decimal_text(number: float) -> str:
+    # NOTE: fixed-point with 20 decimals, trailing zeros dropped: no exponent ever reaches the URL.
+    return format(number, ".20f").rstrip("0").removesuffix(".")
+
+
 class StringConvertor(Convertor[str]):
+    """One non-empty path segment, taken as is."""
+
     regex = "[^/]+"
+
+    def to_string(self, value: str) -> str:
+        segment = str(value)
+        assert segment, "Must not be empty"
+        assert "/" not in segment, "May not contain path separators"
+        return segment
 
     def convert(self, value: str) -> str:
         return value
 
-    def to_string(self, value: str) -> str:
-        text = str(value)
-        assert "/" not in text, "May not contain path separators"
-        assert text, "Must not be empty"
-        return text
-
 
 class PathConvertor(Convertor[str]):
+    """The rest of the path, separators included (possibly empty)."""
+
     regex = ".*"
+
+    def to_string(self, value: str) -> str:
+        return str(value)
 
     def convert(self, value: str) -> str:
         return str(value)
 
-    def to_string(self, value: str) -> str:
-        return str(value)
-
 
 class IntegerConvertor(Convertor[int]):
-    regex = "[0-9]+"
+    """Decimal digits only: no sign, so negative numbers cannot be built into a URL either."""
 
-    def convert(self, value: str) -> int:
-        return int(value)
+    regex = "[0-9]+"
 
     def to_string(self, value: int) -> str:
         number = int(value)
         assert number >= 0, "Negative integers are not supported"
         return str(number)
 
+    def convert(self, value: str) -> int:
+        return int(value)
+
 
 class FloatConvertor(Convertor[float]):
+    """Digits with an optional fraction; NaN, infinities and negative numbers have no URL form."""
+
     regex = r"[0-9]+(\.[0-9]+)?"
+
+    def to_string(self, value: float) -> str:
+        number = float(value)
+        assert not math.isnan(number), "NaN values are not supported"
+        assert not math.isinf(number), "Infinite values are not supported"
+        assert number >= 0.0, "Negative floats are not supported"
+        return _decimal_text(number)
 
     def convert(self, value: str) -> float:
         return float(value)
 
-    def to_string(self, value: float) -> str:
-        number = float(value)
-        # NOTE: NaN fails the sign check first, so it reports "Negative floats" as the reference does.
-        assert number >= 0.0, "Negative floats are not supported"
-        assert not math.isinf(number), "Infinite values are not supported"
-        return f"{number:0.20f}".rstrip("0").rstrip(".")
+
+_HEX = "[0-9a-fA-F]"
 
 
 class UUIDConvertor(Convertor[uuid.UUID]):
-    regex = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+    """A UUID in hex, its four dashes optional."""
 
-    def convert(self, value: str) -> uuid.UUID:
-        return uuid.UUID(value)
+    regex = "-?".join(f"{_HEX}{{{width}}}" for width in (8, 4, 4, 4, 12))
 
     def to_string(self, value: uuid.UUID) -> str:
         return str(value)
 
+    def convert(self, value: str) -> uuid.UUID:
+        return uuid.UUID(value)
+
 
 CONVERTOR_TYPES: dict[str, Convertor[Any]] = {
-    "str": StringConvertor(),
-    "path": PathConvertor(),
-    "int": IntegerConvertor(),
-    "float": FloatConvertor(),
-    "uuid": UUIDConvertor(),
+    key: kind()
+    for key, kind in (
+        ("str", StringConvertor),
+        ("path", PathConvertor),
+        ("int", IntegerConvertor),
+        ("float", FloatConvertor),
+        ("uuid", UUIDConvertor),
+    )
 }
 
 
 def register_url_convertor(key: str, convertor: Convertor[Any]) -> None:
+    """Make ``{name:key}`` placeholders use ``convertor`` from now on (an existing key is replaced)."""
     CONVERTOR_TYPES[key] = convertor

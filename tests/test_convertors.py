@@ -96,10 +96,15 @@ def test_float_convertor() -> None:
     assert conv.to_string(0.1 + 0.2) == "0.30000000000000004441"
     with pytest.raises(AssertionError, match="^Negative floats are not supported$"):
         conv.to_string(-0.5)
-    with pytest.raises(AssertionError, match="^Negative floats are not supported$"):
+    with pytest.raises(AssertionError, match="^NaN values are not supported$"):
         conv.to_string(math.nan)
+    with pytest.raises(AssertionError, match="^NaN values are not supported$"):
+        conv.to_string(-math.nan)
     with pytest.raises(AssertionError, match="^Infinite values are not supported$"):
         conv.to_string(math.inf)
+    with pytest.raises(AssertionError, match="^Infinite values are not supported$"):
+        conv.to_string(-math.inf)
+    assert conv.to_string(-0.0) == "-0"
 
 
 def test_uuid_convertor() -> None:
