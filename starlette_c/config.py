@@ -1,14 +1,18 @@
+"""Twelve-factor settings: values come from the environment, then an optional env file, then a default."""
+
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
-_BOOL_VALUES = {"true": True, "1": True, "false": False, "0": False}
+# NOTE: a string cast to bool must be one of these words (any case); a non-string goes through bool().
+_BOOL_WORDS = {"1": True, "true": True, "0": False, "false": False}
+_QUOTES = "\"'"
 
 
 class undefined:
@@ -20,23 +24,31 @@ class EnvironError(Exception):
 
 
 class Environ(MutableMapping[str, str]):
+    """A view of ``os.environ`` that refuses to change a variable once anything has read it.
+
+    ``_environ`` and ``_has_been_read`` keep the reference's names: test suites reset the latter between runs.
+    """
+
     def __init__(self, environ: MutableMapping[str, str] = os.environ) -> None:
         self._environ = environ
         self._has_been_read: set[str] = set()
 
+    def _refuse_if_seen(self, key: str, verb: str) -> None:
+        if key in self._has_been_read:
+            raise EnvironError(f"Attempting to {verb} environ['{key}'], but the value has already been read.")
+
     def __getitem__(self, key: str) -> str:
+        # NOTE: recorded before the lookup, so a key found missing (``in``, ``get``) is pinned as well.
         self._has_been_read.add(key)
-        return self._environ.__getitem__(key)
+        return self._environ[key]
 
     def __setitem__(self, key: str, value: str) -> None:
-        if key in self._has_been_read:
-            raise EnvironError(f"Attempting to set environ['{key}'], but the value has already been read.")
-        self._environ.__setitem__(key, value)
+        self._refuse_if_seen(key, "set")
+        self._environ[key] = value
 
     def __delitem__(self, key: str) -> None:
-        if key in self._has_been_read:
-            raise EnvironError(f"Attempting to delete environ['{key}'], but the value has already been read.")
-        self._environ.__delitem__(key)
+        self._refuse_if_seen(key, "delete")
+        del self._environ[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._environ)
@@ -46,6 +58,30 @@ class Environ(MutableMapping[str, str]):
 
 
 environ = Environ()
+
+
+def _unquote(value: str) -> str:
+    # NOTE: one matching pair only (1.10): '"a"b"' keeps its inner quote, '"x' and "'x\"" stay as written.
+    if len(value) > 1 and value[0] == value[-1] and value[0] in _QUOTES:
+        return value[1:-1]
+    return value
+
+
+def _parse_env_lines(lines: Iterable[str]) -> dict[str, str]:
+    """``KEY=value`` per line; blank lines, ``#`` comments and lines without ``=`` are skipped; later wins."""
+    parsed: dict[str, str] = {}
+    for raw in lines:
+        line = raw.strip()
+        if line.startswith("#"):
+            continue
+        key, equals, value = line.partition("=")
+        if equals:
+            parsed[key.strip()] = _unquote(value.strip())
+    return parsed
+
+
+def _invalid(key: str, value: Any, kind: str) -> ValueError:
+    return ValueError(f"Config '{key}' has value '{value}'. Not a valid {kind}.")
 
 
 class Config:
@@ -59,11 +95,12 @@ class Config:
         self.environ = environ
         self.env_prefix = env_prefix
         self.file_values: dict[str, str] = {}
-        if env_file is not None:
-            if os.path.isfile(env_file):
-                self.file_values = self._read_file(env_file, encoding)
-            else:
-                warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
+        if env_file is None:
+            return
+        if not os.path.isfile(env_file):
+            warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
+            return
+        self.file_values = self._read_file(env_file, encoding)
 
     @overload
     def __call__(self, key: str, *, default: None) -> str | None: ...
@@ -84,34 +121,27 @@ class Config:
         return self.get(key, cast, default)
 
     def get(self, key: str, cast: Callable[[Any], Any] | None = None, default: Any = undefined) -> Any:
-        key = self.env_prefix + key
-        if key in self.environ:
-            return self._perform_cast(key, self.environ[key], cast)
-        if key in self.file_values:
-            return self._perform_cast(key, self.file_values[key], cast)
-        if default is not undefined:
-            return self._perform_cast(key, default, cast)
-        raise KeyError(f"Config '{key}' is missing, and has no default.")
+        name = self.env_prefix + key
+        for source in (self.environ, self.file_values):
+            if name in source:
+                return self._perform_cast(name, source[name], cast)
+        if default is undefined:
+            raise KeyError(f"Config '{name}' is missing, and has no default.")
+        return self._perform_cast(name, default, cast)
 
     def _read_file(self, file_name: str | Path, encoding: str) -> dict[str, str]:
-        file_values: dict[str, str] = {}
-        with open(file_name, encoding=encoding) as input_file:
-            for line in input_file:
-                line = line.strip()
-                if "=" in line and not line.startswith("#"):
-                    key, value = line.split("=", 1)
-                    file_values[key.strip()] = value.strip().strip("\"'")
-        return file_values
+        with open(file_name, encoding=encoding) as env_file:
+            return _parse_env_lines(env_file)
 
     def _perform_cast(self, key: str, value: Any, cast: Callable[[Any], Any] | None = None) -> Any:
         if cast is None or value is None:
             return value
         if cast is bool and isinstance(value, str):
-            try:
-                return _BOOL_VALUES[value.lower()]
-            except KeyError:
-                raise ValueError(f"Config '{key}' has value '{value}'. Not a valid bool.")
+            flag = _BOOL_WORDS.get(value.lower())
+            if flag is None:
+                raise _invalid(key, value, "bool")
+            return flag
         try:
             return cast(value)
         except (TypeError, ValueError):
-            raise ValueError(f"Config '{key}' has value '{value}'. Not a valid {cast.__name__}.")
+            raise _invalid(key, value, cast.__name__)

@@ -190,3 +190,25 @@ def test_undefined_is_the_default_sentinel() -> None:
     config = Config(environ={})
     with pytest.raises(KeyError):
         config.get("X", default=undefined)
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ('A="x"', "x"),
+        ("A='x'", "x"),
+        ('A=""', ""),
+        ('A="', '"'),
+        ('A=""x""', '"x"'),
+        ('A="""x"""', '""x""'),
+        ("A='\"x\"'", '"x"'),
+        ("A=\"x'", "\"x'"),
+        ('A="a"b"', 'a"b'),
+        ('A="x"y', '"x"y'),
+        ('A= " x " ', " x "),
+    ],
+)
+def test_env_file_strips_one_pair_of_matching_quotes(tmp_path: Path, line: str, value: str) -> None:
+    path = tmp_path / ".env"
+    path.write_text(line + "\n")
+    assert Config(path, environ={})("A") == value
