@@ -16,23 +16,49 @@ from starlette_c.websockets import WebSocket
 
 _P = ParamSpec("_P")
 
+_CONNECTION_PARAMETERS = {"request": Request, "websocket": WebSocket}
+
 
 def has_required_scope(conn: HTTPConnection, scopes: Sequence[str]) -> bool:
     granted = conn.auth.scopes
     return all(scope in granted for scope in scopes)
 
 
-def _connection_parameter(func: Callable[..., Any]) -> tuple[str, int]:
-    for index, name in enumerate(inspect.signature(func).parameters):
-        if name in ("request", "websocket"):
-            return name, index
-    raise Exception(f'No "request" or "websocket" argument on function "{func}"')
+class _Gate:
+    """Where one decorated endpoint receives its connection, and what a connection lacking the scopes gets."""
 
+    def __init__(self, func: Callable[..., Any], scopes: list[str], status_code: int, redirect: str | None) -> None:
+        names = list(inspect.signature(func).parameters)
+        found = [name for name in names if name in _CONNECTION_PARAMETERS]
+        if not found:
+            raise Exception(f'No "request" or "websocket" argument on function "{func}"')
+        self.parameter = found[0]
+        self.position = names.index(self.parameter)
+        self.kind = _CONNECTION_PARAMETERS[self.parameter]
+        self.scopes = scopes
+        self.status_code = status_code
+        self.redirect = redirect
 
-def _find_argument(name: str, index: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    if name in kwargs:
-        return kwargs[name]
-    return args[index] if index < len(args) else None
+    def connection(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if self.parameter in kwargs:
+            conn = kwargs[self.parameter]
+        else:
+            conn = args[self.position] if self.position < len(args) else None
+        assert isinstance(conn, self.kind), (
+            f"Parameter with name '{self.parameter}' is required to be of type "
+            f"'{self.kind.__name__}' not '{type(conn).__name__}'"
+        )
+        return conn
+
+    def refusal(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RedirectResponse | None:
+        """None lets the call through; otherwise the redirect to answer with (or HTTPException is raised)."""
+        request: Request = self.connection(args, kwargs)
+        if has_required_scope(request, self.scopes):
+            return None
+        if self.redirect is None:
+            raise HTTPException(status_code=self.status_code)
+        query = urlencode({"next": str(request.url)})
+        return RedirectResponse(url=f"{request.url_for(self.redirect)}?{query}", status_code=303)
 
 
 def requires(
@@ -40,51 +66,40 @@ def requires(
     status_code: int = 403,
     redirect: str | None = None,
 ) -> Callable[[Callable[_P, Any]], Callable[_P, Any]]:
-    scopes_list = [scopes] if isinstance(scopes, str) else list(scopes)
-
-    def refusal(name: str, index: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RedirectResponse | None:
-        request = _find_argument(name, index, args, kwargs)
-        if not isinstance(request, Request):
-            raise AssertionError()
-        if has_required_scope(request, scopes_list):
-            return None
-        if redirect is None:
-            raise HTTPException(status_code=status_code)
-        next_url = f"{request.url_for(redirect)}?{urlencode({'next': str(request.url)})}"
-        return RedirectResponse(url=next_url, status_code=303)
+    wanted = [scopes] if isinstance(scopes, str) else list(scopes)
 
     def decorator(func: Callable[_P, Any]) -> Callable[_P, Any]:
-        name, index = _connection_parameter(func)
+        gate = _Gate(func, wanted, status_code, redirect)
 
-        if name == "websocket":
+        if gate.kind is WebSocket:
 
             @functools.wraps(func)
-            async def websocket_wrapper(*args: _P.args, **kwargs: _P.kwargs) -> None:
-                websocket = _find_argument(name, index, args, kwargs)
-                if not isinstance(websocket, WebSocket):
-                    raise AssertionError()
-                if has_required_scope(websocket, scopes_list):
-                    await func(*args, **kwargs)
-                else:
+            async def guarded_websocket(*args: _P.args, **kwargs: _P.kwargs) -> None:
+                websocket: WebSocket = gate.connection(args, kwargs)
+                if not has_required_scope(websocket, wanted):
                     await websocket.close()
+                    return
+                await func(*args, **kwargs)
 
-            return websocket_wrapper
+            return guarded_websocket
 
         if is_async_callable(func):
 
             @functools.wraps(func)
-            async def async_wrapper(*args: _P.args, **kwargs: _P.kwargs) -> Any:
-                response = refusal(name, index, args, kwargs)
-                return response if response is not None else await func(*args, **kwargs)
+            async def guarded_coroutine(*args: _P.args, **kwargs: _P.kwargs) -> Any:
+                answer = gate.refusal(args, kwargs)
+                if answer is None:
+                    answer = await func(*args, **kwargs)
+                return answer
 
-            return async_wrapper
+            return guarded_coroutine
 
         @functools.wraps(func)
-        def sync_wrapper(*args: _P.args, **kwargs: _P.kwargs) -> Any:
-            response = refusal(name, index, args, kwargs)
-            return response if response is not None else func(*args, **kwargs)
+        def guarded_call(*args: _P.args, **kwargs: _P.kwargs) -> Any:
+            answer = gate.refusal(args, kwargs)
+            return func(*args, **kwargs) if answer is None else answer
 
-        return sync_wrapper
+        return guarded_call
 
     return decorator
 
@@ -100,10 +115,12 @@ class AuthenticationBackend:
 
 class AuthCredentials:
     def __init__(self, scopes: Sequence[str] | None = None):
-        self.scopes = [] if scopes is None else list(scopes)
+        self.scopes = list(scopes or ())
 
 
 class BaseUser:
+    """What ``request.user`` offers; AuthenticationMiddleware puts an instance of a subclass there."""
+
     @property
     def is_authenticated(self) -> bool:
         raise NotImplementedError()
@@ -118,23 +135,35 @@ class BaseUser:
 
 
 class SimpleUser(BaseUser):
+    """A signed-in user known only by name: the name is also its display name and identity."""
+
     def __init__(self, username: str) -> None:
         self.username = username
 
     @property
-    def is_authenticated(self) -> bool:
-        return True
+    def identity(self) -> str:
+        return self.username
 
     @property
     def display_name(self) -> str:
         return self.username
 
-
-class UnauthenticatedUser(BaseUser):
     @property
     def is_authenticated(self) -> bool:
-        return False
+        return True
+
+
+class UnauthenticatedUser(BaseUser):
+    """The anonymous visitor: empty name and identity."""
+
+    @property
+    def identity(self) -> str:
+        return ""
 
     @property
     def display_name(self) -> str:
         return ""
+
+    @property
+    def is_authenticated(self) -> bool:
+        return False

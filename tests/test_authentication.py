@@ -219,13 +219,16 @@ def test_websocket_authentication(test_client_factory: TestClientFactory) -> Non
 
 
 def test_wrong_argument_types() -> None:
-    with pytest.raises(AssertionError):
+    request_message = "^Parameter with name 'request' is required to be of type 'Request' not '{}'$"
+    with pytest.raises(AssertionError, match=request_message.format("str")):
         anyio.run(dashboard, "not a request")
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=request_message.format("NoneType")):
         sync_dashboard(request=None)  # type: ignore[arg-type]
-    with pytest.raises(AssertionError):
+    with pytest.raises(
+        AssertionError, match="^Parameter with name 'websocket' is required to be of type 'WebSocket' not 'NoneType'$"
+    ):
         anyio.run(websocket_endpoint, None)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=request_message.format("NoneType")):
         anyio.run(lambda: keyword_only())
 
 
@@ -257,10 +260,10 @@ def test_default_backend_and_users() -> None:
     for attribute in ("is_authenticated", "display_name", "identity"):
         with pytest.raises(NotImplementedError):
             getattr(user, attribute)
-    with pytest.raises(NotImplementedError):
-        SimpleUser("bob").identity  # noqa: B018
-    assert SimpleUser("bob").username == "bob"
-    assert (UnauthenticatedUser().is_authenticated, UnauthenticatedUser().display_name) == (False, "")
+    bob = SimpleUser("bob")
+    assert (bob.username, bob.display_name, bob.identity, bob.is_authenticated) == ("bob", "bob", "bob", True)
+    anonymous = UnauthenticatedUser()
+    assert (anonymous.is_authenticated, anonymous.display_name, anonymous.identity) == (False, "", "")
     assert AuthCredentials().scopes == []
     assert AuthCredentials(("a", "b")).scopes == ["a", "b"]
     assert issubclass(AuthenticationError, Exception)
