@@ -1,3 +1,5 @@
+"""OpenAPI schemas assembled from the YAML in endpoint docstrings."""
+
 from __future__ import annotations
 
 import inspect
@@ -14,9 +16,17 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - run in a subprocess by tests/test_schemas.py
     yaml = None  # type: ignore[assignment]
 
-_remove_converter_pattern = re.compile(r":\w+}")
+_CONVERTOR_SUFFIX = re.compile(r":\w+}")
+# NOTE: the order operations of an endpoint class are listed in; HEAD is never documented.
+_CLASS_OPERATIONS = ("get", "post", "put", "patch", "delete", "options", "query")
+_LEADING_VERSION = re.compile(r"(\d+)\.(\d+)")
+_FIRST_VERSION_WITH_QUERY = (3, 2)
 
-_ENDPOINT_METHODS = ("get", "post", "put", "patch", "delete", "options")
+
+def _documents_query(schema: dict[str, Any]) -> bool:
+    """The QUERY operation exists from OpenAPI 3.2 on; older (or unversioned) schemas leave it out."""
+    found = _LEADING_VERSION.match(str(schema.get("openapi", "")))
+    return found is not None and (int(found[1]), int(found[2])) >= _FIRST_VERSION_WITH_QUERY
 
 
 class OpenAPIResponse(Response):
@@ -39,51 +49,44 @@ class BaseSchemaGenerator:
         raise NotImplementedError()
 
     def get_endpoints(self, routes: list[BaseRoute]) -> list[EndpointInfo]:
-        """One entry per documented operation: ``Mount`` and ``Host`` are walked, HTTP endpoint classes split
-        into their methods, and routes with ``include_in_schema=False`` (and websocket routes) left out.
+        """One entry per documentable operation, ``Mount`` and ``Host`` children included (under the mount's
+        path); websocket routes and routes with ``include_in_schema=False`` are skipped.
         """
-        endpoints_info: list[EndpointInfo] = []
+        found: list[EndpointInfo] = []
         for route in routes:
-            if isinstance(route, (Mount, Host)):
+            if isinstance(route, Mount | Host):
                 prefix = self._remove_converter(route.path) if isinstance(route, Mount) else ""
-                endpoints_info.extend(
-                    EndpointInfo(prefix + sub.path, sub.http_method, sub.func)
-                    for sub in self.get_endpoints(route.routes or [])
-                )
-            elif not isinstance(route, Route) or not route.include_in_schema:
-                continue
-            elif inspect.isfunction(route.endpoint) or inspect.ismethod(route.endpoint):
-                path = self._remove_converter(route.path)
-                for method in route.methods or ["GET"]:
-                    if method == "HEAD":
-                        continue
-                    endpoints_info.append(EndpointInfo(path, method.lower(), route.endpoint))
-            else:
-                path = self._remove_converter(route.path)
-                for method in _ENDPOINT_METHODS:
-                    if hasattr(route.endpoint, method):
-                        endpoints_info.append(EndpointInfo(path, method, getattr(route.endpoint, method)))
-        return endpoints_info
+                nested = self.get_endpoints(route.routes or [])
+                found.extend(info._replace(path=prefix + info.path) for info in nested)
+            elif isinstance(route, Route) and route.include_in_schema:
+                found.extend(self._route_operations(route))
+        return found
+
+    def _route_operations(self, route: Route) -> list[EndpointInfo]:
+        path = self._remove_converter(route.path)
+        endpoint = route.endpoint
+        if not (inspect.isfunction(endpoint) or inspect.ismethod(endpoint)):
+            # NOTE: an endpoint class (or instance) documents each handler method it defines.
+            verbs = [verb for verb in _CLASS_OPERATIONS if hasattr(endpoint, verb)]
+            return [EndpointInfo(path, verb, getattr(endpoint, verb)) for verb in verbs]
+        methods = route.methods or ("GET",)
+        return [EndpointInfo(path, method.lower(), endpoint) for method in methods if method != "HEAD"]
 
     def _remove_converter(self, path: str) -> str:
-        """``/users/{id:int}`` → ``/users/{id}``: OpenAPI paths carry parameter names only."""
-        return _remove_converter_pattern.sub("}", path)
+        """``/users/{id:int}`` becomes ``/users/{id}``: OpenAPI paths carry parameter names only."""
+        return _CONVERTOR_SUFFIX.sub("}", path)
 
     def parse_docstring(self, func_or_method: Callable[..., Any]) -> dict[str, Any]:
-        """The YAML after the last ``---`` of the docstring (the whole docstring without one), if it is a mapping."""
-        docstring = func_or_method.__doc__
-        if not docstring:
+        """The YAML after the docstring's last ``---`` (all of it without one), when that is a mapping."""
+        text = func_or_method.__doc__
+        if not text:
             return {}
         assert yaml is not None, "`pyyaml` must be installed to use parse_docstring."
-        parsed = yaml.safe_load(docstring.split("---")[-1])
-        if not isinstance(parsed, dict):
-            return {}
-        return parsed
+        loaded = yaml.safe_load(text.rpartition("---")[2])
+        return loaded if isinstance(loaded, dict) else {}
 
     def OpenAPIResponse(self, request: Request) -> Response:
-        routes = request.app.routes
-        schema = self.get_schema(routes=routes)
-        return OpenAPIResponse(schema)
+        return OpenAPIResponse(self.get_schema(routes=request.app.routes))
 
 
 class SchemaGenerator(BaseSchemaGenerator):
@@ -92,10 +95,12 @@ class SchemaGenerator(BaseSchemaGenerator):
 
     def get_schema(self, routes: list[BaseRoute]) -> dict[str, Any]:
         schema = dict(self.base_schema)
-        schema.setdefault("paths", {})
-        for endpoint in self.get_endpoints(routes):
-            parsed = self.parse_docstring(endpoint.func)
-            if not parsed:
+        paths = schema.setdefault("paths", {})
+        with_query = _documents_query(schema)
+        for info in self.get_endpoints(routes):
+            if info.http_method == "query" and not with_query:
                 continue
-            schema["paths"].setdefault(endpoint.path, {})[endpoint.http_method] = parsed
+            operation = self.parse_docstring(info.func)
+            if operation:
+                paths.setdefault(info.path, {})[info.http_method] = operation
         return schema

@@ -150,9 +150,43 @@ def test_class_endpoints_list_their_methods_in_a_fixed_order() -> None:
         def post(self, request: Request) -> None: ...  # pragma: no cover - never called
         def get(self, request: Request) -> None: ...  # pragma: no cover - never called
         def trace(self, request: Request) -> None: ...  # pragma: no cover - never called
+        def query(self, request: Request) -> None: ...  # pragma: no cover - never called
 
     methods = [endpoint.http_method for endpoint in schemas.get_endpoints([Route("/", Everything, methods=["GET"])])]
-    assert methods == ["get", "post", "put", "patch", "delete", "options"]
+    assert methods == ["get", "post", "put", "patch", "delete", "options", "query"]
+
+
+def search(request: Request) -> Response:
+    """
+    summary: Search with a body.
+    """
+    raise NotImplementedError  # pragma: no cover - only documented
+
+
+@pytest.mark.parametrize(
+    ("version", "documented"),
+    [
+        ("3.2.0", True),
+        ("3.2", True),
+        ("3.10.0", True),
+        ("4.0.0", True),
+        (3.2, True),
+        ("3.1.1", False),
+        ("3.0.0", False),
+        ("3", False),
+        ("v3.2.0", False),
+        (None, False),
+    ],
+)
+def test_query_operations_need_openapi_3_2(version: object, documented: bool) -> None:
+    base = {} if version is None else {"openapi": version}
+    routes: list[BaseRoute] = [Route("/search", search, methods=["GET", "QUERY"])]
+    generator = SchemaGenerator(base)
+    assert {endpoint.http_method for endpoint in generator.get_endpoints(routes)} == {"get", "query"}
+    operations = generator.get_schema(routes)["paths"]["/search"]
+    expected = {"get", "query"} if documented else {"get"}
+    assert set(operations) == expected
+    assert operations["get"] == {"summary": "Search with a body."}
 
 
 def test_callables_that_are_not_functions() -> None:
