@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+from starlette_c.exceptions import StarletteDeprecationWarning
+
 __all__ = [
     "HTTP_100_CONTINUE",
     "HTTP_101_SWITCHING_PROTOCOLS",
@@ -179,7 +181,7 @@ def __getattr__(name: str) -> int:
     if name in _RENAMED:
         warnings.warn(
             f"'{name}' is deprecated. Use '{_RENAMED[name]}' instead.",
-            category=DeprecationWarning,
+            category=StarletteDeprecationWarning,
             stacklevel=3,
         )
         return __deprecated__[name]

@@ -1,7 +1,5 @@
 """ASGI type aliases shared by the whole package."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar

@@ -5,6 +5,7 @@ import http
 import pytest
 
 from starlette_c import status
+from starlette_c.exceptions import StarletteDeprecationWarning
 
 
 def test_http_constants_match_the_registry() -> None:
@@ -31,7 +32,7 @@ def test_websocket_constants() -> None:
     ],
 )
 def test_renamed_constants_warn(old: str, new: str) -> None:
-    with pytest.warns(DeprecationWarning, match=f"'{old}' is deprecated. Use '{new}' instead."):
+    with pytest.warns(StarletteDeprecationWarning, match=f"'{old}' is deprecated. Use '{new}' instead."):
         value = getattr(status, old)
     assert value == getattr(status, new)
 
