@@ -1,8 +1,8 @@
-"""starlette_c: the Starlette 1.0 API, with its hot paths compiled by Cython."""
+"""starlette_c: the Starlette 1.10 API, with its hot paths compiled by Cython."""
 
 from __future__ import annotations
 
-__version__ = "1.0.0"
+__version__ = "1.10.0"
 
 __all__ = ["__compiled__", "__version__"]
 

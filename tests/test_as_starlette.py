@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 import shutil
@@ -51,6 +52,30 @@ def test_every_module_is_the_same_object(name: str) -> None:
     alias = "starlette" + name[len("starlette_c") :]
     assert importlib.import_module(alias) is importlib.import_module(name)
     assert sys.modules[alias] is sys.modules[name]
+
+
+@pytest.mark.usefixtures("aliased")
+def test_version_is_the_starlette_api_level() -> None:
+    import starlette
+
+    assert starlette.__version__ == starlette_c.__version__ == "1.10.0"
+
+
+@pytest.mark.usefixtures("aliased")
+def test_a_new_submodule_needs_no_registration(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = ModuleType("starlette_c.middleware._fresh")
+    monkeypatch.setitem(sys.modules, fresh.__name__, fresh)
+    import starlette.middleware._fresh  # type: ignore[import-not-found]
+
+    assert starlette.middleware._fresh is fresh
+
+
+@pytest.mark.usefixtures("aliased")
+@pytest.mark.parametrize("name", ["middleware.body_limit", "middleware.opentelemetry"])
+def test_starlette_1_10_middleware_modules(name: str) -> None:
+    if importlib.util.find_spec(f"starlette_c.{name}") is None:
+        pytest.skip(f"starlette_c.{name} lands with its owner's branch")
+    assert importlib.import_module(f"starlette.{name}") is importlib.import_module(f"starlette_c.{name}")
 
 
 @pytest.mark.usefixtures("aliased")

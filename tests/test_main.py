@@ -25,6 +25,7 @@ def test_info_lists_every_twin(capsys: pytest.CaptureFixture[str]) -> None:
         mode = "compiled" if _backend.compiled[name] else "pure"
         assert f"  {name}: {mode}\n" in out
     assert "__compiled__ = " in out
+    assert out.startswith("starlette_c 1.10.0 on Python ")
 
 
 def test_usage(capsys: pytest.CaptureFixture[str]) -> None:
