@@ -12,7 +12,7 @@ P = ParamSpec("P")
 
 
 class BackgroundTask:
-    """``func(*args, **kwargs)``, awaited when ``func`` is async, otherwise run in the thread pool."""
+    """``func(*args, **kwargs)``: awaited when ``func`` is async, otherwise run in the thread pool."""
 
     def __init__(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
         self.func = func
@@ -21,17 +21,17 @@ class BackgroundTask:
         self.is_async = is_async_callable(func)
 
     async def __call__(self) -> None:
-        if self.is_async:
-            await self.func(*self.args, **self.kwargs)
-        else:
+        if not self.is_async:
             await run_in_threadpool(self.func, *self.args, **self.kwargs)
+            return
+        await self.func(*self.args, **self.kwargs)
 
 
 class BackgroundTasks(BackgroundTask):
-    """Several tasks run one after the other, in the order they were added; the first failure stops the rest."""
+    """Tasks run one after another in the order they were added; the first failure stops the rest."""
 
     def __init__(self, tasks: Sequence[BackgroundTask] | None = None):
-        self.tasks = list(tasks) if tasks else []
+        self.tasks = list(tasks or ())
 
     def add_task(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
         self.tasks.append(BackgroundTask(func, *args, **kwargs))

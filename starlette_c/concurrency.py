@@ -4,53 +4,49 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import Any, ParamSpec, TypeVar
 
+import anyio
 import anyio.to_thread
+
+from starlette_c.exceptions import StarletteDeprecationWarning
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# NOTE: handed to next() as its default, so the end of an iterator comes back as a value: StopIteration
+# itself cannot be raised through the awaitable of a worker thread.
+_EXHAUSTED: Any = object()
+
 
 async def run_until_first_complete(*args: tuple[Callable[..., Coroutine[Any, Any, Any]], dict[str, Any]]) -> None:
-    """Run ``func(**kwargs)`` for every ``(func, kwargs)`` pair concurrently; cancel the rest when one returns."""
+    """Run ``func(**kwargs)`` for every ``(func, kwargs)`` pair at once; the first to return cancels the rest."""
+    # NOTE: stacklevel 1 as in the reference: the warning is attributed to this module.
     warnings.warn(
         "run_until_first_complete is deprecated and will be removed in a future version.",
-        DeprecationWarning,
-        stacklevel=2,
+        StarletteDeprecationWarning,
+        stacklevel=1,
     )
-    async with anyio.create_task_group() as task_group:
 
-        async def run(func: Callable[[], Coroutine[Any, Any, Any]]) -> None:
-            await func()
-            task_group.cancel_scope.cancel()
+    async def race(func: Callable[..., Coroutine[Any, Any, Any]], kwargs: dict[str, Any]) -> None:
+        await func(**kwargs)
+        group.cancel_scope.cancel()
 
+    async with anyio.create_task_group() as group:
         for func, kwargs in args:
-            task_group.start_soon(run, functools.partial(func, **kwargs))
+            group.start_soon(race, func, kwargs)
 
 
 async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call ``func(*args, **kwargs)`` in a worker thread and return its result."""
-    return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
-
-
-class _StopIteration(Exception):
-    """Carries the end of a sync iterator out of a worker thread (``StopIteration`` cannot cross a Future)."""
-
-
-def _next(iterator: Iterator[T]) -> T:
-    try:
-        return next(iterator)
-    except StopIteration:
-        raise _StopIteration
+    # NOTE: anyio passes positional arguments only; keywords ride in a partial.
+    call: Callable[..., T] = functools.partial(func, **kwargs) if kwargs else func
+    return await anyio.to_thread.run_sync(call, *args)
 
 
 async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
     """Iterate a blocking iterable asynchronously, each ``next()`` running in a worker thread."""
-    as_iterator = iter(iterator)
-    while True:
-        try:
-            yield await anyio.to_thread.run_sync(_next, as_iterator)
-        except _StopIteration:
-            break
+    source = iter(iterator)
+    while (item := await anyio.to_thread.run_sync(next, source, _EXHAUSTED)) is not _EXHAUSTED:
+        yield item

@@ -7,6 +7,7 @@ import anyio
 import pytest
 
 from starlette_c.concurrency import iterate_in_threadpool, run_in_threadpool, run_until_first_complete
+from starlette_c.exceptions import StarletteDeprecationWarning
 
 pytestmark = pytest.mark.anyio
 
@@ -22,7 +23,8 @@ async def test_run_until_first_complete_cancels_the_others() -> None:
         finished.append("slow")  # pragma: no cover (cancelled before it gets here)
 
     with pytest.warns(
-        DeprecationWarning, match="run_until_first_complete is deprecated and will be removed in a future version."
+        StarletteDeprecationWarning,
+        match="run_until_first_complete is deprecated and will be removed in a future version.",
     ):
         with anyio.fail_after(5):
             await run_until_first_complete((quick, {"name": "quick"}), (slow, {}))
