@@ -15,10 +15,8 @@ class BackgroundTask:
     """``func(*args, **kwargs)``: awaited when ``func`` is async, otherwise run in the thread pool."""
 
     def __init__(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs
         self.is_async = is_async_callable(func)
+        self.func, self.args, self.kwargs = func, args, kwargs
 
     async def __call__(self) -> None:
         if not self.is_async:

@@ -33,9 +33,11 @@ class Environ(MutableMapping[str, str]):
         self._environ = environ
         self._has_been_read: set[str] = set()
 
-    def _refuse_if_seen(self, key: str, verb: str) -> None:
-        if key in self._has_been_read:
-            raise EnvironError(f"Attempting to {verb} environ['{key}'], but the value has already been read.")
+    def __len__(self) -> int:
+        return len(self._environ)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
 
     def __getitem__(self, key: str) -> str:
         # NOTE: recorded before the lookup, so a key found missing (``in``, ``get``) is pinned as well.
@@ -43,18 +45,16 @@ class Environ(MutableMapping[str, str]):
         return self._environ[key]
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._refuse_if_seen(key, "set")
+        self._refuse_if_read(key, "set")
         self._environ[key] = value
 
     def __delitem__(self, key: str) -> None:
-        self._refuse_if_seen(key, "delete")
+        self._refuse_if_read(key, "delete")
         del self._environ[key]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._environ)
-
-    def __len__(self) -> int:
-        return len(self._environ)
+    def _refuse_if_read(self, key: str, verb: str) -> None:
+        if key in self._has_been_read:
+            raise EnvironError(f"Attempting to {verb} environ['{key}'], but the value has already been read.")
 
 
 environ = Environ()
@@ -85,6 +85,8 @@ def _invalid(key: str, value: Any, kind: str) -> ValueError:
 
 
 class Config:
+    """Settings looked up by name: the environment first, then the env file's values, then the default given."""
+
     def __init__(
         self,
         env_file: str | Path | None = None,
@@ -92,32 +94,65 @@ class Config:
         env_prefix: str = "",
         encoding: str = "utf-8",
     ) -> None:
-        self.environ = environ
-        self.env_prefix = env_prefix
         self.file_values: dict[str, str] = {}
-        if env_file is None:
-            return
-        if not os.path.isfile(env_file):
+        if env_file is not None:
+            self._load(env_file, encoding)
+        self.env_prefix = env_prefix
+        self.environ = environ
+
+    def _load(self, env_file: str | Path, encoding: str) -> None:
+        if os.path.isfile(env_file):
+            self.file_values = self._read_file(env_file, encoding)
+        else:
             warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
-            return
-        self.file_values = self._read_file(env_file, encoding)
+
+    # NOTE: the overloads only refine what type checkers infer from ``cast`` and ``default``.
+    @overload
+    def __call__(
+        self,
+        key: str,
+        *,
+        default: None,
+    ) -> str | None: ...
 
     @overload
-    def __call__(self, key: str, *, default: None) -> str | None: ...
+    def __call__(
+        self,
+        key: str,
+        cast: type[T],
+        default: T = ...,
+    ) -> T: ...
 
     @overload
-    def __call__(self, key: str, cast: type[T], default: T = ...) -> T: ...
+    def __call__(
+        self,
+        key: str,
+        cast: type[str] = ...,
+        default: str = ...,
+    ) -> str: ...
 
     @overload
-    def __call__(self, key: str, cast: type[str] = ..., default: str = ...) -> str: ...
+    def __call__(
+        self,
+        key: str,
+        cast: Callable[[Any], T] = ...,
+        default: Any = ...,
+    ) -> T: ...
 
     @overload
-    def __call__(self, key: str, cast: Callable[[Any], T] = ..., default: Any = ...) -> T: ...
+    def __call__(
+        self,
+        key: str,
+        cast: type[str] = ...,
+        default: T = ...,
+    ) -> T | str: ...
 
-    @overload
-    def __call__(self, key: str, cast: type[str] = ..., default: T = ...) -> T | str: ...
-
-    def __call__(self, key: str, cast: Callable[[Any], Any] | None = None, default: Any = undefined) -> Any:
+    def __call__(
+        self,
+        key: str,
+        cast: Callable[[Any], Any] | None = None,
+        default: Any = undefined,
+    ) -> Any:
         return self.get(key, cast, default)
 
     def get(self, key: str, cast: Callable[[Any], Any] | None = None, default: Any = undefined) -> Any:

@@ -17,26 +17,26 @@ class StarletteDeprecationWarning(UserWarning):
     """
 
 
-class HTTPException(Exception):
-    def __init__(self, status_code: int, detail: str | None = None, headers: Mapping[str, str] | None = None) -> None:
-        self.status_code = status_code
-        self.detail = _PHRASES.get(status_code, "") if detail is None else detail
-        self.headers = headers
-
-    def __str__(self) -> str:
-        return f"{self.status_code}: {self.detail}"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
-
-
 class WebSocketException(Exception):
     def __init__(self, code: int, reason: str | None = None) -> None:
-        self.code = code
         self.reason = reason or ""
+        self.code = code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}"
 
+
+class HTTPException(Exception):
+    def __init__(self, status_code: int, detail: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+        self.headers = headers
+        self.detail = _PHRASES.get(status_code, "") if detail is None else detail
+        self.status_code = status_code
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"

@@ -29,13 +29,8 @@ def _documents_query(schema: dict[str, Any]) -> bool:
     return found is not None and (int(found[1]), int(found[2])) >= _FIRST_VERSION_WITH_QUERY
 
 
-class OpenAPIResponse(Response):
-    media_type = "application/vnd.oai.openapi"
-
-    def render(self, content: Any) -> bytes:
-        assert yaml is not None, "`pyyaml` must be installed to use OpenAPIResponse."
-        assert isinstance(content, dict), "The schema passed to OpenAPIResponse should be a dictionary."
-        return yaml.dump(content, default_flow_style=False).encode("utf-8")
+def _require_yaml(user: str) -> None:
+    assert yaml is not None, f"`pyyaml` must be installed to use {user}."
 
 
 class EndpointInfo(NamedTuple):
@@ -44,7 +39,20 @@ class EndpointInfo(NamedTuple):
     func: Callable[..., Any]
 
 
+class OpenAPIResponse(Response):
+    """The schema as YAML, in block style and with sorted keys."""
+
+    media_type = "application/vnd.oai.openapi"
+
+    def render(self, content: Any) -> bytes:
+        _require_yaml("OpenAPIResponse")
+        assert isinstance(content, dict), "The schema passed to OpenAPIResponse should be a dictionary."
+        return yaml.dump(content, default_flow_style=False).encode("utf-8")
+
+
 class BaseSchemaGenerator:
+    """Walks an application's routes; subclasses decide what the schema holds (``get_schema``)."""
+
     def get_schema(self, routes: list[BaseRoute]) -> dict[str, Any]:
         raise NotImplementedError()
 
@@ -81,7 +89,7 @@ class BaseSchemaGenerator:
         text = func_or_method.__doc__
         if not text:
             return {}
-        assert yaml is not None, "`pyyaml` must be installed to use parse_docstring."
+        _require_yaml("parse_docstring")
         loaded = yaml.safe_load(text.rpartition("---")[2])
         return loaded if isinstance(loaded, dict) else {}
 
@@ -90,6 +98,8 @@ class BaseSchemaGenerator:
 
 
 class SchemaGenerator(BaseSchemaGenerator):
+    """Documents each operation whose docstring holds YAML, on top of a copy of ``base_schema``."""
+
     def __init__(self, base_schema: dict[str, Any]) -> None:
         self.base_schema = base_schema
 
