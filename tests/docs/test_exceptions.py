@@ -115,6 +115,11 @@ def test_default_http_exception_is_plain_text(test_client_factory: TestClientFac
     assert response.headers["x-reason"] == "private"
 
 
+def test_detail_defaults_to_the_standard_phrase_or_empty() -> None:
+    assert HTTPException(status_code=404).detail == "Not Found"
+    assert HTTPException(status_code=499).detail == ""
+
+
 # --- WebSocketException ------------------------------------------------------------------------
 
 
