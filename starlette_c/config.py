@@ -106,53 +106,27 @@ class Config:
         else:
             warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
 
-    # NOTE: the overloads only refine what type checkers infer from ``cast`` and ``default``.
     @overload
-    def __call__(
-        self,
-        key: str,
-        *,
-        default: None,
-    ) -> str | None: ...
+    def __call__(self, key: str, *, default: None) -> str | None:
+        """No cast and a ``None`` default: the raw string, or ``None``."""
 
     @overload
-    def __call__(
-        self,
-        key: str,
-        cast: type[T],
-        default: T = ...,
-    ) -> T: ...
+    def __call__(self, key: str, cast: type[T], default: T = ...) -> T:
+        """A type as the cast: an instance of it."""
 
     @overload
-    def __call__(
-        self,
-        key: str,
-        cast: type[str] = ...,
-        default: str = ...,
-    ) -> str: ...
+    def __call__(self, key: str, cast: type[str] = ..., default: str = ...) -> str:
+        """No cast (or ``str``) and a string default: a string."""
 
     @overload
-    def __call__(
-        self,
-        key: str,
-        cast: Callable[[Any], T] = ...,
-        default: Any = ...,
-    ) -> T: ...
+    def __call__(self, key: str, cast: Callable[[Any], T] = ..., default: Any = ...) -> T:
+        """A callable as the cast: whatever it returns."""
 
     @overload
-    def __call__(
-        self,
-        key: str,
-        cast: type[str] = ...,
-        default: T = ...,
-    ) -> T | str: ...
+    def __call__(self, key: str, cast: type[str] = ..., default: T = ...) -> T | str:
+        """No cast and a default of another type: the string, or the default as given."""
 
-    def __call__(
-        self,
-        key: str,
-        cast: Callable[[Any], Any] | None = None,
-        default: Any = undefined,
-    ) -> Any:
+    def __call__(self, key: str, cast: Callable[[Any], Any] | None = None, default: Any = undefined) -> Any:
         return self.get(key, cast, default)
 
     def get(self, key: str, cast: Callable[[Any], Any] | None = None, default: Any = undefined) -> Any:
