@@ -550,7 +550,7 @@ async def test_form_errors_outside_an_application_are_raised_as_is() -> None:
         (MULTIPART, FILE_BODY, {"max_files": 0}, "Too many files. Maximum number of files is 0."),
         (MULTIPART, FILE_BODY, {"max_fields": 0}, "Too many fields. Maximum number of fields is 0."),
         (URLENCODED, b"a=1&b=2", {"max_fields": 1}, "Too many fields. Maximum number of fields is 1."),
-        (URLENCODED, b"a=" + b"x" * 2048, {"max_part_size": 2048}, "Part exceeded maximum size of 2KB."),
+        (URLENCODED, b"a=" + b"x" * 2048, {"max_part_size": 2048}, "Field exceeded maximum size of 2KB."),
     ],
 )
 async def test_form_errors_inside_an_application_are_400(
