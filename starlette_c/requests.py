@@ -29,8 +29,6 @@ else:  # pragma: no cover (taken on Python < 3.13 only)
 if TYPE_CHECKING:
     from starlette_c.routing import Router
 
-SERVER_PUSH_HEADERS_TO_COPY = {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
-
 StateT = TypeVar("StateT", bound=Mapping[str, Any] | State, default=State)
 
 
@@ -56,22 +54,13 @@ class ClientDisconnect(Exception):
 class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     """What HTTP requests and WebSocket sessions share: a read-only mapping over the ASGI scope."""
 
+    # NOTE: connections compare and hash by identity, not as the mappings of their scopes.
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         assert scope["type"] in ("http", "websocket")
         self.scope = scope
-
-    def __getitem__(self, key: str) -> Any:
-        return self.scope[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.scope)
-
-    def __len__(self) -> int:
-        return len(self.scope)
-
-    # NOTE: connections compare and hash by identity, not as the mappings of their scopes.
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
 
     # NOTE: the lazily built parts live in `_url`, `_headers`, ...: middleware and subclasses assign them
     # (or serve them from `__getattr__`), so they are read with getattr, never assumed absent.
@@ -164,6 +153,15 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
             raise RuntimeError("The `url_for` method can only be used inside a Starlette application or with a router.")
         return router.url_path_for(name, **path_params).make_absolute_url(base_url=self.base_url)
 
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
 
 async def empty_receive() -> NoReturn:
     raise RuntimeError("Receive channel has not been made available")
@@ -171,6 +169,10 @@ async def empty_receive() -> NoReturn:
 
 async def empty_send(message: Message) -> NoReturn:
     raise RuntimeError("Send channel has not been made available")
+
+
+# What a server push promise carries over from the request that triggered it.
+SERVER_PUSH_HEADERS_TO_COPY = {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
 
 
 class Request(HTTPConnection[StateT]):
@@ -273,18 +275,19 @@ class Request(HTTPConnection[StateT]):
     ) -> AwaitableOrContextManager[FormData]:
         return AwaitableOrContextManagerWrapper(self._parse_form(max_files, max_fields, max_part_size))
 
+    async def is_disconnected(self) -> bool:
+        if self._is_disconnected:
+            return True
+        # NOTE: a poll, not a wait: the scope is cancelled up front, so only a message already there is read.
+        with anyio.CancelScope() as poll:
+            poll.cancel()
+            message = await self._receive()
+            self._is_disconnected = message.get("type") == "http.disconnect"
+        return self._is_disconnected
+
     async def close(self) -> None:
         if self._form is not None:
             await self._form.close()
-
-    async def is_disconnected(self) -> bool:
-        if not self._is_disconnected:
-            # NOTE: a poll, not a wait: the scope is cancelled up front, so only a message already there is read.
-            with anyio.CancelScope() as poll:
-                poll.cancel()
-                message = await self._receive()
-                self._is_disconnected = message.get("type") == "http.disconnect"
-        return self._is_disconnected
 
     def _server_supports(self, extension: str) -> bool:
         return extension in self.scope.get("extensions", {})
