@@ -98,7 +98,8 @@ async def test_ghsa_2jv5_9r88_3w3p_content_type_options_parse_in_linear_time() -
     for value in hostile:
         started = time.perf_counter()
         parse_options_header(value)
-        assert time.perf_counter() - started < 1.0
+        # NOTE: quadratic parsing of these inputs takes minutes; the margin absorbs coverage and a busy machine.
+        assert time.perf_counter() - started < 5.0
 
 
 @pytest.mark.anyio
