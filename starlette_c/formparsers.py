@@ -27,9 +27,11 @@ else:  # pragma: no cover (taken on Python < 3.13 only)
 
 try:
     import python_multipart as multipart
+    from python_multipart.exceptions import FormParserError as FormParserError
     from python_multipart.multipart import parse_options_header as parse_options_header
 except ModuleNotFoundError:  # pragma: no cover (python-multipart is an optional dependency, installed for the tests)
     multipart = None  # type: ignore[assignment]
+    FormParserError = None  # type: ignore[assignment,misc]
     parse_options_header = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
@@ -277,7 +279,7 @@ class MultiPartParser:
                 # NOTE: a spool that fails to close (OSError) must not hide why parsing stopped.
                 with suppress(OSError):
                     spool.close()
-            if isinstance(exc, multipart.exceptions.FormParserError):
+            if isinstance(exc, FormParserError):
                 # NOTE: input python-multipart rejects is the client's fault: a 400, not a crash.
                 raise MultiPartException("Invalid multipart data.") from exc
             raise

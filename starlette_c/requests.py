@@ -6,7 +6,7 @@ A `Request` also owns the receive channel its body arrives on. The body can be s
 
 from __future__ import annotations
 
-import http.cookies
+import http.cookies as http_cookies
 import json
 import sys
 from collections.abc import AsyncGenerator, Iterator, Mapping
@@ -43,7 +43,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
         name, equals, value = pair.partition("=")
         key, text = (name.strip(), value.strip()) if equals else ("", name.strip())
         if key or text:
-            jar[key] = http.cookies._unquote(text)
+            jar[key] = http_cookies._unquote(text)
     return jar
 
 
@@ -246,7 +246,9 @@ class Request(HTTPConnection[StateT]):
             self._json = json.loads(await self.body())
         return self._json
 
-    async def _parse_form(self, max_files: int | float, max_fields: int | float, max_part_size: int) -> FormData:
+    async def _get_form(
+        self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
+    ) -> FormData:
         if self._form is not None:
             return self._form
         assert parse_options_header is not None, "The `python-multipart` library must be installed to use form parsing."
@@ -273,7 +275,8 @@ class Request(HTTPConnection[StateT]):
     def form(
         self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
     ) -> AwaitableOrContextManager[FormData]:
-        return AwaitableOrContextManagerWrapper(self._parse_form(max_files, max_fields, max_part_size))
+        parsing = self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
+        return AwaitableOrContextManagerWrapper(parsing)
 
     async def is_disconnected(self) -> bool:
         if self._is_disconnected:
