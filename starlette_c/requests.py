@@ -179,10 +179,11 @@ class Request(HTTPConnection[StateT]):
     """An HTTP request: the scope, the channel its body is received on, and the one responses are sent on."""
 
     # PERF: the body's bookkeeping starts as class attributes: a request stores only what it is given.
-    _body: bytes | None = None
     _form: FormData | None = None
     _stream_consumed = False
     _is_disconnected = False
+    # NOTE: set once read, never before: middleware tests `hasattr(request, "_body")` or assigns it.
+    _body: bytes
     _json: Any
 
     def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
@@ -216,7 +217,7 @@ class Request(HTTPConnection[StateT]):
             raise RuntimeError("Stream consumed")
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
-        if self._body is not None:
+        if hasattr(self, "_body"):
             yield self._body
         else:
             self._unread_part()
@@ -227,7 +228,7 @@ class Request(HTTPConnection[StateT]):
         yield b""
 
     async def body(self) -> bytes:
-        if self._body is None:
+        if not hasattr(self, "_body"):
             chunks: list[bytes] = []
             if type(self).stream is Request.stream:
                 # PERF: the stock stream is drained in place: no async generator to create and close.

@@ -373,6 +373,19 @@ async def test_body_is_cached_and_replayed_by_stream() -> None:
 
 
 @pytest.mark.anyio
+async def test_body_attribute_exists_only_once_read_and_may_be_assigned() -> None:
+    # NOTE: middleware checks `hasattr(request, "_body")` and assigns `_body` to replay a body it read.
+    request = post(None, b"a")
+    assert not hasattr(request, "_body")
+    assert await request.body() == b"a"
+    assert request._body == b"a"
+    replayed = Request(make_scope(), receiver([]))
+    replayed._body = b"given"
+    assert await replayed.body() == b"given"
+    assert [chunk async for chunk in replayed.stream()] == [b"given", b""]
+
+
+@pytest.mark.anyio
 async def test_body_ignores_unknown_messages_and_missing_keys() -> None:
     request = Request(make_scope(), receiver([{"type": "other"}, {"type": "http.request"}]))
     assert await request.body() == b""
