@@ -531,3 +531,31 @@ def test_receive_errors_pass_through_unchanged(content_type: bytes, read: str) -
     reference = anyio.run(_read_past_a_failing_receive, "starlette", content_type, read)
     assert reference == "TooLarge 413 True"
     assert anyio.run(_read_past_a_failing_receive, "starlette_c", content_type, read) == reference
+
+
+_MULTIPART_PIECES = [
+    b"--xyz",
+    b"--xyz--",
+    b"\r\n",
+    b"\r\n\r\n",
+    b'Content-Disposition: form-data; name="a"',
+    b'Content-Disposition: form-data; name="f"; filename="x"',
+    b"Content-Disposition: form-data",
+    b"Content-Type: text/plain",
+    b"X-A: b",
+    b": ",
+    b"value",
+    b"\xff",
+    b"-",
+]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.sampled_from(_MULTIPART_PIECES), max_size=16).map(b"".join),
+    st.lists(st.integers(0, 200), max_size=4),
+    st.sampled_from([b"", b"max_fields=1", b"max_files=0", b"max_part_size=3"]),
+)
+def test_hostile_multipart_matches_the_reference(body: bytes, cuts: list[int], limits: bytes) -> None:
+    # NOTE: whatever the bytes, both answer alike: the same form, or the same 400 and reason.
+    assert_same(_form_app, [Req("POST", "/", query_string=limits, headers=MULTIPART, body=_split(body, cuts) or b"")])
