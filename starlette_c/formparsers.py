@@ -1,43 +1,51 @@
-"""Parsers for form bodies (``application/x-www-form-urlencoded`` and ``multipart/form-data``).
+"""Form body parsers driving python-multipart's incremental parsers over a request stream.
 
-Both drive python-multipart's incremental parsers over the request stream and enforce their limits
-while the body arrives, so an oversized or hostile body is refused before it is buffered.
+`FormParser` reads ``application/x-www-form-urlencoded`` bodies and `MultiPartParser` ``multipart/form-data``
+ones. Every limit is checked inside python-multipart's callbacks, so a body is refused part-way through the
+chunk that crosses a limit, however large that chunk is, and nothing past the limit is buffered.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
+import codecs
+import sys
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from enum import Enum
-from tempfile import SpooledTemporaryFile
-from typing import TYPE_CHECKING
+from tempfile import SpooledTemporaryFile as SpooledTemporaryFile  # NOTE: patched by tests: read at call time
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote_plus
 
 from starlette_c.datastructures import FormData, Headers, UploadFile
+from starlette_c.exceptions import StarletteDeprecationWarning
+
+if sys.version_info >= (3, 13):  # pragma: no cover (taken on Python >= 3.13 only)
+    from warnings import deprecated
+else:  # pragma: no cover (taken on Python < 3.13 only)
+    from typing_extensions import deprecated
 
 try:
     import python_multipart as multipart
+    from python_multipart.exceptions import FormParserError as FormParserError
     from python_multipart.multipart import parse_options_header as parse_options_header
-except ImportError:  # pragma: no cover (only python-multipart < 0.0.13 lacks the `python_multipart` name)
-    try:
-        import multipart  # type: ignore[no-redef]
-        from multipart.multipart import parse_options_header as parse_options_header  # type: ignore[no-redef]
-    except ImportError:
-        multipart = None  # type: ignore[assignment]
-        parse_options_header = None  # type: ignore[assignment]
+except ModuleNotFoundError:  # pragma: no cover (python-multipart is an optional dependency, installed for the tests)
+    multipart = None  # type: ignore[assignment]
+    FormParserError = None  # type: ignore[assignment,misc]
+    parse_options_header = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks, QuerystringCallbacks
 
-_MISSING_LIBRARY = "The `python-multipart` library must be installed to use form parsing."
-
-# NOTE: per part; recent python-multipart releases enforce the same limits themselves, older ones do not.
-_MAX_PART_HEADERS = 8
-_MAX_PART_HEADER_SIZE = 4224
+_NEEDS_MULTIPART = "The `python-multipart` library must be installed to use form parsing."
 
 
+@deprecated(
+    "`FormMessage` is deprecated and will be removed in a future version.", category=StarletteDeprecationWarning
+)
 class FormMessage(Enum):
+    """The events `FormParser` once queued per chunk; unused since its callbacks build each field themselves."""
+
     FIELD_START = 1
     FIELD_NAME = 2
     FIELD_DATA = 3
@@ -45,8 +53,94 @@ class FormMessage(Enum):
     END = 5
 
 
+class MultiPartException(Exception):
+    """A form body the parsers refuse; `message` is what the client is told (``Request.form()`` answers 400)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _size_error(kind: str, limit: int) -> MultiPartException:
+    return MultiPartException(f"{kind} exceeded maximum size of {int(limit / 1024)}KB.")
+
+
+def _count_error(what: str, limit: int | float) -> MultiPartException:
+    return MultiPartException(f"Too many {what}. Maximum number of {what} is {limit}.")
+
+
+# The python-multipart events each parser handles, with an ``on_<event>`` method of the same name.
+_QUERYSTRING_EVENTS = ("field_start", "field_name", "field_data", "field_end")
+_MULTIPART_EVENTS = (
+    "part_begin",
+    "header_field",
+    "header_value",
+    "header_end",
+    "headers_finished",
+    "part_data",
+    "part_end",
+    "end",
+)
+
+
+def _callbacks(parser: object, events: tuple[str, ...]) -> dict[str, Callable[..., None]]:
+    return {f"on_{event}": getattr(parser, f"on_{event}") for event in events}
+
+
+def _unquote(raw: bytearray) -> str:
+    return unquote_plus(raw.decode("latin-1"))
+
+
+class FormParser:
+    """``application/x-www-form-urlencoded``: fields split on ``&`` only, each name and value unquoted once whole."""
+
+    # fmt: off
+    def __init__(
+        self, headers: Headers, stream: AsyncGenerator[bytes, None],
+        *, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024,
+    ) -> None:
+        # fmt: on
+        assert multipart is not None, _NEEDS_MULTIPART
+        self.headers, self.stream = headers, stream
+        self.max_fields, self.max_part_size = max_fields, max_part_size
+        self._pairs: list[tuple[str, str | UploadFile]] = []
+        self._name = bytearray()
+        self._value = bytearray()
+
+    def _grow(self, target: bytearray, data: bytes, start: int, end: int) -> None:
+        # NOTE: name and value share the field's size budget (raw bytes, before unquoting).
+        if len(self._name) + len(self._value) + end - start > self.max_part_size:
+            raise _size_error("Field", self.max_part_size)
+        # PERF: a memoryview appends the slice without first copying it out of a possibly huge chunk.
+        target += memoryview(data)[start:end]
+
+    def on_field_start(self) -> None:
+        del self._name[:], self._value[:]
+
+    def on_field_name(self, data: bytes, start: int, end: int) -> None:
+        self._grow(self._name, data, start, end)
+
+    def on_field_data(self, data: bytes, start: int, end: int) -> None:
+        self._grow(self._value, data, start, end)
+
+    def on_field_end(self) -> None:
+        if len(self._pairs) + 1 > self.max_fields:
+            raise _count_error("fields", self.max_fields)
+        self._pairs.append((_unquote(self._name), _unquote(self._value)))
+
+    async def parse(self) -> FormData:
+        parser = multipart.QuerystringParser(cast("QuerystringCallbacks", _callbacks(self, _QUERYSTRING_EVENTS)))
+        async with aclosing(self.stream) as chunks:
+            async for chunk in chunks:
+                parser.write(chunk)
+        # NOTE: finalize() ends the last field even when the stream stopped without an empty chunk.
+        parser.finalize()
+        return FormData(self._pairs)
+
+
 @dataclass
 class MultipartPart:
+    """The multipart part being parsed: its headers so far, then its text or its upload."""
+
     content_disposition: bytes | None = None
     field_name: str = ""
     data: bytearray = field(default_factory=bytearray)
@@ -54,99 +148,13 @@ class MultipartPart:
     item_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
-def _user_safe_decode(src: bytes | bytearray, codec: str) -> str:
+def _charset_of(params: dict[bytes, bytes]) -> str:
+    """The codec the body's names and text fields are read with: the declared charset, or latin-1 if unknown."""
+    declared = params.get(b"charset", b"utf-8").decode("latin-1")
     try:
-        return src.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return src.decode("latin-1")
-
-
-class MultiPartException(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-def _too_many_fields(max_fields: int | float) -> MultiPartException:
-    return MultiPartException(f"Too many fields. Maximum number of fields is {max_fields}.")
-
-
-def _part_too_large(max_part_size: int) -> MultiPartException:
-    return MultiPartException(f"Part exceeded maximum size of {int(max_part_size / 1024)}KB.")
-
-
-class FormParser:
-    """``application/x-www-form-urlencoded``: only ``&`` separates fields; names and values are unquoted."""
-
-    def __init__(
-        self,
-        headers: Headers,
-        stream: AsyncGenerator[bytes, None],
-        *,
-        max_fields: int | float = 1000,
-        max_part_size: int = 1024 * 1024,
-    ) -> None:
-        assert multipart is not None, _MISSING_LIBRARY
-        self.headers = headers
-        self.stream = stream
-        self.max_fields = max_fields
-        self.max_part_size = max_part_size
-        self.messages: list[tuple[FormMessage, bytes]] = []
-        self._items: list[tuple[str, str | UploadFile]] = []
-        self._name = bytearray()
-        self._value = bytearray()
-
-    def on_field_start(self) -> None:
-        self.messages.append((FormMessage.FIELD_START, b""))
-
-    def on_field_name(self, data: bytes, start: int, end: int) -> None:
-        self.messages.append((FormMessage.FIELD_NAME, data[start:end]))
-
-    def on_field_data(self, data: bytes, start: int, end: int) -> None:
-        self.messages.append((FormMessage.FIELD_DATA, data[start:end]))
-
-    def on_field_end(self) -> None:
-        self.messages.append((FormMessage.FIELD_END, b""))
-
-    def on_end(self) -> None:
-        self.messages.append((FormMessage.END, b""))
-
-    def _consume_messages(self) -> None:
-        # NOTE: GHSA-82w8-qh3p-5jfq: the limits hold after every chunk, not once the whole body is in.
-        for kind, data in self.messages:
-            if kind is FormMessage.FIELD_START:
-                self._name = bytearray()
-                self._value = bytearray()
-            elif kind is FormMessage.FIELD_NAME:
-                self._name += data
-            elif kind is FormMessage.FIELD_DATA:
-                self._value += data
-            elif kind is FormMessage.FIELD_END:
-                if len(self._items) >= self.max_fields:
-                    raise _too_many_fields(self.max_fields)
-                name = unquote_plus(self._name.decode("latin-1"))
-                value = unquote_plus(self._value.decode("latin-1"))
-                self._items.append((name, value))
-            if len(self._name) + len(self._value) > self.max_part_size:
-                raise _part_too_large(self.max_part_size)
-        self.messages.clear()
-
-    async def parse(self) -> FormData:
-        callbacks: QuerystringCallbacks = {
-            "on_field_start": self.on_field_start,
-            "on_field_name": self.on_field_name,
-            "on_field_data": self.on_field_data,
-            "on_field_end": self.on_field_end,
-            "on_end": self.on_end,
-        }
-        parser = multipart.QuerystringParser(callbacks)
-        async with aclosing(self.stream):
-            async for chunk in self.stream:
-                if chunk:
-                    parser.write(chunk)
-                    self._consume_messages()
-        parser.finalize()
-        self._consume_messages()
-        return FormData(self._items)
+        return codecs.lookup(declared).name
+    except LookupError:
+        return "latin-1"
 
 
 class MultiPartParser:
@@ -155,148 +163,124 @@ class MultiPartParser:
     spool_max_size = 1024 * 1024
     max_part_size = 1024 * 1024
 
+    # fmt: off
     def __init__(
-        self,
-        headers: Headers,
-        stream: AsyncGenerator[bytes, None],
-        *,
-        max_files: int | float = 1000,
-        max_fields: int | float = 1000,
-        max_part_size: int = 1024 * 1024,
+        self, headers: Headers, stream: AsyncGenerator[bytes, None],
+        *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024,
     ) -> None:
-        assert multipart is not None, _MISSING_LIBRARY
-        self.headers = headers
-        self.stream = stream
-        self.max_files = max_files
-        self.max_fields = max_fields
-        self.max_part_size = max_part_size
+        # fmt: on
+        assert multipart is not None, _NEEDS_MULTIPART
+        self.headers, self.stream = headers, stream
+        self.max_files, self.max_fields, self.max_part_size = max_files, max_fields, max_part_size
         self.items: list[tuple[str, str | UploadFile]] = []
-        self._current_files = 0
-        self._current_fields = 0
-        self._current_partial_header_name = b""
-        self._current_partial_header_value = b""
-        self._current_part = MultipartPart()
-        self._charset = ""
-        self._pending_writes: list[tuple[UploadFile, bytes]] = []
-        self._pending_rewinds: list[UploadFile] = []
-        self._files_to_close_on_error: list[SpooledTemporaryFile[bytes]] = []
+        self._charset = "utf-8"
+        self._part = MultipartPart()
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        self._counts = {"files": 0, "fields": 0}
+        # Every spool opened, closed if parsing fails (on success the FormData owns them).
+        self._spools: list[SpooledTemporaryFile[bytes]] = []
+        # NOTE: callbacks cannot await: file bytes wait here until the chunk that carried them is parsed.
+        self._unwritten: list[tuple[UploadFile, bytes]] = []
+        self._finished_uploads: list[UploadFile] = []
+
+    def _text(self, raw: bytes | bytearray) -> str:
+        try:
+            return raw.decode(self._charset)
+        except (UnicodeDecodeError, LookupError):
+            # NOTE: LookupError: a codec such as rot13 is found by name but cannot decode bytes to text.
+            return raw.decode("latin-1")
+
+    def _count(self, what: str, limit: int | float) -> None:
+        self._counts[what] += 1
+        if self._counts[what] > limit:
+            raise _count_error(what, limit)
 
     def on_part_begin(self) -> None:
-        self._current_part = MultipartPart()
-
-    def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        chunk = data[start:end]
-        part = self._current_part
-        if part.file is None:
-            # NOTE: CVE-2024-47874: a text field is refused as soon as it outgrows the limit.
-            if len(part.data) + len(chunk) > self.max_part_size:
-                raise _part_too_large(self.max_part_size)
-            part.data += chunk
-        else:
-            self._pending_writes.append((part.file, chunk))
-
-    def on_part_end(self) -> None:
-        part = self._current_part
-        if part.file is None:
-            self.items.append((part.field_name, _user_safe_decode(part.data, self._charset)))
-        else:
-            self._pending_rewinds.append(part.file)
-            self.items.append((part.field_name, part.file))
-
-    def _check_header_size(self) -> None:
-        if len(self._current_partial_header_name) + len(self._current_partial_header_value) > _MAX_PART_HEADER_SIZE:
-            raise MultiPartException("Part header exceeded maximum size.")
+        self._part = MultipartPart()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._current_partial_header_name += data[start:end]
-        self._check_header_size()
+        self._header_name += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._current_partial_header_value += data[start:end]
-        self._check_header_size()
+        self._header_value += data[start:end]
 
     def on_header_end(self) -> None:
-        part = self._current_part
-        if len(part.item_headers) >= _MAX_PART_HEADERS:
-            raise MultiPartException("Too many part headers.")
-        name = self._current_partial_header_name.lower()
-        value = self._current_partial_header_value
+        name, value = bytes(self._header_name).lower(), bytes(self._header_value)
+        del self._header_name[:], self._header_value[:]
         if name == b"content-disposition":
-            part.content_disposition = value
-        part.item_headers.append((name, value))
-        self._current_partial_header_name = b""
-        self._current_partial_header_value = b""
+            self._part.content_disposition = value
+        self._part.item_headers.append((name, value))
 
     def on_headers_finished(self) -> None:
-        part = self._current_part
-        _, options = parse_options_header(part.content_disposition)
-        try:
-            part.field_name = _user_safe_decode(options[b"name"], self._charset)
-        except KeyError:
+        part = self._part
+        options = parse_options_header(part.content_disposition)[1]
+        if b"name" not in options:
             raise MultiPartException('The Content-Disposition header field "name" must be provided.')
-        if b"filename" in options:
-            self._current_files += 1
-            if self._current_files > self.max_files:
-                raise MultiPartException(f"Too many files. Maximum number of files is {self.max_files}.")
-            # NOTE: the upload spools to an anonymous file; the client's filename never names a path on disk.
-            spool: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
-            self._files_to_close_on_error.append(spool)
-            part.file = UploadFile(
-                file=spool,  # type: ignore[arg-type]
-                size=0,
-                filename=_user_safe_decode(options[b"filename"], self._charset),
-                headers=Headers(raw=part.item_headers),
-            )
+        part.field_name = self._text(options[b"name"])
+        filename = options.get(b"filename")
+        if filename is None:
+            self._count("fields", self.max_fields)
+            return
+        self._count("files", self.max_files)
+        # NOTE: the upload spools to an anonymous file: the client's filename never names a path on disk.
+        spool: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
+        self._spools.append(spool)
+        headers = Headers(raw=part.item_headers)
+        part.file = UploadFile(spool, size=0, filename=self._text(filename), headers=headers)  # type: ignore[arg-type]
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self._part
+        if part.file is not None:
+            self._unwritten.append((part.file, data[start:end]))
+        elif len(part.data) + end - start > self.max_part_size:
+            raise _size_error("Part", self.max_part_size)
         else:
-            self._current_fields += 1
-            if self._current_fields > self.max_fields:
-                raise _too_many_fields(self.max_fields)
-            part.file = None
+            part.data += memoryview(data)[start:end]
+
+    def on_part_end(self) -> None:
+        part = self._part
+        if part.file is None:
+            self.items.append((part.field_name, self._text(part.data)))
+        else:
+            self._finished_uploads.append(part.file)
+            self.items.append((part.field_name, part.file))
 
     def on_end(self) -> None:
-        pass
+        """The body's closing boundary: every part has already been handed over by `on_part_end`."""
 
-    async def _flush_files(self) -> None:
-        for upload, data in self._pending_writes:
+    async def _write_files(self) -> None:
+        for upload, data in self._unwritten:
             await upload.write(data)
-        for upload in self._pending_rewinds:
+        for upload in self._finished_uploads:
             await upload.seek(0)
-        self._pending_writes.clear()
-        self._pending_rewinds.clear()
+        self._unwritten.clear()
+        self._finished_uploads.clear()
 
-    def _close_files(self) -> None:
-        for file in self._files_to_close_on_error:
-            file.close()
+    async def _feed(self, boundary: bytes) -> None:
+        callbacks = cast("MultipartCallbacks", _callbacks(self, _MULTIPART_EVENTS))
+        parser = multipart.MultipartParser(boundary, callbacks)
+        async with aclosing(self.stream) as chunks:
+            async for chunk in chunks:
+                parser.write(chunk)
+                await self._write_files()
+        parser.finalize()
 
     async def parse(self) -> FormData:
-        _, params = parse_options_header(self.headers["Content-Type"])
-        self._charset = params.get(b"charset", b"utf-8").decode("latin-1")
-        try:
-            boundary = params[b"boundary"]
-        except KeyError:
+        params = parse_options_header(self.headers["Content-Type"])[1]
+        boundary = params.get(b"boundary")
+        if boundary is None:
             raise MultiPartException("Missing boundary in multipart.")
-        callbacks: MultipartCallbacks = {
-            "on_part_begin": self.on_part_begin,
-            "on_part_data": self.on_part_data,
-            "on_part_end": self.on_part_end,
-            "on_header_field": self.on_header_field,
-            "on_header_value": self.on_header_value,
-            "on_header_end": self.on_header_end,
-            "on_headers_finished": self.on_headers_finished,
-            "on_end": self.on_end,
-        }
+        self._charset = _charset_of(params)
         try:
-            parser = multipart.MultipartParser(boundary, callbacks)
-            async with aclosing(self.stream):
-                async for chunk in self.stream:
-                    parser.write(chunk)
-                    await self._flush_files()
-            parser.finalize()
-        except multipart.exceptions.FormParserError as exc:
-            # NOTE: a body python-multipart cannot parse is the client's fault (400), not a server error.
-            self._close_files()
-            raise MultiPartException(f"Malformed multipart body: {exc}") from exc
-        except BaseException:
-            self._close_files()
+            await self._feed(boundary)
+        except BaseException as exc:
+            for spool in self._spools:
+                # NOTE: a spool that fails to close (OSError) must not hide why parsing stopped.
+                with suppress(OSError):
+                    spool.close()
+            if isinstance(exc, FormParserError):
+                # NOTE: input python-multipart rejects is the client's fault: a 400, not a crash.
+                raise MultiPartException("Invalid multipart data.") from exc
             raise
         return FormData(self.items)

@@ -1,4 +1,8 @@
-"""The HTTP connection and request objects handed to endpoints, built lazily over the ASGI scope."""
+"""Connections and requests: read-only views over an ASGI scope, whose parts are built on first use.
+
+A `Request` also owns the receive channel its body arrives on. The body can be streamed once, or read whole
+(then cached, so `body()`, `json()` and `form()` can follow one another).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,13 @@ import http.cookies as http_cookies
 import json
 import sys
 from collections.abc import AsyncGenerator, Iterator, Mapping
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, cast
 
 import anyio
 
 from starlette_c._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
-from starlette_c.datastructures import (
-    URL,
-    Address,
-    FormData,
-    Headers,
-    QueryParams,
-    State,
-    _headers_from_scope,
-    _query_params_from_string,
-)
+from starlette_c.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from starlette_c.exceptions import HTTPException
 from starlette_c.formparsers import FormParser, MultiPartException, MultiPartParser, parse_options_header
 from starlette_c.types import Message, Receive, Scope, Send
@@ -33,27 +29,22 @@ else:  # pragma: no cover (taken on Python < 3.13 only)
 if TYPE_CHECKING:
     from starlette_c.routing import Router
 
-SERVER_PUSH_HEADERS_TO_COPY = {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
-
 StateT = TypeVar("StateT", bound=Mapping[str, Any] | State, default=State)
 
 
 def cookie_parser(cookie_string: str) -> dict[str, str]:
-    """Parse a ``Cookie`` header leniently, the way browsers send it (not the strict RFC 6265 grammar).
+    """Parse a ``Cookie`` header the lenient way browsers write it, not by RFC 6265's strict grammar.
 
-    Pairs are split on ``;`` and then on the first ``=``; a chunk without ``=`` is a value with an empty
-    name. Names and values are stripped, quoted values are unquoted, and a later duplicate name wins.
+    Pairs are separated by ``;``; a pair without ``=`` is a value with an empty name; names and values are
+    stripped and values unquoted; the last of several equal names wins; empty pairs are skipped.
     """
-    cookies: dict[str, str] = {}
-    for chunk in cookie_string.split(";"):
-        name, sep, value = chunk.partition("=")
-        if not sep:
-            name, value = "", name
-        name = name.strip()
-        value = value.strip()
-        if name or value:
-            cookies[name] = http_cookies._unquote(value)
-    return cookies
+    jar: dict[str, str] = {}
+    for pair in cookie_string.split(";"):
+        name, equals, value = pair.partition("=")
+        key, text = (name.strip(), value.strip()) if equals else ("", name.strip())
+        if key or text:
+            jar[key] = http_cookies._unquote(text)
+    return jar
 
 
 class ClientDisconnect(Exception):
@@ -63,88 +54,78 @@ class ClientDisconnect(Exception):
 class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     """What HTTP requests and WebSocket sessions share: a read-only mapping over the ASGI scope."""
 
+    # NOTE: connections compare and hash by identity, not as the mappings of their scopes.
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         assert scope["type"] in ("http", "websocket")
         self.scope = scope
 
-    def __getitem__(self, key: str) -> Any:
-        return self.scope[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.scope)
-
-    def __len__(self) -> int:
-        return len(self.scope)
-
-    # NOTE: connections compare and hash by identity, not as mappings of their scope.
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
-
+    # NOTE: the lazily built parts live in `_url`, `_headers`, ...: middleware and subclasses assign them
+    # (or serve them from `__getattr__`), so they are read with getattr, never assumed absent.
     @property
     def app(self) -> Any:
         return self.scope["app"]
 
-    # PERF: the lazily built parts are read with getattr's default: a first read raises no AttributeError.
     @property
     def url(self) -> URL:
-        url: URL | None = getattr(self, "_url", None)
-        if url is None:
-            url = self._url = URL(scope=self.scope)
-        return url
+        built: URL | None = getattr(self, "_url", None)
+        if built is None:
+            built = self._url = URL(scope=self.scope)
+        return built
 
     @property
     def base_url(self) -> URL:
-        base_url: URL | None = getattr(self, "_base_url", None)
-        if base_url is None:
-            scope = dict(self.scope)
-            root_path: str = scope.get("app_root_path", scope.get("root_path", ""))
-            scope["path"] = root_path if root_path.endswith("/") else root_path + "/"
-            scope["query_string"] = b""
-            scope["root_path"] = root_path
-            base_url = self._base_url = URL(scope=scope)
-        return base_url
+        built: URL | None = getattr(self, "_base_url", None)
+        if built is None:
+            mount = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+            path = mount if mount.endswith("/") else f"{mount}/"
+            root = {**self.scope, "root_path": mount, "path": path, "query_string": b""}
+            built = self._base_url = URL(scope=root)
+        return built
 
     @property
     def headers(self) -> Headers:
-        headers: Headers | None = getattr(self, "_headers", None)
-        if headers is None:
-            headers = self._headers = _headers_from_scope(self.scope)
-        return headers
+        built: Headers | None = getattr(self, "_headers", None)
+        if built is None:
+            built = self._headers = Headers(scope=self.scope)
+        return built
 
     @property
     def query_params(self) -> QueryParams:
-        query_params: QueryParams | None = getattr(self, "_query_params", None)
-        if query_params is None:
-            query_params = self._query_params = _query_params_from_string(self.scope["query_string"])
-        return query_params
+        built: QueryParams | None = getattr(self, "_query_params", None)
+        if built is None:
+            built = self._query_params = QueryParams(self.scope["query_string"])
+        return built
 
     @property
     def path_params(self) -> dict[str, Any]:
-        path_params: dict[str, Any] = self.scope.get("path_params", {})
-        return path_params
+        return cast("dict[str, Any]", self.scope.get("path_params", {}))
 
     @property
     def cookies(self) -> dict[str, str]:
-        cookies: dict[str, str] | None = getattr(self, "_cookies", None)
-        if cookies is None:
-            cookies = {}
+        built: dict[str, str] | None = getattr(self, "_cookies", None)
+        if built is None:
+            built = {}
             for header in self.headers.getlist("cookie"):
-                cookies.update(cookie_parser(header))
-            self._cookies = cookies
-        return cookies
+                built.update(cookie_parser(header))
+            self._cookies = built
+        return built
 
     @property
     def client(self) -> Address | None:
-        host_port = self.scope.get("client")
-        if host_port is None:
-            return None
-        return Address(*host_port)
+        peer = self.scope.get("client")
+        return None if peer is None else Address(*peer)
+
+    def _from_middleware(self, key: str, middleware: str) -> Any:
+        assert key in self.scope, f"{middleware} must be installed to access request.{key}"
+        return self.scope[key]
 
     @property
     def session(self) -> dict[str, Any]:
-        assert "session" in self.scope, "SessionMiddleware must be installed to access request.session"
-        session: dict[str, Any] = self.scope["session"]
-        # NOTE: SessionMiddleware's session records reads, so the response can carry `Vary: Cookie`.
+        session: dict[str, Any] = self._from_middleware("session", "SessionMiddleware")
+        # NOTE: SessionMiddleware's session records being read, so its response can carry `Vary: Cookie`.
         mark_accessed = getattr(session, "mark_accessed", None)
         if mark_accessed is not None:
             mark_accessed()
@@ -152,28 +133,34 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
 
     @property
     def auth(self) -> Any:
-        assert "auth" in self.scope, "AuthenticationMiddleware must be installed to access request.auth"
-        return self.scope["auth"]
+        return self._from_middleware("auth", "AuthenticationMiddleware")
 
     @property
     def user(self) -> Any:
-        assert "user" in self.scope, "AuthenticationMiddleware must be installed to access request.user"
-        return self.scope["user"]
+        return self._from_middleware("user", "AuthenticationMiddleware")
 
     @property
     def state(self) -> StateT:
-        state: State | None = getattr(self, "_state", None)
-        if state is None:
-            # NOTE: the State shares the scope's "state" dict, so middleware and endpoints see the same values.
-            state = self._state = State(self.scope.setdefault("state", {}))
-        return cast(StateT, state)
+        built: State | None = getattr(self, "_state", None)
+        if built is None:
+            # NOTE: the State wraps the scope's own "state" dict: middleware and endpoints share its values.
+            built = self._state = State(self.scope.setdefault("state", {}))
+        return cast(StateT, built)
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        provider: Router | None = self.scope.get("router") or self.scope.get("app")
-        if provider is None:
+        router: Router | None = self.scope.get("router") or self.scope.get("app")
+        if router is None:
             raise RuntimeError("The `url_for` method can only be used inside a Starlette application or with a router.")
-        url_path = provider.url_path_for(name, **path_params)
-        return url_path.make_absolute_url(base_url=self.base_url)
+        return router.url_path_for(name, **path_params).make_absolute_url(base_url=self.base_url)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
 
 
 async def empty_receive() -> NoReturn:
@@ -184,16 +171,22 @@ async def empty_send(message: Message) -> NoReturn:
     raise RuntimeError("Send channel has not been made available")
 
 
-class Request(HTTPConnection[StateT]):
-    """An HTTP request: the scope plus the receive channel its body arrives on (read once, then cached)."""
+# What a server push promise carries over from the request that triggered it.
+SERVER_PUSH_HEADERS_TO_COPY = {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
 
-    # PERF: the per-request flags start as class attributes, so construction stores only what it is given.
+
+class Request(HTTPConnection[StateT]):
+    """An HTTP request: the scope, the channel its body is received on, and the one responses are sent on."""
+
+    # PERF: the body's bookkeeping starts as class attributes: a request stores only what it is given.
     _form: FormData | None = None
     _stream_consumed = False
     _is_disconnected = False
+    # NOTE: set once read, never before: middleware tests `hasattr(request, "_body")` or assigns it.
+    _body: bytes
+    _json: Any
 
     def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
-        # PERF: HTTPConnection.__init__ is not called: it only stores the scope after a looser check than this.
         assert scope["type"] == "http"
         self.scope = scope
         self._receive = receive
@@ -201,76 +194,72 @@ class Request(HTTPConnection[StateT]):
 
     @property
     def method(self) -> str:
-        method: str = self.scope["method"]
-        return method
+        return cast(str, self.scope["method"])
 
     @property
     def receive(self) -> Receive:
         return self._receive
 
+    async def _next_chunk(self) -> bytes:
+        """Receive one message: the body bytes it carries (the last one ends the stream); a disconnect raises."""
+        message = await self._receive()
+        kind = message["type"]
+        if kind == "http.disconnect":
+            self._is_disconnected = True
+            raise ClientDisconnect()
+        if kind != "http.request":
+            return b""
+        self._stream_consumed = not message.get("more_body", False)
+        return cast(bytes, message.get("body", b""))
+
+    def _unread_part(self) -> None:
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+
     async def stream(self) -> AsyncGenerator[bytes, None]:
         if hasattr(self, "_body"):
             yield self._body
-            yield b""
-            return
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        while not self._stream_consumed:
-            body = self._take_body_chunk(await self._receive())
-            if body:
-                yield body
+        else:
+            self._unread_part()
+            while not self._stream_consumed:
+                chunk = await self._next_chunk()
+                if chunk:
+                    yield chunk
         yield b""
-
-    def _take_body_chunk(self, message: Message) -> bytes:
-        """The body bytes of one received ``message``: marks the end of the stream, raises on a disconnect."""
-        message_type = message["type"]
-        if message_type == "http.request":
-            if not message.get("more_body", False):
-                self._stream_consumed = True
-            body: bytes = message.get("body", b"")
-            return body
-        if message_type == "http.disconnect":
-            self._is_disconnected = True
-            raise ClientDisconnect()
-        return b""
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            if type(self).stream is not Request.stream:
-                # NOTE: a subclass's own stream() is what its body is read from.
-                chunks = [chunk async for chunk in self.stream()]
-            else:
-                # PERF: the stock stream is read here without its async generator (asyncio registers each one).
-                if self._stream_consumed:
-                    raise RuntimeError("Stream consumed")
-                chunks = []
+            chunks: list[bytes] = []
+            if type(self).stream is Request.stream:
+                # PERF: the stock stream is drained in place: no async generator to create and close.
+                self._unread_part()
                 while not self._stream_consumed:
-                    chunks.append(self._take_body_chunk(await self._receive()))
-            self._body: bytes = b"".join(chunks)
+                    chunks.append(await self._next_chunk())
+            else:
+                # NOTE: a subclass's own stream() is the body; closed here, not whenever it is collected.
+                async with aclosing(self.stream()) as own_stream:
+                    chunks = [chunk async for chunk in own_stream]
+            self._body = b"".join(chunks)
         return self._body
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json: Any = json.loads(await self.body())
+            self._json = json.loads(await self.body())
         return self._json
 
     async def _get_form(
-        self,
-        *,
-        max_files: int | float = 1000,
-        max_fields: int | float = 1000,
-        max_part_size: int = 1024 * 1024,
+        self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
     ) -> FormData:
         if self._form is not None:
             return self._form
         assert parse_options_header is not None, "The `python-multipart` library must be installed to use form parsing."
-        content_type, _ = parse_options_header(self.headers.get("Content-Type"))
+        media_type = parse_options_header(self.headers.get("content-type"))[0]
         parser: FormParser | MultiPartParser
-        if content_type == b"multipart/form-data":
+        if media_type == b"multipart/form-data":
             parser = MultiPartParser(
                 self.headers, self.stream(), max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
             )
-        elif content_type == b"application/x-www-form-urlencoded":
+        elif media_type == b"application/x-www-form-urlencoded":
             parser = FormParser(self.headers, self.stream(), max_fields=max_fields, max_part_size=max_part_size)
         else:
             self._form = FormData()
@@ -278,43 +267,45 @@ class Request(HTTPConnection[StateT]):
         try:
             self._form = await parser.parse()
         except MultiPartException as exc:
-            # NOTE: inside an application a malformed or oversized form is the client's fault: answer 400.
-            if "app" in self.scope:
-                raise HTTPException(status_code=400, detail=exc.message)
-            raise
+            # NOTE: in an application a refused form is the client's error: a 400 with the parser's reason.
+            if "app" not in self.scope:
+                raise
+            raise HTTPException(status_code=400, detail=exc.message)
         return self._form
 
     def form(
-        self,
-        *,
-        max_files: int | float = 1000,
-        max_fields: int | float = 1000,
-        max_part_size: int = 1024 * 1024,
+        self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024
     ) -> AwaitableOrContextManager[FormData]:
-        return AwaitableOrContextManagerWrapper(
-            self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
-        )
+        parsing = self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
+        return AwaitableOrContextManagerWrapper(parsing)
+
+    async def is_disconnected(self) -> bool:
+        if self._is_disconnected:
+            return True
+        # NOTE: a poll, not a wait: the scope is cancelled up front, so only a message already there is read.
+        with anyio.CancelScope() as poll:
+            poll.cancel()
+            message = await self._receive()
+            self._is_disconnected = message.get("type") == "http.disconnect"
+        return self._is_disconnected
 
     async def close(self) -> None:
         if self._form is not None:
             await self._form.close()
 
-    async def is_disconnected(self) -> bool:
-        if not self._is_disconnected:
-            message: Message = {}
-            # NOTE: poll without waiting: a receive that would block is cancelled at once.
-            with anyio.CancelScope() as scope:
-                scope.cancel()
-                message = await self._receive()
-            if message.get("type") == "http.disconnect":
-                self._is_disconnected = True
-        return self._is_disconnected
+    def _server_supports(self, extension: str) -> bool:
+        return extension in self.scope.get("extensions", {})
 
     async def send_push_promise(self, path: str) -> None:
-        if "http.response.push" in self.scope.get("extensions", {}):
-            headers = [
+        if self._server_supports("http.response.push"):
+            copied = [
                 (name, value)
                 for name, value in self.headers.raw
                 if name.decode("latin-1") in SERVER_PUSH_HEADERS_TO_COPY
             ]
-            await self._send({"type": "http.response.push", "path": path, "headers": headers})
+            await self._send({"type": "http.response.push", "path": path, "headers": copied})
+
+    async def send_early_hints(self, link: str, /, *additional_links: str) -> None:
+        if self._server_supports("http.response.early_hint"):
+            links = [value.encode("latin-1") for value in (link, *additional_links)]
+            await self._send({"type": "http.response.early_hint", "links": links})

@@ -5,16 +5,17 @@ from collections.abc import AsyncGenerator, Iterable, Iterator
 from typing import Any
 
 import pytest
+from python_multipart.exceptions import FormParserError
 
 import starlette_c.formparsers as formparsers
 from starlette_c.datastructures import Headers, UploadFile
+from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.formparsers import (
     FormMessage,
     FormParser,
     MultiPartException,
     MultiPartParser,
     MultipartPart,
-    _user_safe_decode,
     parse_options_header,
 )
 
@@ -69,6 +70,17 @@ def test_form_message_members() -> None:
         ("FIELD_END", 4),
         ("END", 5),
     ]
+    assert FormMessage.__module__ == "starlette_c.formparsers"
+
+
+def test_form_message_is_deprecated_when_called() -> None:
+    # NOTE: as in 1.10: importing and reading members is silent, calling the class warns.
+    assert FormMessage.END.value == 5
+    with pytest.warns(StarletteDeprecationWarning) as record:
+        assert FormMessage(2) is FormMessage.FIELD_NAME
+    assert [str(warning.message) for warning in record] == [
+        "`FormMessage` is deprecated and will be removed in a future version."
+    ]
 
 
 def test_multipart_part_defaults_are_not_shared() -> None:
@@ -77,15 +89,6 @@ def test_multipart_part_defaults_are_not_shared() -> None:
     first.data += b"x"
     first.item_headers.append((b"a", b"b"))
     assert (second.data, second.item_headers) == (bytearray(), [])
-
-
-@pytest.mark.parametrize(
-    ("data", "codec", "expected"),
-    [(b"caf\xc3\xa9", "utf-8", "café"), (b"caf\xe9", "utf-8", "café"), (b"caf\xe9", "no-such-codec", "café")],
-)
-def test_user_safe_decode(data: bytes, codec: str, expected: str) -> None:
-    assert _user_safe_decode(data, codec) == expected
-    assert _user_safe_decode(bytearray(data), codec) == expected
 
 
 def test_multipart_exception_carries_its_message() -> None:
@@ -150,7 +153,63 @@ async def test_form_parser_limits_field_size() -> None:
     assert await parse_urlencoded(b"ab=", b"cd", max_part_size=4) == [("ab", "cd")]
     with pytest.raises(MultiPartException) as info:
         await parse_urlencoded(b"ab=", b"cde", max_part_size=4)
-    assert info.value.message == "Part exceeded maximum size of 0KB."
+    assert info.value.message == "Field exceeded maximum size of 0KB."
+    with pytest.raises(MultiPartException) as info:
+        await parse_urlencoded(b"abcde=", max_part_size=4)
+    assert info.value.message == "Field exceeded maximum size of 0KB."
+    # NOTE: the budget counts raw bytes, before percent-decoding.
+    with pytest.raises(MultiPartException):
+        await parse_urlencoded(b"a=%41%41", max_part_size=6)
+    assert await parse_urlencoded(b"=", max_part_size=0) == [("", "")]
+
+
+@pytest.mark.anyio
+async def test_form_parser_limits_hold_inside_one_huge_chunk() -> None:
+    # NOTE: 1.3.1: the callbacks refuse the body while python-multipart is still inside the chunk.
+    with pytest.raises(MultiPartException) as info:
+        await parse_urlencoded(b"a=1&" * 100_000, max_fields=10)
+    assert info.value.message == "Too many fields. Maximum number of fields is 10."
+    with pytest.raises(MultiPartException) as info:
+        await parse_urlencoded(b"a=" + b"x" * 5_000_000 + b"&b=1", max_part_size=2048)
+    assert info.value.message == "Field exceeded maximum size of 2KB."
+
+
+@pytest.mark.anyio
+async def test_form_parser_counts_fields_against_a_float_limit() -> None:
+    assert len(await parse_urlencoded(b"a=1&b=2", max_fields=2.5)) == 2
+    with pytest.raises(MultiPartException) as info:
+        await parse_urlencoded(b"a=1&b=2&c=3", max_fields=2.5)
+    assert info.value.message == "Too many fields. Maximum number of fields is 2.5."
+
+
+@pytest.mark.anyio
+async def test_form_parser_size_limit_is_checked_before_the_field_count() -> None:
+    with pytest.raises(MultiPartException) as info:
+        await parse_urlencoded(b"a=1&bbbbbbbbbb", max_fields=1, max_part_size=5)
+    assert info.value.message == "Field exceeded maximum size of 0KB."
+
+
+@pytest.mark.anyio
+async def test_form_parser_reads_the_last_field_without_an_empty_chunk() -> None:
+    # NOTE: 1.10: a stream that ends without yielding b"" still delivers its last field.
+    assert await parse_urlencoded(b"a=1&b", b"=2") == [("a", "1"), ("b", "2")]
+    assert await parse_urlencoded(b"a", b"=", b"1") == [("a", "1")]
+
+
+@pytest.mark.anyio
+async def test_form_parser_closes_the_stream_it_stops_reading() -> None:
+    closed = []
+
+    async def chunks() -> AsyncGenerator[bytes, None]:
+        try:
+            while True:
+                yield b"a=1&"
+        finally:
+            closed.append(True)
+
+    with pytest.raises(MultiPartException):
+        await FormParser(URLENCODED, chunks(), max_fields=3).parse()
+    assert closed == [True]
 
 
 @pytest.mark.anyio
@@ -162,23 +221,21 @@ async def test_form_parser_default_limits() -> None:
     assert info.value.message == "Too many fields. Maximum number of fields is 1000."
     with pytest.raises(MultiPartException) as info:
         await parse_urlencoded(b"a=" + b"x" * (1024 * 1024))
-    assert info.value.message == "Part exceeded maximum size of 1024KB."
+    assert info.value.message == "Field exceeded maximum size of 1024KB."
 
 
-def test_form_parser_callbacks_record_messages() -> None:
+@pytest.mark.anyio
+async def test_form_parser_callbacks_build_the_fields() -> None:
+    # NOTE: 1.10: each field is complete when on_field_end returns; nothing waits for the end of the chunk.
     parser = FormParser(URLENCODED, stream([]))
     parser.on_field_start()
-    parser.on_field_name(b"xnamex", 1, 5)
-    parser.on_field_data(b"value", 0, 5)
+    parser.on_field_name(b"xna%20mex", 1, 8)
+    parser.on_field_data(b"va", 0, 2)
+    parser.on_field_data(b"+lue", 0, 4)
     parser.on_field_end()
-    parser.on_end()
-    assert parser.messages == [
-        (FormMessage.FIELD_START, b""),
-        (FormMessage.FIELD_NAME, b"name"),
-        (FormMessage.FIELD_DATA, b"value"),
-        (FormMessage.FIELD_END, b""),
-        (FormMessage.END, b""),
-    ]
+    parser.on_field_start()
+    parser.on_field_end()
+    assert (await parser.parse()).multi_items() == [("na me", "va lue"), ("", "")]
 
 
 # --- MultiPartParser ----------------------------------------------------------------------------
@@ -245,6 +302,11 @@ async def test_multipart_uploads_spool_to_disk_past_the_spool_size(monkeypatch: 
         ("; boundary=B; charset=latin-1", b"caf\xe9", "café"),
         ("; boundary=B; charset=bogus", b"caf\xc3\xa9", "cafÃ©"),
         ('; boundary="B"', b"x", "x"),
+        ('; boundary=B; charset=""', b"caf\xc3\xa9", "cafÃ©"),
+        ("; boundary=B; charset=UTF8", b"caf\xc3\xa9", "café"),
+        ("; boundary=B; charset=rot13", b"caf\xc3\xa9", "cafÃ©"),
+        ("; boundary=B; charset=utf-16", b"abcd", "\u6261\u6463"),
+        ("; boundary=B; charset=utf-16", b"abc", "abc"),
     ],
 )
 async def test_multipart_charset(options: str, raw: bytes, expected: str) -> None:
@@ -310,10 +372,38 @@ async def test_multipart_limits_text_fields_but_not_files() -> None:
     [b"garbage", b"--X\r\n\r\n", multipart_body(part(b'name="a"', b"1", *[b"X-A: b"] * 20))],
 )
 async def test_malformed_multipart_is_a_multipart_exception(body: bytes) -> None:
+    # NOTE: python-multipart's own refusals (here too its per-part header limits) become one message.
     with pytest.raises(MultiPartException) as info:
         await parse_multipart(body)
-    assert info.value.message.startswith("Malformed multipart body: ")
-    assert isinstance(info.value.__cause__, ValueError)
+    assert info.value.message == "Invalid multipart data."
+    assert isinstance(info.value.__cause__, FormParserError)
+
+
+@pytest.mark.anyio
+async def test_an_oversized_part_header_is_invalid_multipart_data() -> None:
+    with pytest.raises(MultiPartException) as info:
+        await parse_multipart(multipart_body(part(b'name="a"', b"1", b"X-A: " + b"b" * 9000)))
+    assert info.value.message == "Invalid multipart data."
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("options", ["; boundary=", '; boundary=""', "; boundary=" + "b" * 100])
+async def test_unusable_boundaries_are_invalid_multipart_data(options: str) -> None:
+    with pytest.raises(MultiPartException) as info:
+        await parse_multipart(b"garbage", options=options)
+    assert info.value.message == "Invalid multipart data."
+
+
+@pytest.mark.anyio
+async def test_multipart_limits_hold_inside_one_huge_chunk() -> None:
+    huge_field = multipart_body(part(b'name="a"', b"x" * 5_000_000))
+    with pytest.raises(MultiPartException) as info:
+        await parse_multipart(huge_field, max_part_size=4096)
+    assert info.value.message == "Part exceeded maximum size of 4KB."
+    many = multipart_body(*[part(b'name="a"', b"1")] * 5000)
+    with pytest.raises(MultiPartException) as info:
+        await parse_multipart(many, max_fields=3)
+    assert info.value.message == "Too many fields. Maximum number of fields is 3."
 
 
 @pytest.mark.anyio
@@ -346,27 +436,47 @@ async def test_files_are_closed_when_the_stream_fails(spools: list[RecordingSpoo
     assert [spool.closed for spool in spools] == [True]
 
 
-def test_part_header_guards() -> None:
-    parser = MultiPartParser(multipart_headers(), stream([]))
-    parser.on_part_begin()
-    parser.on_header_field(b"X-Name", 0, 6)
-    with pytest.raises(MultiPartException) as info:
-        parser.on_header_value(b"v" * 5000, 0, 5000)
-    assert info.value.message == "Part header exceeded maximum size."
+@pytest.mark.anyio
+async def test_a_spool_that_fails_to_close_does_not_hide_the_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class BrokenSpool(RecordingSpool):
+        def close(self) -> None:
+            already = self.closed
+            super().close()
+            if not already:
+                raise OSError("disk gone")
 
-    parser = MultiPartParser(multipart_headers(), stream([]))
-    parser.on_part_begin()
+    monkeypatch.setattr(formparsers, "SpooledTemporaryFile", BrokenSpool)
+    body = multipart_body(part(b'name="f"; filename="x"', b"1"), part(b'name="g"; filename="y"', b"2"))
     with pytest.raises(MultiPartException) as info:
-        parser.on_header_field(b"n" * 5000, 0, 5000)
-    assert info.value.message == "Part header exceeded maximum size."
+        await parse_multipart(body, max_files=1)
+    assert info.value.message == "Too many files. Maximum number of files is 1."
+    assert [spool.closed for spool in BrokenSpool.created] == [True]
 
-    parser = MultiPartParser(multipart_headers(), stream([]))
-    parser.on_part_begin()
-    for _ in range(8):
-        parser.on_header_field(b"X-A", 0, 3)
-        parser.on_header_value(b"b", 0, 1)
-        parser.on_header_end()
-    parser.on_header_field(b"X-A", 0, 3)
-    with pytest.raises(MultiPartException) as info:
-        parser.on_header_end()
-    assert info.value.message == "Too many part headers."
+
+@pytest.mark.anyio
+async def test_multipart_closes_the_stream_it_stops_reading() -> None:
+    closed = []
+
+    async def chunks() -> AsyncGenerator[bytes, None]:
+        try:
+            yield multipart_body(part(b'name="a"', b"1"), part(b'name="b"', b"2"))
+            yield b"never read"
+        finally:
+            closed.append(True)
+
+    with pytest.raises(MultiPartException):
+        await MultiPartParser(multipart_headers(), chunks(), max_fields=1).parse()
+    assert closed == [True]
+
+
+@pytest.mark.anyio
+async def test_later_content_disposition_header_wins() -> None:
+    body = multipart_body(part(b'name="a"', b"x", b'Content-Disposition: form-data; name="b"'))
+    assert await parse_multipart(body) == [("b", "x")]
+
+
+@pytest.mark.anyio
+async def test_truncated_multipart_body_keeps_only_finished_parts() -> None:
+    assert await parse_multipart(
+        part(b'name="a"', b"1") + b"--B\r\n" + b'Content-Disposition: form-data; name="b"\r\n\r\nx'
+    ) == [("a", "1")]

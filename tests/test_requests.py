@@ -3,6 +3,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -372,6 +373,19 @@ async def test_body_is_cached_and_replayed_by_stream() -> None:
 
 
 @pytest.mark.anyio
+async def test_body_attribute_exists_only_once_read_and_may_be_assigned() -> None:
+    # NOTE: middleware checks `hasattr(request, "_body")` and assigns `_body` to replay a body it read.
+    request = post(None, b"a")
+    assert not hasattr(request, "_body")
+    assert await request.body() == b"a"
+    assert request._body == b"a"
+    replayed = Request(make_scope(), receiver([]))
+    replayed._body = b"given"
+    assert await replayed.body() == b"given"
+    assert [chunk async for chunk in replayed.stream()] == [b"given", b""]
+
+
+@pytest.mark.anyio
 async def test_body_ignores_unknown_messages_and_missing_keys() -> None:
     request = Request(make_scope(), receiver([{"type": "other"}, {"type": "http.request"}]))
     assert await request.body() == b""
@@ -477,6 +491,44 @@ async def test_send_push_promise_without_the_extension_does_nothing() -> None:
     await Request(make_scope(), receiver([])).send_push_promise("/x")
 
 
+@pytest.mark.anyio
+async def test_send_early_hints_sends_every_link_latin1_encoded() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    request = Request(make_scope(extensions={"http.response.early_hint": {}}), receiver([]), send)
+    assert await request.send_early_hints("</style.css>; rel=preload; as=style", "</caf\xe9.js>") is None
+    await request.send_early_hints("</one>")
+    assert sent == [
+        {"type": "http.response.early_hint", "links": [b"</style.css>; rel=preload; as=style", b"</caf\xe9.js>"]},
+        {"type": "http.response.early_hint", "links": [b"</one>"]},
+    ]
+    with pytest.raises(UnicodeEncodeError):
+        await request.send_early_hints("</\u20ac>")
+    assert len(sent) == 2
+
+
+@pytest.mark.anyio
+async def test_send_early_hints_without_the_extension_does_nothing() -> None:
+    # NOTE: no send channel either: a server without the extension is never written to.
+    await Request(make_scope(extensions={"http.response.push": {}}), receiver([])).send_early_hints("</x>")
+    await Request(make_scope(), receiver([])).send_early_hints("</x>", "</y>")
+
+
+@pytest.mark.anyio
+async def test_send_early_hints_needs_the_send_channel_when_supported() -> None:
+    request = Request(make_scope(extensions={"http.response.early_hint": {}}), receiver([]))
+    with pytest.raises(RuntimeError, match="^Send channel has not been made available$"):
+        await request.send_early_hints("</x>")
+
+
+def test_send_early_hints_signature() -> None:
+    signature = inspect.signature(Request.send_early_hints)
+    assert str(signature) == "(self, link: 'str', /, *additional_links: 'str') -> 'None'"
+
+
 # --- Request.form -------------------------------------------------------------------------------
 
 MULTIPART = b"multipart/form-data; boundary=B"
@@ -550,7 +602,7 @@ async def test_form_errors_outside_an_application_are_raised_as_is() -> None:
         (MULTIPART, FILE_BODY, {"max_files": 0}, "Too many files. Maximum number of files is 0."),
         (MULTIPART, FILE_BODY, {"max_fields": 0}, "Too many fields. Maximum number of fields is 0."),
         (URLENCODED, b"a=1&b=2", {"max_fields": 1}, "Too many fields. Maximum number of fields is 1."),
-        (URLENCODED, b"a=" + b"x" * 2048, {"max_part_size": 2048}, "Part exceeded maximum size of 2KB."),
+        (URLENCODED, b"a=" + b"x" * 2048, {"max_part_size": 2048}, "Field exceeded maximum size of 2KB."),
     ],
 )
 async def test_form_errors_inside_an_application_are_400(
@@ -560,6 +612,86 @@ async def test_form_errors_inside_an_application_are_400(
     with pytest.raises(HTTPException) as info:
         await request.form(**limits)
     assert (info.value.status_code, info.value.detail) == (400, detail)
+
+
+class _TooLarge(HTTPException):
+    """Stands in for body_limit's `_RequestBodyTooLarge`: an HTTPException raised by receive()."""
+
+
+def too_large_receive(*chunks: bytes) -> tuple[Receive, _TooLarge]:
+    error = _TooLarge(413)
+    pending = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks]
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        raise error
+
+    return receive, error
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("content_type", "chunk"),
+    [
+        (None, b"x"),
+        (URLENCODED, b"a=1&b"),
+        (MULTIPART, b'--B\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n\r\npartial'),
+    ],
+)
+async def test_receive_errors_propagate_unchanged(content_type: bytes | None, chunk: bytes) -> None:
+    # NOTE: the body-limit middleware's 413 must reach its handler as raised, never turned into a 400.
+    headers = [] if content_type is None else [(b"content-type", content_type)]
+    for read in ("body", "json", "stream", "form")[: 3 if content_type is None else 4]:
+        receive, error = too_large_receive(chunk)
+        request = Request(make_scope(method="POST", headers=headers, app=object()), receive)
+        with pytest.raises(_TooLarge) as info:
+            if read == "stream":
+                [part async for part in request.stream()]
+            else:
+                await getattr(request, read)()
+        assert info.value is error
+
+
+@pytest.mark.anyio
+async def test_form_refusal_closes_the_request_stream_at_once() -> None:
+    # NOTE: 1.8: the stream generator is closed when parsing stops, not left to the garbage collector.
+    events: list[str] = []
+
+    class TracingRequest(Request):
+        async def stream(self) -> AsyncGenerator[bytes, None]:
+            try:
+                async with aclosing(super().stream()) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
+            finally:
+                events.append("closed")
+
+    for content_type, data in ((URLENCODED, b"a=1&b=2&c=3"), (MULTIPART, FILE_BODY)):
+        request = TracingRequest(
+            make_scope(method="POST", headers=[(b"content-type", content_type)]), receiver(body(data, b"more"))
+        )
+        with pytest.raises(MultiPartException):
+            await request.form(max_fields=0)
+        assert events == ["closed"]
+        events.clear()
+
+
+@pytest.mark.anyio
+async def test_body_of_a_subclass_closes_its_stream_on_error() -> None:
+    closed: list[bool] = []
+
+    class FailingRequest(Request):
+        async def stream(self) -> AsyncGenerator[bytes, None]:
+            try:
+                yield b"a"
+                raise ClientDisconnect()
+            finally:
+                closed.append(True)
+
+    with pytest.raises(ClientDisconnect):
+        await FailingRequest(make_scope()).body()
+    assert closed == [True]
 
 
 @pytest.mark.anyio

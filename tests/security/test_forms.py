@@ -98,7 +98,8 @@ async def test_ghsa_2jv5_9r88_3w3p_content_type_options_parse_in_linear_time() -
     for value in hostile:
         started = time.perf_counter()
         parse_options_header(value)
-        assert time.perf_counter() - started < 1.0
+        # NOTE: quadratic parsing of these inputs takes minutes; the margin absorbs coverage and a busy machine.
+        assert time.perf_counter() - started < 5.0
 
 
 @pytest.mark.anyio
@@ -116,7 +117,7 @@ async def test_ghsa_82w8_qh3p_5jfq_urlencoded_limits_are_enforced_while_parsing(
     assert receive.pulled <= 1002
 
     receive = CountingReceive([b"a="] + [b"x" * 1024] * 4096)
-    assert await refused(request_for(URLENCODED, receive)) == "Part exceeded maximum size of 1024KB."
+    assert await refused(request_for(URLENCODED, receive)) == "Field exceeded maximum size of 1024KB."
     assert receive.pulled <= 1026
 
     receive = CountingReceive([b"a=1&b=2&c=3"])
@@ -133,21 +134,21 @@ async def test_overlong_boundary_is_refused() -> None:
     boundary = b"b" * 300
     body = b"--" + boundary + b'\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--' + boundary + b"--\r\n"
     detail = await refused(request_for(b"multipart/form-data; boundary=" + boundary, CountingReceive([body])))
-    assert detail.startswith("Malformed multipart body: ")
+    assert detail == "Invalid multipart data."
 
 
 @pytest.mark.anyio
 async def test_unbounded_preamble_and_part_headers_are_refused() -> None:
     preamble = CountingReceive([b"x" * 1024] * 1000)
-    assert (await refused(request_for(MULTIPART, preamble))).startswith("Malformed multipart body: ")
+    assert (await refused(request_for(MULTIPART, preamble))) == "Invalid multipart data."
     assert preamble.pulled == 1
 
     many = CountingReceive([b'--B\r\nContent-Disposition: form-data; name="a"\r\n'] + [b"X-A: b\r\n"] * 1000)
-    assert (await refused(request_for(MULTIPART, many))).startswith("Malformed multipart body: ")
+    assert (await refused(request_for(MULTIPART, many))) == "Invalid multipart data."
     assert many.pulled < 20
 
     huge = CountingReceive([b"--B\r\nX-A: "] + [b"b" * 1024] * 1000)
-    assert (await refused(request_for(MULTIPART, huge))).startswith("Malformed multipart body: ")
+    assert (await refused(request_for(MULTIPART, huge))) == "Invalid multipart data."
     assert huge.pulled < 10
 
 
