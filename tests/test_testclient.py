@@ -9,9 +9,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
+from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.testclient import (
     WebSocketDenialResponse,
     WebSocketTestSession,
@@ -76,7 +77,7 @@ def test_http_scope(test_client_factory: TestClientFactory) -> None:
         ],
         "client": ["testclient", 50000],
         "server": ["testserver", 80],
-        "extensions": {"http.response.debug": {}},
+        "extensions": {"http.response.debug": {}, "http.response.trailers": {}},
         "state": {},
     }
     assert data["body"] == ""
@@ -235,7 +236,7 @@ def test_raise_server_exceptions(test_client_factory: TestClientFactory) -> None
     response = test_client_factory(app, raise_server_exceptions=False).get("/")
     assert response.status_code == 500
     assert response.content == b""
-    assert response.headers == httpx.Headers({})
+    assert response.headers == httpx2.Headers({})
 
 
 def test_exception_after_response_start(test_client_factory: TestClientFactory) -> None:
@@ -310,9 +311,11 @@ def test_timeout_is_deprecated(test_client_factory: TestClientFactory) -> None:
         "You should not use the 'timeout' argument with the TestClient. "
         "See https://github.com/Kludex/starlette/issues/1108 for more information."
     )
-    with pytest.warns(DeprecationWarning) as record:
+    with pytest.warns(StarletteDeprecationWarning) as record:
         assert client.get("/", timeout=3).status_code == 200
-    assert str(record[0].message) == message
+        assert client.request("GET", "/", timeout=3).status_code == 200
+    assert [str(warning.message) for warning in record] == [message, message]
+    assert record[1].filename == __file__
 
 
 def test_asgi2_apps(test_client_factory: TestClientFactory) -> None:
@@ -386,7 +389,7 @@ def test_transport_signature() -> None:
     transport = _TestClientTransport(echo_scope, portal_factory=lambda: None, client=("c", 1), app_state={})  # type: ignore[arg-type, return-value]
     assert transport.raise_server_exceptions is True
     assert transport.root_path == ""
-    assert isinstance(transport, httpx.BaseTransport)
+    assert isinstance(transport, httpx2.BaseTransport)
 
 
 def test_websocket_connect_requires_upgrade(test_client_factory: TestClientFactory) -> None:
@@ -395,28 +398,55 @@ def test_websocket_connect_requires_upgrade(test_client_factory: TestClientFacto
 
 
 def test_denial_response_type() -> None:
-    assert issubclass(WebSocketDenialResponse, httpx.Response)
+    assert issubclass(WebSocketDenialResponse, httpx2.Response)
     assert issubclass(WebSocketDenialResponse, WebSocketDisconnect)
     assert issubclass(_Upgrade, Exception)
     assert WebSocketTestSession.__init__.__code__.co_varnames[1:4] == ("app", "scope", "portal_factory")
 
 
-def test_missing_httpx() -> None:
+def run_without(*modules: str) -> str:
+    """Import starlette_c.testclient in a fresh interpreter where ``modules`` cannot be imported."""
     code = (
-        "import sys\n"
-        "sys.modules['httpx'] = None\n"
-        "try:\n"
-        "    import starlette_c.testclient\n"
-        "except RuntimeError as exc:\n"
-        "    print(repr(str(exc)))\n"
+        "import sys, warnings\n"
+        f"for name in {modules!r}:\n"
+        "    sys.modules[name] = None\n"
+        "warnings.simplefilter('always')\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    try:\n"
+        "        import starlette_c.testclient as testclient\n"
+        "    except RuntimeError as exc:\n"
+        "        print(repr(str(exc)))\n"
+        "    else:\n"
+        "        print(testclient.httpx.__name__)\n"
+        "for warning in caught:\n"
+        "    print(warning.category.__name__, warning.message, warning.filename)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def test_httpx2_is_preferred() -> None:
+    from starlette_c import testclient
+
+    assert testclient.httpx is httpx2
+    assert issubclass(testclient.TestClient, httpx2.Client)
+
+
+def test_plain_httpx_is_deprecated() -> None:
+    assert run_without("httpx2").splitlines() == [
+        "httpx",
+        "StarletteDeprecationWarning Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` "
+        "instead. <string>",
+    ]
+
+
+def test_missing_http_client() -> None:
     expected = (
-        "The starlette.testclient module requires the httpx package to be installed.\n"
+        "The starlette.testclient module requires the httpx2 package to be installed.\n"
         "You can install this with:\n"
-        "    $ pip install httpx\n"
+        "    $ pip install httpx2\n"
     )
-    assert result.stdout.strip() == repr(expected)
+    assert run_without("httpx2", "httpx") == repr(expected)
 
 
 # Lifespan
