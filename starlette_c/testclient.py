@@ -395,7 +395,8 @@ class _TestClientTransport(httpx.BaseTransport):
         self.client = client
         self.app_state = app_state
 
-    def _scope(self, request: httpx.Request) -> dict[str, Any]:
+    def _connection_fields(self, request: httpx.Request) -> dict[str, Any]:
+        """The scope entries HTTP and websocket connections share, in the reference's key order."""
         url = request.url
         headers = [(name.lower(), value) for name, value in request.headers.raw]
         if "host" not in request.headers:
@@ -409,23 +410,28 @@ class _TestClientTransport(httpx.BaseTransport):
             "headers": headers,
             "client": self.client,
             "server": [url.host, url.port or _WELL_KNOWN_PORTS.get(url.scheme, 80)],
-            "state": self.app_state.copy(),
         }
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        scope = self._scope(request)
-        if scope["scheme"] in ("ws", "wss"):
+        fields = self._connection_fields(request)
+        if request.url.scheme in ("ws", "wss"):
             offered = request.headers.get("sec-websocket-protocol")
-            scope["type"] = "websocket"
-            scope["subprotocols"] = [] if offered is None else [item.strip() for item in offered.split(",")]
-            scope["extensions"] = {"websocket.http.response": {}}
-            raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
-        scope.update(
-            type="http",
-            http_version="1.1",
-            method=request.method,
-            extensions={"http.response.debug": {}, "http.response.trailers": {}},
-        )
+            ws_scope = {
+                "type": "websocket",
+                **fields,
+                "subprotocols": [] if offered is None else [item.strip() for item in offered.split(",")],
+                "state": self.app_state.copy(),
+                "extensions": {"websocket.http.response": {}},
+            }
+            raise _Upgrade(WebSocketTestSession(self.app, ws_scope, self.portal_factory))
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": request.method,
+            **fields,
+            "extensions": {"http.response.debug": {}, "http.response.trailers": {}},
+            "state": self.app_state.copy(),
+        }
         with contextlib.ExitStack() as resources:
             portal = resources.enter_context(self.portal_factory())
             recorder = _ResponseRecorder(request)
