@@ -32,9 +32,7 @@ def _allowed(endpoint: HTTPEndpoint) -> list[str]:
 class HTTPEndpoint:
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
-        self.scope = scope
-        self.receive = receive
-        self.send = send
+        self.scope, self.receive, self.send = scope, receive, send
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
@@ -105,15 +103,13 @@ class WebSocketEndpoint:
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "websocket"
-        self.scope = scope
-        self.receive = receive
-        self.send = send
+        self.scope, self.receive, self.send = scope, receive, send
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
 
     async def dispatch(self) -> None:
-        websocket = WebSocket(self.scope, receive=self.receive, send=self.send)
+        websocket: WebSocket = WebSocket(self.scope, self.receive, self.send)
         await self.on_connect(websocket)
         close_code = status.WS_1000_NORMAL_CLOSURE
         try:

@@ -8,7 +8,6 @@ crosses that thread boundary through ``portal.call``.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import math
 import warnings
@@ -59,7 +58,13 @@ ASGI2App = Callable[[Scope], ASGIInstance]
 ASGI3App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _RequestData = Mapping[str, str | Iterable[str] | bytes]
-_PortalFactoryType = Callable[[], contextlib.AbstractContextManager[BlockingPortal]]
+_Address = tuple[str, int]
+_TESTSERVER = "http://testserver"
+# NOTE: short names for the HTTP client's typing module and its "use the client's setting" marker.
+_hx = httpx._types
+_Unset = httpx._client.UseClientDefault
+_UNSET = httpx._client.USE_CLIENT_DEFAULT
+_PortalFactory = Callable[[], contextlib.AbstractContextManager[BlockingPortal]]
 
 _WELL_KNOWN_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -71,7 +76,7 @@ class _AsyncBackend(TypedDict):
 
 def _is_asgi3(app: ASGI2App | ASGI3App) -> TypeGuard[ASGI3App]:
     # NOTE: a class is ASGI 3 when its instances are awaitable (``HTTPEndpoint`` style), not when it is callable.
-    return hasattr(app, "__await__") if inspect.isclass(app) else is_async_callable(app)
+    return hasattr(app, "__await__") if isinstance(app, type) else is_async_callable(app)
 
 
 class _WrapASGI2:
@@ -107,7 +112,7 @@ class _AppFinished:
 
 
 class WebSocketTestSession:
-    def __init__(self, app: ASGI3App, scope: Scope, portal_factory: _PortalFactoryType) -> None:
+    def __init__(self, app: ASGI3App, scope: Scope, portal_factory: _PortalFactory) -> None:
         self.app = app
         self.scope = scope
         self.portal_factory = portal_factory
@@ -186,19 +191,21 @@ class WebSocketTestSession:
         with contextlib.suppress(anyio.BrokenResourceError):
             self.portal.call(self._inbox.send, message)
 
+    def _push_frame(self, kind: str, payload: str | bytes) -> None:
+        self.send({"type": "websocket.receive", kind: payload})
+
     def send_text(self, data: str) -> None:
-        self.send({"type": "websocket.receive", "text": data})
+        self._push_frame("text", data)
 
     def send_bytes(self, data: bytes) -> None:
-        self.send({"type": "websocket.receive", "bytes": data})
+        self._push_frame("bytes", data)
 
     def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        self.send(
-            {"type": "websocket.receive", "bytes": text.encode()}
-            if mode == "binary"
-            else {"type": "websocket.receive", "text": text}
-        )
+        if mode == "binary":
+            self._push_frame("bytes", text.encode())
+        else:
+            self._push_frame("text", text)
 
     def close(self, code: int = 1000, reason: str | None = None) -> None:
         self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
@@ -381,11 +388,11 @@ class _TestClientTransport(httpx.BaseTransport):
     def __init__(
         self,
         app: ASGI3App,
-        portal_factory: _PortalFactoryType,
+        portal_factory: _PortalFactory,
         raise_server_exceptions: bool = True,
         root_path: str = "",
         *,
-        client: tuple[str, int],
+        client: _Address,
         app_state: dict[str, Any],
     ) -> None:
         self.app = app
@@ -480,29 +487,24 @@ class TestClient(httpx.Client):
     def __init__(
         self,
         app: ASGIApp,
-        base_url: str = "http://testserver",
+        base_url: str = _TESTSERVER,
         raise_server_exceptions: bool = True,
         root_path: str = "",
         backend: Literal["asyncio", "trio"] = "asyncio",
         backend_options: dict[str, Any] | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
+        cookies: _hx.CookieTypes | None = None,
         headers: dict[str, str] | None = None,
         follow_redirects: bool = True,
-        client: tuple[str, int] = ("testclient", 50000),
+        client: _Address = ("testclient", 50000),
     ) -> None:
-        self.async_backend = _AsyncBackend(backend=backend, backend_options=backend_options or {})
         self.app: ASGI3App = app if _is_asgi3(app) else _WrapASGI2(cast(ASGI2App, app))
         self.app_state: dict[str, Any] = {}
-        transport = _TestClientTransport(
-            self.app,
-            portal_factory=self._portal_factory,
-            raise_server_exceptions=raise_server_exceptions,
-            root_path=root_path,
-            client=client,
-            app_state=self.app_state,
-        )
+        self.async_backend = _AsyncBackend(backend=backend, backend_options=backend_options or {})
         default_headers = dict(headers or {})
         default_headers.setdefault("user-agent", "testclient")
+        transport = _TestClientTransport(
+            self.app, self._portal_factory, raise_server_exceptions, root_path, client=client, app_state=self.app_state
+        )
         super().__init__(
             base_url=base_url,
             headers=default_headers,
@@ -522,21 +524,21 @@ class TestClient(httpx.Client):
     def request(  # type: ignore[override]
         self,
         method: str,
-        url: httpx._types.URLTypes,
+        url: _hx.URLTypes,
         *,
-        content: httpx._types.RequestContent | None = None,
+        content: _hx.RequestContent | None = None,
         data: _RequestData | None = None,
-        files: httpx._types.RequestFiles | None = None,
+        files: _hx.RequestFiles | None = None,
         json: Any = None,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
+        params: _hx.QueryParamTypes | None = None,
+        headers: _hx.HeaderTypes | None = None,
+        cookies: _hx.CookieTypes | None = None,
+        auth: _hx.AuthTypes | _Unset = _UNSET,
+        follow_redirects: bool | _Unset = _UNSET,
+        timeout: _hx.TimeoutTypes | _Unset = _UNSET,
         extensions: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        if timeout is not httpx.USE_CLIENT_DEFAULT:
+        if timeout is not _UNSET:
             warnings.warn(
                 "You should not use the 'timeout' argument with the TestClient. "
                 "See https://github.com/Kludex/starlette/issues/1108 for more information.",
@@ -546,24 +548,21 @@ class TestClient(httpx.Client):
         return super().request(
             method,
             url,
+            auth=auth,
             content=content,
+            cookies=cookies,
             data=data,
+            extensions=extensions,
             files=files,
+            follow_redirects=follow_redirects,
+            headers=headers,
             json=json,
             params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
             timeout=timeout,
-            extensions=extensions,
         )
 
     def websocket_connect(
-        self,
-        url: str,
-        subprotocols: Sequence[str] | None = None,
-        **kwargs: Any,
+        self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any
     ) -> WebSocketTestSession:
         handshake = {
             "connection": "upgrade",

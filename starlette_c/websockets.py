@@ -13,6 +13,8 @@ _T = TypeVar("_T")
 
 
 class WebSocketState(enum.Enum):
+    """Where one direction of a websocket stands: handshake, open, closed, or sending a denial response."""
+
     CONNECTING = 0
     CONNECTED = 1
     DISCONNECTED = 2
@@ -20,6 +22,8 @@ class WebSocketState(enum.Enum):
 
 
 class WebSocketDisconnect(Exception):
+    """The client went away (or the app closed the socket); ``code`` and ``reason`` tell how."""
+
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
         # NOTE: BaseException.__init__ is skipped on purpose so ``args`` keeps what the caller passed positionally.
         self.code = code
@@ -63,10 +67,8 @@ class WebSocket(HTTPConnection[StateT]):
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         super().__init__(scope)
         assert scope["type"] == "websocket"
-        self._receive = receive
-        self._send = send
-        self.client_state = WebSocketState.CONNECTING
-        self.application_state = WebSocketState.CONNECTING
+        self._receive, self._send = receive, send
+        self.client_state = self.application_state = _CONNECTING
 
     async def receive(self) -> Message:
         """Receive the next ASGI message from the client, enforcing the websocket state machine."""
@@ -164,9 +166,10 @@ class WebSocket(HTTPConnection[StateT]):
 
 
 class WebSocketClose:
+    """An ASGI app that refuses (or ends) a websocket with a close frame."""
+
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
-        self.code = code
-        self.reason = reason or ""
+        self.code, self.reason = code, reason or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": self.code, "reason": self.reason})
