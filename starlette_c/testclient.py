@@ -276,10 +276,13 @@ class _ResponseRecorder:
 
     async def pull(self) -> Message | bytes | None:
         try:
-            return await self.delivered.receive()
+            item = await self.delivered.receive()
         except anyio.EndOfStream:
             self.delivered.close()
             return None
+        # NOTE: let the app run on to its next suspension first, so what it did after `send` is visible with the chunk.
+        await anyio.lowlevel.checkpoint()
+        return item
 
     async def abort(self) -> None:
         self._cancel.cancel()
