@@ -447,11 +447,7 @@ class _TestClientTransport(httpx.BaseTransport):
             recorder = _ResponseRecorder(request)
             portal.start_task(recorder.serve, self.app, scope)
             body = _TestClientResponseStream(recorder, portal, resources.pop_all(), self.raise_server_exceptions)
-            try:
-                head = portal.call(recorder.pull)
-            except BaseException:
-                body.close()
-                raise
+            head = portal.call(recorder.pull)
             if head is None:
                 body.close()
                 if self.raise_server_exceptions:

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
 
@@ -440,6 +441,17 @@ def test_plain_httpx_is_deprecated() -> None:
     ]
 
 
+def test_http_client_choice_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette_c import testclient
+
+    monkeypatch.setitem(sys.modules, "httpx2", None)
+    with pytest.warns(StarletteDeprecationWarning, match="install `httpx2` instead"):
+        assert testclient._http_client_module().__name__ == "httpx"
+    monkeypatch.setitem(sys.modules, "httpx", None)
+    with pytest.raises(RuntimeError, match=r"\$ pip install httpx2"):
+        testclient._http_client_module()
+
+
 def test_missing_http_client() -> None:
     expected = (
         "The starlette.testclient module requires the httpx2 package to be installed.\n"
@@ -722,3 +734,130 @@ def test_request_is_disconnected_once_the_response_is_complete(test_client_facto
 
     assert test_client_factory(app).get("/").text == "x"
     assert seen == [False, True]
+
+
+# 1.10: trailers, debug information, streamed bodies, IPv6
+
+
+async def with_trailers(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [], "trailers": True})
+    await send({"type": "http.response.body", "body": b"a", "more_body": True})
+    await send({"type": "http.response.body", "body": b"b"})
+    await send({"type": "http.response.trailers", "headers": [(b"x-a", b"1")], "more_trailers": True})
+    await send({"type": "http.response.trailers", "headers": [(b"x-a", b"2")]})
+
+
+def test_trailers_are_collected(test_client_factory: TestClientFactory) -> None:
+    response = test_client_factory(with_trailers).get("/")
+    assert response.content == b"ab"
+    assert response.extensions["http.response.trailers"] == [(b"x-a", b"1"), (b"x-a", b"2")]
+    assert "x-a" not in response.headers
+    head = test_client_factory(with_trailers).head("/")
+    assert (head.content, head.extensions["http.response.trailers"]) == (b"", [(b"x-a", b"1"), (b"x-a", b"2")])
+
+
+@pytest.mark.parametrize(
+    "messages, error, kept",
+    [
+        ([{"type": "http.response.trailers"}], 'Received "http.response.trailers" without declaring trailers.', None),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body", "more_body": True},
+                {"type": "http.response.trailers"},
+            ],
+            'Received "http.response.trailers" before body completed.',
+            [],
+        ),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body"},
+                {"type": "http.response.trailers", "headers": [(b"t", b"1")]},
+                {"type": "http.response.trailers"},
+            ],
+            'Received "http.response.trailers" after response completed.',
+            [(b"t", b"1")],
+        ),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body"},
+                {"type": "http.response.body"},
+            ],
+            'Received "http.response.body" after body completed.',
+            [],
+        ),
+    ],
+)
+def test_trailer_protocol_errors(
+    test_client_factory: TestClientFactory, messages: list[Message], error: str, kept: Any
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(message)
+
+    with pytest.raises(AssertionError) as info:
+        test_client_factory(app).get("/")
+    assert str(info.value) == error
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.extensions.get("http.response.trailers") == kept
+
+
+def test_debug_info_is_exposed(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert "http.response.debug" in scope["extensions"]
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.debug", "info": {"template": "late.html", "rows": [1]}})
+        await send({"type": "http.response.body", "body": b"x"})
+
+    response = test_client_factory(app).get("/")
+    assert response.extensions["http.response.debug"] == {"template": "late.html", "rows": [1]}
+    assert response.template == "late.html"  # type: ignore[attr-defined]
+    assert not hasattr(response, "context")
+
+
+def test_streamed_response_returns_early_and_close_cancels(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+    proceed = threading.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"1", "more_body": True})
+        try:
+            while not proceed.is_set():
+                await anyio.sleep(0.01)
+        except anyio.get_cancelled_exc_class():
+            events.append("cancelled")
+            raise
+
+    client = test_client_factory(app)
+    with client.stream("GET", "/") as response:
+        assert next(response.iter_raw()) == b"1"
+    assert events == ["cancelled"]
+    with client:
+        with client.stream("GET", "/") as response:
+            assert response.status_code == 200
+        # NOTE: unread, the first chunk keeps the app blocked in `send`; the cancellation lands there.
+        assert events == ["cancelled"]
+
+
+def test_error_while_streaming(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"1", "more_body": True})
+        raise ValueError("mid-stream")
+
+    with test_client_factory(app).stream("GET", "/") as response, pytest.raises(ValueError, match="mid-stream"):
+        response.read()
+    with test_client_factory(app, raise_server_exceptions=False).stream("GET", "/") as response:
+        assert response.read() == b"1"
+
+
+def test_ipv6_base_url(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_scope, base_url="http://[::1]:8000")
+    scope = client.get("/p").json()["scope"]
+    assert scope["server"] == ["::1", 8000]
+    assert scope["headers"][0] == ["host", "[::1]:8000"]
