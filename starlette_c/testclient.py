@@ -104,13 +104,6 @@ class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):  # type: ign
 # WebSocket sessions
 
 
-class _AppFinished:
-    """Sentinel the session's outbox yields once the application returned (or raised ``error``)."""
-
-    def __init__(self, error: Exception | None) -> None:
-        self.error = error
-
-
 class WebSocketTestSession:
     def __init__(self, app: ASGI3App, scope: Scope, portal_factory: _PortalFactory) -> None:
         self.app = app
@@ -118,7 +111,7 @@ class WebSocketTestSession:
         self.portal_factory = portal_factory
         self.accepted_subprotocol: str | None = None
         self.extra_headers: list[tuple[bytes, bytes]] | None = None
-        self._finished: _AppFinished | None = None
+        self._app_finished = False
         self._app_error: Exception | None = None
         self._error_reported = False
 
@@ -141,7 +134,7 @@ class WebSocketTestSession:
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
-            if self._finished is None:
+            if not self._app_finished:
                 self.close(1000)
             self._shut_down()
         finally:
@@ -158,14 +151,15 @@ class WebSocketTestSession:
 
     async def _serve(self, *, task_status: TaskStatus[anyio.CancelScope]) -> None:
         self._inbox, app_inbox = anyio.create_memory_object_stream[Message](math.inf)
-        app_outbox, self._outbox = anyio.create_memory_object_stream[Message | _AppFinished](math.inf)
+        # NOTE: the outbox ends with None once the app returned or raised.
+        app_outbox, self._outbox = anyio.create_memory_object_stream[Message | None](math.inf)
         with anyio.CancelScope() as cancel, app_inbox, app_outbox:
             task_status.started(cancel)
             try:
                 await self.app(self.scope, app_inbox.receive, app_outbox.send)
             except Exception as exc:
                 self._app_error = exc
-            app_outbox.send_nowait(_AppFinished(self._app_error))
+            app_outbox.send_nowait(None)
 
     def _raise_on_close(self, message: Message) -> None:
         kind = message["type"]
@@ -211,14 +205,14 @@ class WebSocketTestSession:
         self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
 
     def receive(self) -> Message:
-        if self._finished is None:
-            item = self.portal.call(self._outbox.receive)
-            if not isinstance(item, _AppFinished):
-                return item
-            self._finished = item
-        if self._finished.error is not None:
+        if not self._app_finished:
+            message = self.portal.call(self._outbox.receive)
+            if message is not None:
+                return message
+            self._app_finished = True
+        if self._app_error is not None:
             self._error_reported = True
-            raise self._finished.error
+            raise self._app_error
         # NOTE: an application that returned without closing must not hang the client: report 1006 (abnormal).
         return {"type": "websocket.close", "code": 1006, "reason": ""}
 
