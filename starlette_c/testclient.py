@@ -311,10 +311,12 @@ class _ResponseRecorder:
             assert stage != "trailers", 'Received "http.response.body" after body completed.'
             assert stage != "done", 'Received "http.response.body" after response completed.'
             chunk = message.get("body", b"")
-            if not message.get("more_body", False):
-                self._advance("trailers" if self.trailers is not None else "done")
+            # NOTE: hand the chunk over before the response counts as complete; completion wakes `receive`,
+            # whose disconnect may make the app cancel this very send.
             if chunk and self._keep_body:
                 await self._forward.send(bytes(chunk))
+            if not message.get("more_body", False):
+                self._advance("trailers" if self.trailers is not None else "done")
         elif kind == "http.response.trailers":
             assert self.trailers is not None, 'Received "http.response.trailers" without declaring trailers.'
             assert stage != "body", 'Received "http.response.trailers" before body completed.'

@@ -861,3 +861,23 @@ def test_ipv6_base_url(test_client_factory: TestClientFactory) -> None:
     scope = client.get("/p").json()["scope"]
     assert scope["server"] == ["::1", 8000]
     assert scope["headers"][0] == ["host", "[::1]:8000"]
+
+
+def test_final_chunk_is_delivered_before_the_disconnect(test_client_factory: TestClientFactory) -> None:
+    # NOTE: an app that stops streaming on `http.disconnect` must not lose the last chunk it is sending.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def stream() -> None:
+            await send({"type": "http.response.start", "status": 200})
+            await send({"type": "http.response.body", "body": b"first ", "more_body": True})
+            await send({"type": "http.response.body", "body": b"last"})
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch)
+            await stream()
+
+    assert test_client_factory(app).get("/").content == b"first last"
