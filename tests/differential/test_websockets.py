@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -294,10 +293,7 @@ def describe(mapping: Any) -> Any:
 
 
 def load_testclient(package: str) -> Any:
-    with warnings.catch_warnings():
-        # NOTE: the reference imports anyio's deprecated ``anyio.abc.BlockingPortal`` alias; starlette_c does not.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return importlib.import_module(f"{package}.testclient")
+    return importlib.import_module(f"{package}.testclient")
 
 
 def clients(**kwargs: Any) -> list[Any]:
