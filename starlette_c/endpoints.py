@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Literal
 
 from starlette_c import status
@@ -13,17 +13,26 @@ from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import Message, Receive, Scope, Send
 from starlette_c.websockets import WebSocket
 
-_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_NOT_HANDLERS = frozenset({"dispatch", "method_not_allowed", "scope", "receive", "send"})
+# The verbs a subclass may implement as lower-case methods, in the order a 405 ``Allow`` header lists them.
+# NOTE: only these dispatch; a request method naming anything else on the endpoint gets a 405, never a call.
+_VERBS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
+
+
+def _implementation(endpoint: HTTPEndpoint, verb: str) -> Any:
+    return getattr(endpoint, verb.lower(), None) if verb in _VERBS else None
+
+
+def _allowed(endpoint: HTTPEndpoint) -> list[str]:
+    verbs = {verb for verb in _VERBS if _implementation(endpoint, verb) is not None}
+    if "GET" in verbs:
+        verbs.add("HEAD")
+    return [verb for verb in _VERBS if verb in verbs]
 
 
 class HTTPEndpoint:
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
-        self.scope = scope
-        self.receive = receive
-        self.send = send
-        self._allowed_methods = [method for method in _HTTP_METHODS if getattr(self, method.lower(), None) is not None]
+        self.scope, self.receive, self.send = scope, receive, send
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
@@ -31,12 +40,11 @@ class HTTPEndpoint:
     async def dispatch(self) -> None:
         request = Request(self.scope, receive=self.receive)
         method = request.method
-        handler_name = "get" if method == "HEAD" and not hasattr(self, "head") else method.lower()
-        # NOTE: methods naming the endpoint's own machinery (DISPATCH, SEND, __INIT__...) get a 405, never a call.
-        if handler_name.startswith("_") or handler_name in _NOT_HANDLERS:
-            handler: Any = self.method_not_allowed
-        else:
-            handler = getattr(self, handler_name, self.method_not_allowed)
+        handler = _implementation(self, method)
+        if handler is None and method == "HEAD":
+            handler = _implementation(self, "GET")
+        if handler is None:
+            handler = self.method_not_allowed
         if is_async_callable(handler):
             response: Response = await handler(request)
         else:
@@ -44,10 +52,50 @@ class HTTPEndpoint:
         await response(self.scope, self.receive, self.send)
 
     async def method_not_allowed(self, request: Request) -> Response:
-        headers = {"Allow": ", ".join(self._allowed_methods)}
+        headers = {"Allow": ", ".join(_allowed(self))}
+        # NOTE: inside an application the exception handlers render the 405; a bare endpoint answers itself.
         if "app" in self.scope:
             raise HTTPException(status_code=405, headers=headers)
         return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
+
+
+class _Unsupported(Exception):
+    """A message the endpoint's ``encoding`` cannot accept: the socket is closed with 1003."""
+
+
+def _as_text(message: Message) -> Any:
+    if message.get("text") is None:
+        raise _Unsupported("Expected text websocket messages, but got bytes")
+    return message["text"]
+
+
+def _as_bytes(message: Message) -> Any:
+    if message.get("bytes") is None:
+        raise _Unsupported("Expected bytes websocket messages, but got text")
+    return message["bytes"]
+
+
+def _as_json(message: Message) -> Any:
+    text = message.get("text")
+    try:
+        # NOTE: bytes that are not UTF-8 count as malformed JSON (close 1003), not as a crash.
+        return json.loads(message["bytes"].decode("utf-8") if text is None else text)
+    except ValueError:
+        raise _Unsupported("Malformed JSON data received.") from None
+
+
+def _as_is(message: Message) -> Any:
+    # NOTE: an empty text frame is still text; only an absent (None) text falls back to the bytes.
+    text = message.get("text")
+    return message["bytes"] if text is None else text
+
+
+_DECODERS: dict[str | None, Callable[[Message], Any]] = {
+    None: _as_is,
+    "text": _as_text,
+    "bytes": _as_bytes,
+    "json": _as_json,
+}
 
 
 class WebSocketEndpoint:
@@ -55,26 +103,17 @@ class WebSocketEndpoint:
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "websocket"
-        self.scope = scope
-        self.receive = receive
-        self.send = send
+        self.scope, self.receive, self.send = scope, receive, send
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
 
     async def dispatch(self) -> None:
-        websocket = WebSocket(self.scope, receive=self.receive, send=self.send)
+        websocket: WebSocket = WebSocket(self.scope, self.receive, self.send)
         await self.on_connect(websocket)
         close_code = status.WS_1000_NORMAL_CLOSURE
         try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.receive":
-                    data = await self.decode(websocket, message)
-                    await self.on_receive(websocket, data)
-                elif message["type"] == "websocket.disconnect":
-                    close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
-                    break
+            close_code = await _serve_messages(self, websocket)
         except Exception:
             close_code = status.WS_1011_INTERNAL_ERROR
             raise
@@ -82,26 +121,13 @@ class WebSocketEndpoint:
             await self.on_disconnect(websocket, close_code)
 
     async def decode(self, websocket: WebSocket, message: Message) -> Any:
-        if self.encoding == "text":
-            if "text" not in message:
-                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
-                raise RuntimeError("Expected text websocket messages, but got bytes")
-            return message["text"]
-        if self.encoding == "bytes":
-            if "bytes" not in message:
-                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
-                raise RuntimeError("Expected bytes websocket messages, but got text")
-            return message["bytes"]
-        if self.encoding == "json":
-            data = message["text"] if message.get("text") is not None else message["bytes"]
-            try:
-                # NOTE: bytes that are not UTF-8 count as malformed JSON (close 1003), not as a crash.
-                return json.loads(data if isinstance(data, str) else data.decode("utf-8"))
-            except ValueError:
-                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
-                raise RuntimeError("Malformed JSON data received.")
-        assert self.encoding is None, f"Unsupported 'encoding' attribute {self.encoding}"
-        return message["text"] if message.get("text") else message["bytes"]
+        decoder = _DECODERS.get(self.encoding)
+        assert decoder is not None, f"Unsupported 'encoding' attribute {self.encoding}"
+        try:
+            return decoder(message)
+        except _Unsupported as refusal:
+            await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
+            raise RuntimeError(str(refusal)) from None
 
     async def on_connect(self, websocket: WebSocket) -> None:
         """Accept the connection; override to authenticate, pick a subprotocol, or refuse."""
@@ -112,3 +138,12 @@ class WebSocketEndpoint:
 
     async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
         """Run once when the session ends, with the close code (1011 after an error)."""
+
+
+async def _serve_messages(endpoint: WebSocketEndpoint, websocket: WebSocket) -> int:
+    """Feed each data message to ``on_receive`` until the client disconnects; the close code it sent."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+        await endpoint.on_receive(websocket, await endpoint.decode(websocket, message))

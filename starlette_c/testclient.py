@@ -1,63 +1,72 @@
+"""A synchronous client that drives an ASGI application in-process: HTTP, WebSocket and lifespan.
+
+Built on ``httpx2``; plain ``httpx`` is still accepted (deprecated) when ``httpx2`` is not installed.
+The application runs on an anyio event loop in a helper thread (a blocking portal); every exchange with it
+crosses that thread boundary through ``portal.call``.
+"""
+
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import math
 import warnings
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeGuard, cast
 from urllib.parse import urljoin
 
 import anyio
-import anyio.from_thread
-from anyio.from_thread import BlockingPortal
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from starlette_c._utils import is_async_callable
+from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_c.websockets import WebSocketDisconnect
 
-try:
-    import httpx
-except ModuleNotFoundError:  # pragma: no cover (exercised in a subprocess by tests/test_testclient.py)
-    raise RuntimeError(
-        "The starlette.testclient module requires the httpx package to be installed.\n"
-        "You can install this with:\n"
-        "    $ pip install httpx\n"
+
+def _http_client_module() -> ModuleType:
+    """``httpx2`` when installed, else the deprecated ``httpx``, else a RuntimeError saying what to install."""
+    with contextlib.suppress(ModuleNotFoundError):
+        import httpx2
+
+        return httpx2
+    try:
+        import httpx as legacy
+    except ModuleNotFoundError:
+        message = "The starlette.testclient module requires the httpx2 package to be installed.\n"
+        raise RuntimeError(f"{message}You can install this with:\n    $ pip install httpx2\n") from None
+    # NOTE: stacklevel 3 skips this helper and the module body, pointing at the statement importing the module.
+    warnings.warn(
+        "Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` instead.",
+        StarletteDeprecationWarning,
+        stacklevel=3,
     )
+    return legacy
+
 
 if TYPE_CHECKING:
-    from typing import TypeGuard
-
+    import httpx2 as httpx
+    from anyio.abc import TaskStatus
     from typing_extensions import Self
+else:
+    httpx = _http_client_module()
 
 ASGIInstance = Callable[[Receive, Send], Awaitable[None]]
 ASGI2App = Callable[[Scope], ASGIInstance]
 ASGI3App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _RequestData = Mapping[str, str | Iterable[str] | bytes]
-_PortalFactoryType = Callable[[], contextlib.AbstractContextManager[BlockingPortal]]
+_Address = tuple[str, int]
+_TESTSERVER = "http://testserver"
+# NOTE: short names for the HTTP client's typing module and its "use the client's setting" marker.
+_hx = httpx._types
+_Unset = httpx._client.UseClientDefault
+_UNSET = httpx._client.USE_CLIENT_DEFAULT
+_PortalFactory = Callable[[], contextlib.AbstractContextManager[BlockingPortal]]
 
-_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
-
-
-def _is_asgi3(app: ASGI2App | ASGI3App) -> TypeGuard[ASGI3App]:
-    if inspect.isclass(app):
-        return hasattr(app, "__await__")
-    return is_async_callable(app)
-
-
-class _WrapASGI2:
-    """Present an ASGI 2 (double-callable) application as an ASGI 3 one."""
-
-    def __init__(self, app: ASGI2App) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        instance = self.app(scope)
-        await instance(receive, send)
+_WELL_KNOWN_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 class _AsyncBackend(TypedDict):
@@ -65,294 +74,435 @@ class _AsyncBackend(TypedDict):
     backend_options: dict[str, Any]
 
 
+def _is_asgi3(app: ASGI2App | ASGI3App) -> TypeGuard[ASGI3App]:
+    # NOTE: a class is ASGI 3 when its instances are awaitable (``HTTPEndpoint`` style), not when it is callable.
+    return hasattr(app, "__await__") if isinstance(app, type) else is_async_callable(app)
+
+
+class _WrapASGI2:
+    """Adapts a double-callable (ASGI 2) application to the single-callable ASGI 3 interface."""
+
+    def __init__(self, app: ASGI2App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope)(receive, send)
+
+
 class _Upgrade(Exception):
-    """Raised from the transport to hand a websocket session back to ``websocket_connect``."""
+    """Carries a websocket session out of ``httpx``'s request machinery back to ``websocket_connect``."""
 
     def __init__(self, session: WebSocketTestSession) -> None:
         self.session = session
 
 
 class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):  # type: ignore[misc]
-    """The HTTP response an application sent instead of accepting a websocket, raised by the test session."""
+    """Raised by ``websocket_connect`` when the application answers the handshake with an HTTP response."""
 
 
-class _LifespanEnd:
-    """Last item on the lifespan stream: the application returned, or raised ``error``."""
-
-    def __init__(self, error: BaseException | None) -> None:
-        self.error = error
+# --------------------------------------------------------------------------------------------------------------------
+# WebSocket sessions
 
 
 class WebSocketTestSession:
-    def __init__(self, app: ASGI3App, scope: Scope, portal_factory: _PortalFactoryType) -> None:
+    def __init__(self, app: ASGI3App, scope: Scope, portal_factory: _PortalFactory) -> None:
         self.app = app
         self.scope = scope
-        self.accepted_subprotocol: str | None = None
         self.portal_factory = portal_factory
+        self.accepted_subprotocol: str | None = None
         self.extra_headers: list[tuple[bytes, bytes]] | None = None
+        self._app_finished = False
+        self._app_error: Exception | None = None
+        self._error_reported = False
 
-    def __enter__(self) -> WebSocketTestSession:
-        with contextlib.ExitStack() as stack:
-            self.portal = portal = stack.enter_context(self.portal_factory())
-            future, cancel_scope = portal.start_task(self._run)
-            stack.callback(future.result)
-            stack.callback(portal.call, cancel_scope.cancel)
+    def __enter__(self) -> Self:
+        resources = contextlib.ExitStack()
+        try:
+            self.portal = resources.enter_context(self.portal_factory())
+            self._task, self._cancel = self.portal.start_task(self._serve)
             self.send({"type": "websocket.connect"})
-            message = self.receive()
-            self._raise_on_close(message)
-            self.accepted_subprotocol = message.get("subprotocol", None)
-            self.extra_headers = message.get("headers", None)
-            stack.callback(self.close, 1000)
-            self.exit_stack = stack.pop_all()
+            reply = self.receive()
+            self._raise_on_close(reply)
+        except BaseException:
+            self._shut_down()
+            resources.close()
+            raise
+        self.accepted_subprotocol = reply.get("subprotocol")
+        self.extra_headers = reply.get("headers")
+        self._resources = resources
         return self
 
-    def __exit__(self, *args: Any) -> bool | None:
-        return self.exit_stack.__exit__(*args)
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            if not self._app_finished:
+                self.close(1000)
+            self._shut_down()
+        finally:
+            self._resources.close()
+        if self._app_error is not None and not self._error_reported:
+            raise self._app_error
 
-    async def _run(self, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
-        to_app: MemoryObjectSendStream[Message]
-        app_receive: MemoryObjectReceiveStream[Message]
-        app_send: MemoryObjectSendStream[Message]
-        from_app: MemoryObjectReceiveStream[Message]
-        to_app, app_receive = anyio.create_memory_object_stream(math.inf)
-        app_send, from_app = anyio.create_memory_object_stream(math.inf)
-        with to_app, app_receive, app_send, from_app, anyio.CancelScope() as cancel_scope:
-            self._to_app = to_app
-            self._from_app = from_app
-            task_status.started(cancel_scope)
-            await self.app(self.scope, app_receive.receive, app_send.send)
-            # NOTE: an app returning without a close must not hang the client: report an abnormal closure (1006).
-            app_send.send_nowait({"type": "websocket.close", "code": 1006, "reason": ""})
-            await anyio.sleep_forever()
+    def _shut_down(self) -> None:
+        if hasattr(self, "_task"):
+            self.portal.call(self._cancel.cancel)
+            self._task.result()
+            self._inbox.close()
+            self._outbox.close()
+
+    async def _serve(self, *, task_status: TaskStatus[anyio.CancelScope]) -> None:
+        self._inbox, app_inbox = anyio.create_memory_object_stream[Message](math.inf)
+        # NOTE: the outbox ends with None once the app returned or raised.
+        app_outbox, self._outbox = anyio.create_memory_object_stream[Message | None](math.inf)
+        with anyio.CancelScope() as cancel, app_inbox, app_outbox:
+            task_status.started(cancel)
+            try:
+                await self.app(self.scope, app_inbox.receive, app_outbox.send)
+            except Exception as exc:
+                self._app_error = exc
+            app_outbox.send_nowait(None)
 
     def _raise_on_close(self, message: Message) -> None:
-        if message["type"] == "websocket.close":
+        kind = message["type"]
+        if kind == "websocket.close":
             raise WebSocketDisconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
-        if message["type"] == "websocket.http.response.start":
-            status_code: int = message["status"]
-            headers: list[tuple[bytes, bytes]] = message.get("headers", [])
-            body: list[bytes] = []
-            while True:
-                message = self.receive()
-                assert message["type"] == "websocket.http.response.body"
-                body.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    break
-            raise WebSocketDenialResponse(status_code=status_code, headers=headers, content=b"".join(body))
+        if kind == "websocket.http.response.start":
+            raise self._read_denial(message)
+
+    def _read_denial(self, start: Message) -> WebSocketDenialResponse:
+        body = bytearray()
+        more = True
+        while more:
+            part = self.receive()
+            assert part["type"] == "websocket.http.response.body"
+            body += part.get("body", b"")
+            more = part.get("more_body", False)
+        return WebSocketDenialResponse(
+            status_code=start["status"], headers=start.get("headers", []), content=bytes(body)
+        )
 
     def send(self, message: Message) -> None:
-        self.portal.call(self._to_app.send, message)
+        # NOTE: once the app returned its inbox is closed; the message is lost and `receive` reports the end.
+        with contextlib.suppress(anyio.BrokenResourceError):
+            self.portal.call(self._inbox.send, message)
+
+    def _push_frame(self, kind: str, payload: str | bytes) -> None:
+        self.send({"type": "websocket.receive", kind: payload})
 
     def send_text(self, data: str) -> None:
-        self.send({"type": "websocket.receive", "text": data})
+        self._push_frame("text", data)
 
     def send_bytes(self, data: bytes) -> None:
-        self.send({"type": "websocket.receive", "bytes": data})
+        self._push_frame("bytes", data)
 
     def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if mode == "text":
-            self.send({"type": "websocket.receive", "text": text})
+        if mode == "binary":
+            self._push_frame("bytes", text.encode())
         else:
-            self.send({"type": "websocket.receive", "bytes": text.encode("utf-8")})
+            self._push_frame("text", text)
 
     def close(self, code: int = 1000, reason: str | None = None) -> None:
         self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
 
     def receive(self) -> Message:
-        return self.portal.call(self._from_app.receive)
+        if not self._app_finished:
+            message = self.portal.call(self._outbox.receive)
+            if message is not None:
+                return message
+            self._app_finished = True
+        if self._app_error is not None:
+            self._error_reported = True
+            raise self._app_error
+        # NOTE: an application that returned without closing must not hang the client: report 1006 (abnormal).
+        return {"type": "websocket.close", "code": 1006, "reason": ""}
+
+    def _receive_payload(self, key: str) -> Any:
+        message = self.receive()
+        self._raise_on_close(message)
+        return message[key]
 
     def receive_text(self) -> str:
-        message = self.receive()
-        self._raise_on_close(message)
-        return cast(str, message["text"])
+        return cast(str, self._receive_payload("text"))
 
     def receive_bytes(self) -> bytes:
-        message = self.receive()
-        self._raise_on_close(message)
-        return cast(bytes, message["bytes"])
+        return cast(bytes, self._receive_payload("bytes"))
 
     def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
-        message = self.receive()
-        self._raise_on_close(message)
-        if mode == "text":
-            return json.loads(message["text"])
-        return json.loads(message["bytes"].decode("utf-8"))
+        return json.loads(self._receive_payload("bytes" if mode == "binary" else "text"))
 
 
-class _HTTPExchange:
-    """One request/response cycle between an ``httpx.Request`` and the application, run on the portal."""
+# --------------------------------------------------------------------------------------------------------------------
+# HTTP exchanges
+
+
+class _ResponseRecorder:
+    """Serves one HTTP request to the application, inside the portal's event loop.
+
+    The application's ``send`` validates the message order and forwards the response head, then each body
+    chunk, through a rendezvous stream that the client thread drains (so a streamed response is read while
+    the application still runs). The stream closes when the application returns.
+    """
 
     def __init__(self, request: httpx.Request) -> None:
-        self.request = request
-        self.request_complete = False
-        self._chunks = iter(cast(httpx.SyncByteStream, request.stream))
-        self._pending: bytes | None = None
-        self.response_started = False
-        self.status_code = 500
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body = bytearray()
-        self.template: Any = None
-        self.context: Any = None
+        self._upload: Iterator[bytes] = iter(cast(Iterable[bytes], request.stream))
+        self._next_chunk: bytes | None = None
+        self._uploaded = False
+        self._keep_body = request.method != "HEAD"
+        # "head" -> "body" -> "trailers" (only when declared) -> "done"
+        self._stage = "head"
+        self.trailers: list[tuple[bytes, bytes]] | None = None
+        self.debug: dict[str, Any] | None = None
+        self.error: Exception | None = None
+        self._forward, self.delivered = anyio.create_memory_object_stream[Message | bytes](0)
 
-    async def run(self, app: ASGI3App, scope: Scope) -> None:
-        self.response_complete = anyio.Event()
-        await app(scope, self.receive, self.send)
+    async def serve(self, app: ASGI3App, scope: Scope, *, task_status: TaskStatus[None]) -> None:
+        self._complete = anyio.Event()
+        self._stopped = anyio.Event()
+        try:
+            with anyio.CancelScope() as self._cancel, self._forward:
+                task_status.started()
+                try:
+                    await app(scope, self._receive, self._send)
+                except Exception as exc:
+                    self.error = exc
+        finally:
+            self._stopped.set()
 
-    async def receive(self) -> Message:
-        if self.request_complete:
+    async def pull(self) -> Message | bytes | None:
+        try:
+            item = await self.delivered.receive()
+        except anyio.EndOfStream:
+            self.delivered.close()
+            return None
+        # NOTE: let the app run on to its next suspension first, so what it did after `send` is visible with the chunk.
+        await anyio.lowlevel.checkpoint()
+        return item
+
+    async def abort(self) -> None:
+        self._cancel.cancel()
+        await self._stopped.wait()
+        self.delivered.close()
+
+    async def _receive(self) -> Message:
+        if self._uploaded:
             # NOTE: no checkpoint once the response is complete, so `is_disconnected()` sees the disconnect at once.
-            if not self.response_complete.is_set():
-                await self.response_complete.wait()
+            if not self._complete.is_set():
+                await self._complete.wait()
             return {"type": "http.disconnect"}
-        # NOTE: the body is streamed as it is produced, reading one chunk ahead to know which message is the last.
-        body = next(self._chunks, b"") if self._pending is None else self._pending
-        self._pending = next(self._chunks, None)
-        if self._pending is None:
-            self.request_complete = True
-            return {"type": "http.request", "body": body}
-        return {"type": "http.request", "body": body, "more_body": True}
+        # NOTE: one chunk of look-ahead tells which request message is the last (no ``more_body``).
+        chunk = next(self._upload, b"") if self._next_chunk is None else self._next_chunk
+        self._next_chunk = next(self._upload, None)
+        if self._next_chunk is not None:
+            return {"type": "http.request", "body": chunk, "more_body": True}
+        self._uploaded = True
+        return {"type": "http.request", "body": chunk}
 
-    async def send(self, message: Message) -> None:
-        message_type = message["type"]
-        if message_type == "http.response.start":
-            assert not self.response_started, 'Received multiple "http.response.start" messages.'
-            self.status_code = message["status"]
-            self.headers = [(bytes(key), bytes(value)) for key, value in message.get("headers", [])]
-            self.response_started = True
-        elif message_type == "http.response.body":
-            assert self.response_started, 'Received "http.response.body" without "http.response.start".'
-            assert not self.response_complete.is_set(), 'Received "http.response.body" after response completed.'
-            if self.request.method != "HEAD":
-                self.body += message.get("body", b"")
+    async def _send(self, message: Message) -> None:
+        kind = message["type"]
+        stage = self._stage
+        if kind == "http.response.start":
+            assert stage == "head", 'Received multiple "http.response.start" messages.'
+            self._stage = "body"
+            if message.get("trailers", False):
+                self.trailers = []
+            await self._forward.send(message)
+        elif kind == "http.response.body":
+            assert stage != "head", 'Received "http.response.body" without "http.response.start".'
+            assert stage != "trailers", 'Received "http.response.body" after body completed.'
+            assert stage != "done", 'Received "http.response.body" after response completed.'
+            chunk = message.get("body", b"")
+            # NOTE: hand the chunk over before the response counts as complete; completion wakes `receive`,
+            # whose disconnect may make the app cancel this very send.
+            if chunk and self._keep_body:
+                await self._forward.send(bytes(chunk))
             if not message.get("more_body", False):
-                self.response_complete.set()
-        elif message_type == "http.response.debug":
-            self.template = message["info"]["template"]
-            self.context = message["info"]["context"]
+                self._advance("trailers" if self.trailers is not None else "done")
+        elif kind == "http.response.trailers":
+            assert self.trailers is not None, 'Received "http.response.trailers" without declaring trailers.'
+            assert stage != "body", 'Received "http.response.trailers" before body completed.'
+            assert stage != "done", 'Received "http.response.trailers" after response completed.'
+            self.trailers.extend((bytes(name), bytes(value)) for name, value in message.get("headers", []))
+            if not message.get("more_trailers", False):
+                self._advance("done")
+        elif kind == "http.response.debug":
+            self.debug = message["info"]
+
+    def _advance(self, stage: str) -> None:
+        self._stage = stage
+        if stage == "done":
+            self._complete.set()
+
+    def annotate(self, response: httpx.Response) -> None:
+        """Expose trailers and debug information on ``response``, as far as they have arrived."""
+        if self.trailers is not None:
+            response.extensions["http.response.trailers"] = list(self.trailers)
+        if self.debug is not None:
+            response.extensions["http.response.debug"] = self.debug
+            for attribute in ("template", "context"):
+                if attribute in self.debug:
+                    setattr(response, attribute, self.debug[attribute])
+
+
+class _TestClientResponseStream(httpx.SyncByteStream):
+    """The body of a response still being produced: iterating pulls chunks from the running application.
+
+    Closing it before the application returned cancels the application.
+    """
+
+    def __init__(
+        self,
+        recorder: _ResponseRecorder,
+        portal: BlockingPortal,
+        resources: contextlib.ExitStack,
+        raise_server_exceptions: bool,
+    ) -> None:
+        self._recorder = recorder
+        self._portal = portal
+        self._resources = resources
+        self._raise = raise_server_exceptions
+        self._drained = False
+        self.response: httpx.Response | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        while not self._drained:
+            chunk = self._portal.call(self._recorder.pull)
+            if chunk is None:
+                self._drained = True
+            else:
+                yield cast(bytes, chunk)
+        if self.response is not None:
+            self._recorder.annotate(self.response)
+        self.close()
+        if self._raise and self._recorder.error is not None:
+            raise self._recorder.error
+
+    def close(self) -> None:
+        if not self._drained:
+            self._drained = True
+            self._portal.call(self._recorder.abort)
+        self._resources.close()
 
 
 class _TestClientTransport(httpx.BaseTransport):
     def __init__(
         self,
         app: ASGI3App,
-        portal_factory: _PortalFactoryType,
+        portal_factory: _PortalFactory,
         raise_server_exceptions: bool = True,
         root_path: str = "",
         *,
-        client: tuple[str, int],
+        client: _Address,
         app_state: dict[str, Any],
     ) -> None:
         self.app = app
+        self.portal_factory = portal_factory
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
-        self.portal_factory = portal_factory
-        self.app_state = app_state
         self.client = client
+        self.app_state = app_state
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def _connection_fields(self, request: httpx.Request) -> dict[str, Any]:
+        """The scope entries HTTP and websocket connections share, in the reference's key order."""
         url = request.url
-        scheme = url.scheme
-        port = url.port or _DEFAULT_PORTS.get(scheme, 80)
-        headers = [(key.lower(), value) for key, value in request.headers.raw]
+        headers = [(name.lower(), value) for name, value in request.headers.raw]
         if "host" not in request.headers:
             headers.insert(0, (b"host", url.netloc))
-        common: dict[str, Any] = {
+        return {
             "path": url.path,
-            "raw_path": url.raw_path.split(b"?", 1)[0],
+            "raw_path": url.raw_path.partition(b"?")[0],
             "root_path": self.root_path,
-            "scheme": scheme,
+            "scheme": url.scheme,
             "query_string": url.query,
             "headers": headers,
             "client": self.client,
-            "server": [url.host, port],
-            "state": self.app_state.copy(),
+            "server": [url.host, url.port or _WELL_KNOWN_PORTS.get(url.scheme, 80)],
         }
-        if scheme in ("ws", "wss"):
-            protocols = request.headers.get("sec-websocket-protocol")
-            subprotocols = [] if protocols is None else [value.strip() for value in protocols.split(",")]
-            scope = {
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        fields = self._connection_fields(request)
+        if request.url.scheme in ("ws", "wss"):
+            offered = request.headers.get("sec-websocket-protocol")
+            ws_scope = {
                 "type": "websocket",
-                **common,
-                "subprotocols": subprotocols,
+                **fields,
+                "subprotocols": [] if offered is None else [item.strip() for item in offered.split(",")],
+                "state": self.app_state.copy(),
                 "extensions": {"websocket.http.response": {}},
             }
-            raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
-
+            raise _Upgrade(WebSocketTestSession(self.app, ws_scope, self.portal_factory))
         scope = {
             "type": "http",
             "http_version": "1.1",
             "method": request.method,
-            **common,
-            "extensions": {"http.response.debug": {}},
+            **fields,
+            "extensions": {"http.response.debug": {}, "http.response.trailers": {}},
+            "state": self.app_state.copy(),
         }
-        exchange = _HTTPExchange(request)
-        try:
-            with self.portal_factory() as portal:
-                portal.call(exchange.run, self.app, scope)
-        except Exception:
-            if self.raise_server_exceptions:
-                raise
-        if self.raise_server_exceptions:
-            assert exchange.response_started, "TestClient did not receive any response."
-        elif not exchange.response_started:
-            exchange.headers = []
-            exchange.body.clear()
-
+        with contextlib.ExitStack() as resources:
+            portal = resources.enter_context(self.portal_factory())
+            recorder = _ResponseRecorder(request)
+            portal.start_task(recorder.serve, self.app, scope)
+            body = _TestClientResponseStream(recorder, portal, resources.pop_all(), self.raise_server_exceptions)
+            head = portal.call(recorder.pull)
+            if head is None:
+                body.close()
+                if self.raise_server_exceptions:
+                    if recorder.error is not None:
+                        raise recorder.error
+                    raise AssertionError("TestClient did not receive any response.")
+                return httpx.Response(500, headers=[], stream=httpx.ByteStream(b""), request=request)
+        head = cast(Message, head)
         response = httpx.Response(
-            status_code=exchange.status_code,
-            headers=exchange.headers,
-            stream=httpx.ByteStream(bytes(exchange.body)),
+            status_code=head["status"],
+            headers=[(bytes(name), bytes(value)) for name, value in head.get("headers", [])],
+            stream=body,
             request=request,
         )
-        if exchange.template is not None:
-            response.template = exchange.template  # type: ignore[attr-defined]
-            response.context = exchange.context  # type: ignore[attr-defined]
+        body.response = response
+        recorder.annotate(response)
         return response
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The client
+
+
+class _LifespanEnded:
+    """Last item the lifespan task reports: the application returned, or raised ``error``."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
 
 
 class TestClient(httpx.Client):
     __test__ = False  # NOTE: keeps pytest from collecting this class when a test module imports it.
-    _lifespan_to_app: MemoryObjectSendStream[Message]
-    _lifespan_app_receive: MemoryObjectReceiveStream[Message]
-    _lifespan_app_send: MemoryObjectSendStream[Message | _LifespanEnd]
-    _lifespan_from_app: MemoryObjectReceiveStream[Message | _LifespanEnd]
-    task: Future[None]
     portal: BlockingPortal | None = None
+    task: Future[None]
 
     def __init__(
         self,
         app: ASGIApp,
-        base_url: str = "http://testserver",
+        base_url: str = _TESTSERVER,
         raise_server_exceptions: bool = True,
         root_path: str = "",
         backend: Literal["asyncio", "trio"] = "asyncio",
         backend_options: dict[str, Any] | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
+        cookies: _hx.CookieTypes | None = None,
         headers: dict[str, str] | None = None,
         follow_redirects: bool = True,
-        client: tuple[str, int] = ("testclient", 50000),
+        client: _Address = ("testclient", 50000),
     ) -> None:
-        self.async_backend = _AsyncBackend(backend=backend, backend_options=backend_options or {})
-        if _is_asgi3(app):
-            asgi_app: ASGI3App = app
-        else:
-            asgi_app = _WrapASGI2(cast(ASGI2App, app))
-        self.app = asgi_app
+        self.app: ASGI3App = app if _is_asgi3(app) else _WrapASGI2(cast(ASGI2App, app))
         self.app_state: dict[str, Any] = {}
+        self.async_backend = _AsyncBackend(backend=backend, backend_options=backend_options or {})
+        default_headers = dict(headers or {})
+        default_headers.setdefault("user-agent", "testclient")
         transport = _TestClientTransport(
-            self.app,
-            portal_factory=self._portal_factory,
-            raise_server_exceptions=raise_server_exceptions,
-            root_path=root_path,
-            app_state=self.app_state,
-            client=client,
+            self.app, self._portal_factory, raise_server_exceptions, root_path, client=client, app_state=self.app_state
         )
-        client_headers = dict(headers) if headers is not None else {}
-        client_headers.setdefault("user-agent", "testclient")
         super().__init__(
             base_url=base_url,
-            headers=client_headers,
+            headers=default_headers,
             transport=transport,
             follow_redirects=follow_redirects,
             cookies=cookies,
@@ -362,331 +512,143 @@ class TestClient(httpx.Client):
     def _portal_factory(self) -> Generator[BlockingPortal, None, None]:
         if self.portal is not None:
             yield self.portal
-        else:
-            with anyio.from_thread.start_blocking_portal(**self.async_backend) as portal:
-                yield portal
+            return
+        with start_blocking_portal(**self.async_backend) as portal:
+            yield portal
 
     def request(  # type: ignore[override]
         self,
         method: str,
-        url: httpx._types.URLTypes,
+        url: _hx.URLTypes,
         *,
-        content: httpx._types.RequestContent | None = None,
+        content: _hx.RequestContent | None = None,
         data: _RequestData | None = None,
-        files: httpx._types.RequestFiles | None = None,
+        files: _hx.RequestFiles | None = None,
         json: Any = None,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
+        params: _hx.QueryParamTypes | None = None,
+        headers: _hx.HeaderTypes | None = None,
+        cookies: _hx.CookieTypes | None = None,
+        auth: _hx.AuthTypes | _Unset = _UNSET,
+        follow_redirects: bool | _Unset = _UNSET,
+        timeout: _hx.TimeoutTypes | _Unset = _UNSET,
         extensions: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        if timeout is not httpx.USE_CLIENT_DEFAULT:
+        if timeout is not _UNSET:
             warnings.warn(
                 "You should not use the 'timeout' argument with the TestClient. "
                 "See https://github.com/Kludex/starlette/issues/1108 for more information.",
-                DeprecationWarning,
+                StarletteDeprecationWarning,
                 stacklevel=2,
             )
         return super().request(
             method,
             url,
+            auth=auth,
             content=content,
+            cookies=cookies,
             data=data,
+            extensions=extensions,
             files=files,
+            follow_redirects=follow_redirects,
+            headers=headers,
             json=json,
             params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
             timeout=timeout,
-            extensions=extensions,
-        )
-
-    def get(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "GET",
-            url,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
-        )
-
-    def options(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "OPTIONS",
-            url,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
-        )
-
-    def head(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "HEAD",
-            url,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
-        )
-
-    def post(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        content: httpx._types.RequestContent | None = None,
-        data: _RequestData | None = None,
-        files: httpx._types.RequestFiles | None = None,
-        json: Any = None,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "POST",
-            url,
-            content=content,
-            data=data,
-            files=files,
-            json=json,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
-        )
-
-    def put(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        content: httpx._types.RequestContent | None = None,
-        data: _RequestData | None = None,
-        files: httpx._types.RequestFiles | None = None,
-        json: Any = None,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "PUT",
-            url,
-            content=content,
-            data=data,
-            files=files,
-            json=json,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
-        )
-
-    def patch(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        content: httpx._types.RequestContent | None = None,
-        data: _RequestData | None = None,
-        files: httpx._types.RequestFiles | None = None,
-        json: Any = None,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "PATCH",
-            url,
-            content=content,
-            data=data,
-            files=files,
-            json=json,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
-        )
-
-    def delete(  # type: ignore[override]
-        self,
-        url: httpx._types.URLTypes,
-        *,
-        params: httpx._types.QueryParamTypes | None = None,
-        headers: httpx._types.HeaderTypes | None = None,
-        cookies: httpx._types.CookieTypes | None = None,
-        auth: httpx._types.AuthTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        timeout: httpx._types.TimeoutTypes | httpx._client.UseClientDefault = httpx._client.USE_CLIENT_DEFAULT,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        return self.request(
-            "DELETE",
-            url,
-            params=params,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            extensions=extensions,
         )
 
     def websocket_connect(
-        self,
-        url: str,
-        subprotocols: Sequence[str] | None = None,
-        **kwargs: Any,
+        self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any
     ) -> WebSocketTestSession:
-        url = urljoin("ws://testserver", url)
-        headers = httpx.Headers(kwargs.get("headers"))
-        headers.setdefault("connection", "upgrade")
-        headers.setdefault("sec-websocket-key", "testserver==")
-        headers.setdefault("sec-websocket-version", "13")
+        handshake = {
+            "connection": "upgrade",
+            "sec-websocket-key": "testserver==",
+            "sec-websocket-version": "13",
+        }
         if subprotocols is not None:
-            headers.setdefault("sec-websocket-protocol", ", ".join(subprotocols))
-        kwargs["headers"] = headers
+            handshake["sec-websocket-protocol"] = ", ".join(subprotocols)
+        headers = httpx.Headers(kwargs.get("headers"))
+        for name, value in handshake.items():
+            headers.setdefault(name, value)
         try:
-            super().request("GET", url, **kwargs)
-        except _Upgrade as exc:
-            return exc.session
-        raise RuntimeError("Expected WebSocket upgrade")
+            super().request("GET", urljoin("ws://testserver", url), **{**kwargs, "headers": headers})
+        except _Upgrade as upgrade:
+            return upgrade.session
+        raise RuntimeError("Expected WebSocket upgrade")  # pragma: no cover (the transport always upgrades ws://)
+
+    # Lifespan: ``with client:`` runs the startup half of the app's lifespan on a portal kept for the whole block.
 
     def __enter__(self) -> Self:
-        with contextlib.ExitStack() as stack:
-            self.portal = portal = stack.enter_context(anyio.from_thread.start_blocking_portal(**self.async_backend))
-
-            @stack.callback
-            def reset_portal() -> None:
-                self.portal = None
-
-            self._lifespan_to_app, self._lifespan_app_receive = anyio.create_memory_object_stream(math.inf)
-            self._lifespan_app_send, self._lifespan_from_app = anyio.create_memory_object_stream(math.inf)
-            stack.callback(self._lifespan_to_app.close)
-            stack.callback(self._lifespan_app_receive.close)
-            stack.callback(self._lifespan_app_send.close)
-            stack.callback(self._lifespan_from_app.close)
-            self._lifespan_finished = False
+        portal_cm = start_blocking_portal(**self.async_backend)
+        self.portal = portal = portal_cm.__enter__()
+        self._to_lifespan, self._lifespan_receive = anyio.create_memory_object_stream[Message](math.inf)
+        self._lifespan_send, self._from_lifespan = anyio.create_memory_object_stream[Message | _LifespanEnded](math.inf)
+        self._lifespan_over = False
+        self._portal_cm = portal_cm
+        try:
             self.task = portal.start_task_soon(self.lifespan)
             portal.call(self.wait_startup)
-
-            @stack.callback
-            def wait_shutdown() -> None:
-                portal.call(self.wait_shutdown)
-
-            self.exit_stack = stack.pop_all()
+        except BaseException as exc:
+            self._leave(exc)
+            raise
         return self
 
-    def __exit__(self, *args: Any) -> None:
-        self.exit_stack.close()
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            assert self.portal is not None
+            self.portal.call(self.wait_shutdown)
+        except BaseException as exc:
+            self._leave(exc)
+            raise
+        self._leave(None)
+
+    def _leave(self, error: BaseException | None) -> None:
+        for stream in (self._to_lifespan, self._lifespan_receive, self._lifespan_send, self._from_lifespan):
+            stream.close()
+        self.portal = None
+        if error is None:
+            self._portal_cm.__exit__(None, None, None)
+        else:
+            self._portal_cm.__exit__(type(error), error, error.__traceback__)
 
     async def lifespan(self) -> None:
         scope = {"type": "lifespan", "state": self.app_state}
-        error: BaseException | None = None
+        outcome = _LifespanEnded(None)
         try:
-            await self.app(scope, self._lifespan_app_receive.receive, self._lifespan_app_send.send)
+            await self.app(scope, self._lifespan_receive.receive, self._lifespan_send.send)
         except BaseException as exc:
-            error = exc
+            outcome = _LifespanEnded(exc)
             raise
         finally:
-            # NOTE: after a completed shutdown the client may already have closed the streams; nobody is listening.
+            # NOTE: after a completed shutdown the client may already have closed the streams; nobody listens.
             with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
-                self._lifespan_app_send.send_nowait(_LifespanEnd(error))
+                self._lifespan_send.send_nowait(outcome)
 
-    async def _lifespan_message(self) -> Message | None:
-        """The application's next lifespan message, or ``None`` once it returned (re-raising its error)."""
-        item = await self._lifespan_from_app.receive()
-        if isinstance(item, _LifespanEnd):
-            self._lifespan_finished = True
-            if item.error is not None:
-                raise item.error
-            return None
-        return item
+    async def _lifespan_step(self, request: str) -> None:
+        """Send ``lifespan.<request>`` and wait for the app's answer; a failure report or an app error raises."""
+        if self._lifespan_over:
+            return
+        await self._to_lifespan.send({"type": f"lifespan.{request}"})
+        answer = await self._next_lifespan_message()
+        if answer is None:
+            return
+        assert answer["type"] in (f"lifespan.{request}.complete", f"lifespan.{request}.failed")
+        if answer["type"].endswith(".failed"):
+            # NOTE: the app normally raises right after reporting the failure; that error wins.
+            await self._next_lifespan_message()
+            if request == "startup":
+                raise RuntimeError(answer.get("message") or "Lifespan startup failed.")
+
+    async def _next_lifespan_message(self) -> Message | None:
+        item = await self._from_lifespan.receive()
+        if not isinstance(item, _LifespanEnded):
+            return item
+        self._lifespan_over = True
+        if item.error is not None:
+            raise item.error
+        return None
 
     async def wait_startup(self) -> None:
-        await self._lifespan_to_app.send({"type": "lifespan.startup"})
-        message = await self._lifespan_message()
-        if message is None:
-            return
-        assert message["type"] in ("lifespan.startup.complete", "lifespan.startup.failed")
-        if message["type"] == "lifespan.startup.failed":
-            # NOTE: the app normally raises right after reporting the failure; that error is re-raised here.
-            await self._lifespan_message()
-            raise RuntimeError(message.get("message") or "Lifespan startup failed.")
+        await self._lifespan_step("startup")
 
     async def wait_shutdown(self) -> None:
-        if self._lifespan_finished:
-            return
-        await self._lifespan_to_app.send({"type": "lifespan.shutdown"})
-        message = await self._lifespan_message()
-        if message is None:
-            return
-        assert message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed")
-        if message["type"] == "lifespan.shutdown.failed":
-            await self._lifespan_message()
+        await self._lifespan_step("shutdown")

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import AsyncIterator, Iterable
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from starlette_c.requests import HTTPConnection, StateT
 from starlette_c.responses import Response
 from starlette_c.types import Message, Receive, Scope, Send
 
-_MODE_ERROR = 'The "mode" argument should be "text" or "binary".'
+_T = TypeVar("_T")
 
 
 class WebSocketState(enum.Enum):
+    """Where one direction of a websocket stands: handshake, open, closed, or sending a denial response."""
+
     CONNECTING = 0
     CONNECTED = 1
     DISCONNECTED = 2
@@ -20,73 +22,78 @@ class WebSocketState(enum.Enum):
 
 
 class WebSocketDisconnect(Exception):
+    """The client went away (or the app closed the socket); ``code`` and ``reason`` tell how."""
+
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
         # NOTE: BaseException.__init__ is skipped on purpose so ``args`` keeps what the caller passed positionally.
         self.code = code
         self.reason = reason or ""
 
 
+class WebSocketDisconnected(RuntimeError):
+    """An operation was attempted on a websocket that is not (or no longer) connected."""
+
+
+_CONNECTING, _CONNECTED, _DISCONNECTED, _RESPONSE = WebSocketState
+
+# Per state, the message types that may flow in that direction and the state each one leads to.
+_CLIENT_MOVES: dict[WebSocketState, dict[str, WebSocketState]] = {
+    _CONNECTING: {"websocket.connect": _CONNECTED},
+    _CONNECTED: {"websocket.receive": _CONNECTED, "websocket.disconnect": _DISCONNECTED},
+}
+_APP_MOVES: dict[WebSocketState, dict[str, WebSocketState]] = {
+    _CONNECTING: {
+        "websocket.accept": _CONNECTED,
+        "websocket.close": _DISCONNECTED,
+        "websocket.http.response.start": _RESPONSE,
+    },
+    _CONNECTED: {"websocket.send": _CONNECTED, "websocket.close": _DISCONNECTED},
+    _RESPONSE: {"websocket.http.response.body": _DISCONNECTED},
+}
+
+
+def _unexpected(allowed: Iterable[str], got: str) -> RuntimeError:
+    quoted = [f'"{name}"' for name in allowed]
+    expected = quoted[-1] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return RuntimeError(f"Expected ASGI message {expected}, but got {got!r}")
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("text", "binary"):
+        raise RuntimeError('The "mode" argument should be "text" or "binary".')
+
+
 class WebSocket(HTTPConnection[StateT]):
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         super().__init__(scope)
         assert scope["type"] == "websocket"
-        self._receive = receive
-        self._send = send
-        self.client_state = WebSocketState.CONNECTING
-        self.application_state = WebSocketState.CONNECTING
+        self._receive, self._send = receive, send
+        self.client_state = self.application_state = _CONNECTING
 
     async def receive(self) -> Message:
         """Receive the next ASGI message from the client, enforcing the websocket state machine."""
-        state = self.client_state
-        if state is WebSocketState.CONNECTED:
-            message = await self._receive()
-            message_type = message["type"]
-            if message_type == "websocket.disconnect":
-                self.client_state = WebSocketState.DISCONNECTED
-            elif message_type != "websocket.receive":
-                raise RuntimeError(
-                    f'Expected ASGI message "websocket.receive" or "websocket.disconnect", but got {message_type!r}'
-                )
-            return message
-        if state is WebSocketState.CONNECTING:
-            message = await self._receive()
-            message_type = message["type"]
-            if message_type != "websocket.connect":
-                raise RuntimeError(f'Expected ASGI message "websocket.connect", but got {message_type!r}')
-            self.client_state = WebSocketState.CONNECTED
-            return message
-        raise RuntimeError('Cannot call "receive" once a disconnect message has been received.')
+        moves = _CLIENT_MOVES.get(self.client_state)
+        if moves is None:
+            raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
+        message = await self._receive()
+        after = moves.get(message["type"])
+        if after is None:
+            raise _unexpected(moves, message["type"])
+        self.client_state = after
+        return message
 
     async def send(self, message: Message) -> None:
         """Send an ASGI message to the client, enforcing the websocket state machine."""
-        state = self.application_state
-        message_type = message["type"]
-        if state is WebSocketState.CONNECTED:
-            if message_type == "websocket.close":
-                self.application_state = WebSocketState.DISCONNECTED
-            elif message_type != "websocket.send":
-                raise RuntimeError(
-                    f'Expected ASGI message "websocket.send" or "websocket.close", but got {message_type!r}'
-                )
-        elif state is WebSocketState.CONNECTING:
-            if message_type == "websocket.accept":
-                self.application_state = WebSocketState.CONNECTED
-            elif message_type == "websocket.close":
-                self.application_state = WebSocketState.DISCONNECTED
-            elif message_type == "websocket.http.response.start":
-                self.application_state = WebSocketState.RESPONSE
-            else:
-                raise RuntimeError(
-                    'Expected ASGI message "websocket.accept", "websocket.close" or "websocket.http.response.start", '
-                    f"but got {message_type!r}"
-                )
-        elif state is WebSocketState.RESPONSE:
-            if message_type != "websocket.http.response.body":
-                raise RuntimeError(f'Expected ASGI message "websocket.http.response.body", but got {message_type!r}')
-            if not message.get("more_body", False):
-                self.application_state = WebSocketState.DISCONNECTED
-        else:
-            raise RuntimeError('Cannot call "send" once a close message has been sent.')
+        moves = _APP_MOVES.get(self.application_state)
+        if moves is None:
+            raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
+        after = moves.get(message["type"])
+        if after is None:
+            raise _unexpected(moves, message["type"])
+        # NOTE: a denial response stays open until its last body chunk.
+        if after is _DISCONNECTED and message.get("more_body", False):
+            after = _RESPONSE
+        self.application_state = after
         await self._send(message)
 
     async def accept(
@@ -94,61 +101,49 @@ class WebSocket(HTTPConnection[StateT]):
         subprotocol: str | None = None,
         headers: Iterable[tuple[bytes, bytes]] | None = None,
     ) -> None:
-        if self.client_state is WebSocketState.CONNECTING:
+        if self.client_state is _CONNECTING:
             await self.receive()
         await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": headers or []})
 
-    def _raise_on_disconnect(self, message: Message) -> None:
+    async def _payload(self, key: str) -> Any:
+        """The ``key`` field of the next data message; a client disconnect raises ``WebSocketDisconnect``."""
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected('WebSocket is not connected. Need to call "accept" first.')
+        message = await self.receive()
         if message["type"] == "websocket.disconnect":
             # NOTE: ASGI says a close frame without a code is reported as 1005; tolerate servers that omit it.
             raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
-
-    def _check_connected(self) -> None:
-        if self.application_state is not WebSocketState.CONNECTED:
-            raise RuntimeError('WebSocket is not connected. Need to call "accept" first.')
+        return message[key]
 
     async def receive_text(self) -> str:
-        self._check_connected()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        return cast(str, message["text"])
+        return cast(str, await self._payload("text"))
 
     async def receive_bytes(self) -> bytes:
-        self._check_connected()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        return cast(bytes, message["bytes"])
+        return cast(bytes, await self._payload("bytes"))
 
     async def receive_json(self, mode: str = "text") -> Any:
-        if mode not in ("text", "binary"):
-            raise RuntimeError(_MODE_ERROR)
-        self._check_connected()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
+        _check_mode(mode)
         if mode == "text":
-            return json.loads(message["text"])
-        return json.loads(message["bytes"].decode("utf-8"))
+            return json.loads(await self._payload("text"))
+        return json.loads((await self._payload("bytes")).decode("utf-8"))
 
-    async def iter_text(self) -> AsyncIterator[str]:
-        try:
-            while True:
-                yield await self.receive_text()
-        except WebSocketDisconnect:
-            pass
+    @staticmethod
+    async def _until_disconnect(next_item: Callable[[], Awaitable[_T]]) -> AsyncIterator[_T]:
+        while True:
+            try:
+                item = await next_item()
+            except WebSocketDisconnect:
+                return
+            yield item
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        try:
-            while True:
-                yield await self.receive_bytes()
-        except WebSocketDisconnect:
-            pass
+    def iter_text(self) -> AsyncIterator[str]:
+        return self._until_disconnect(self.receive_text)
 
-    async def iter_json(self) -> AsyncIterator[Any]:
-        try:
-            while True:
-                yield await self.receive_json()
-        except WebSocketDisconnect:
-            pass
+    def iter_bytes(self) -> AsyncIterator[bytes]:
+        return self._until_disconnect(self.receive_bytes)
+
+    def iter_json(self) -> AsyncIterator[Any]:
+        return self._until_disconnect(self.receive_json)
 
     async def send_text(self, data: str) -> None:
         await self.send({"type": "websocket.send", "text": data})
@@ -157,13 +152,9 @@ class WebSocket(HTTPConnection[StateT]):
         await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
-        if mode not in ("text", "binary"):
-            raise RuntimeError(_MODE_ERROR)
+        _check_mode(mode)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if mode == "text":
-            await self.send({"type": "websocket.send", "text": text})
-        else:
-            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+        await (self.send_text(text) if mode == "text" else self.send_bytes(text.encode("utf-8")))
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
@@ -175,9 +166,10 @@ class WebSocket(HTTPConnection[StateT]):
 
 
 class WebSocketClose:
+    """An ASGI app that refuses (or ends) a websocket with a close frame."""
+
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
-        self.code = code
-        self.reason = reason or ""
+        self.code, self.reason = code, reason or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": self.code, "reason": self.reason})

@@ -48,9 +48,27 @@ def test_head_falls_back_to_get(test_client_factory: TestClientFactory) -> None:
     assert client.head("/with-head").headers["x-handler"] == "head"
 
 
-def test_extension_methods_map_to_lowercase_handlers(test_client_factory: TestClientFactory) -> None:
+def test_only_standard_verbs_dispatch(test_client_factory: TestClientFactory) -> None:
+    # NOTE: since 1.1 a method outside the standard verbs is a 405 even when a same-named handler exists.
     client = test_client_factory(Starlette(routes=[Route("/", WithHead, methods=["GET", "PROPFIND"])]))
-    assert client.request("PROPFIND", "/").text == "propfind"
+    response = client.request("PROPFIND", "/")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD")
+
+
+class Searchable(HTTPEndpoint):
+    async def query(self, request: Request) -> Response:
+        return PlainTextResponse(f"query {(await request.body()).decode()}")
+
+    async def post(self, request: Request) -> Response:
+        return PlainTextResponse("post")
+
+
+def test_query_method(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Searchable)
+    assert client.request("QUERY", "/", content=b"q=1").text == "query q=1"
+    response = client.get("/")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST, QUERY")
+    assert client.head("/").status_code == 405
 
 
 def test_method_not_allowed_inside_an_app(test_client_factory: TestClientFactory) -> None:
@@ -58,7 +76,7 @@ def test_method_not_allowed_inside_an_app(test_client_factory: TestClientFactory
     response = client.put("/")
     assert response.status_code == 405
     assert response.text == "Method Not Allowed"
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, POST"
     assert client.delete("/with-head").headers["allow"] == "GET, HEAD"
 
 
@@ -67,7 +85,7 @@ async def test_method_not_allowed_standalone() -> None:
     outcome = await run_app(Items, Req("DELETE", "/"))
     assert outcome.status == 405
     assert outcome.body == b"Method Not Allowed"
-    assert (b"allow", b"GET, POST") in outcome.headers
+    assert (b"allow", b"GET, HEAD, POST") in outcome.headers
 
 
 @pytest.mark.anyio
@@ -258,3 +276,54 @@ async def test_websocket_disconnect_code(message: dict[str, Any], code: int) -> 
     await endpoint({"type": "websocket", "path": "/", "headers": []}, receive, send)
     assert sent == [{"type": "websocket.accept", "subprotocol": None, "headers": []}]
     assert events == ["connect", ("disconnect", code)]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("encoding", "message", "decoded"),
+    [
+        (None, {"text": ""}, ""),
+        (None, {"text": "", "bytes": b"y"}, ""),
+        (None, {"bytes": b""}, b""),
+        (None, {"text": None, "bytes": b"x"}, b"x"),
+        ("text", {"text": ""}, ""),
+        ("text", {"text": "", "bytes": b"y"}, ""),
+        ("bytes", {"bytes": b""}, b""),
+        ("bytes", {"bytes": b"", "text": "t"}, b""),
+        ("json", {"text": None, "bytes": b"[2]"}, [2]),
+    ],
+)
+async def test_decode_empty_payloads(encoding: Any, message: dict[str, Any], decoded: Any) -> None:
+    # NOTE: 1.7: an empty frame is a frame of its own kind; only an absent (None) payload is "the other kind".
+    endpoint_class = type("Endpoint", (WebSocketEndpoint,), {"encoding": encoding})
+    endpoint = endpoint_class({"type": "websocket"}, None, None)  # type: ignore[arg-type]
+    assert await endpoint.decode(None, {"type": "websocket.receive", **message}) == decoded  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("encoding", "message", "error"),
+    [
+        ("text", {"text": None, "bytes": b""}, "Expected text websocket messages, but got bytes"),
+        ("text", {}, "Expected text websocket messages, but got bytes"),
+        ("bytes", {"text": "", "bytes": None}, "Expected bytes websocket messages, but got text"),
+        ("json", {"text": ""}, "Malformed JSON data received."),
+        ("json", {"bytes": b""}, "Malformed JSON data received."),
+    ],
+)
+async def test_decode_refuses_absent_or_empty(encoding: str, message: dict[str, Any], error: str) -> None:
+    sent: list[Any] = []
+
+    async def send(msg: Any) -> None:
+        sent.append(msg)
+
+    async def receive() -> Any:
+        return {"type": "websocket.connect"}  # pragma: no cover (never asked)
+
+    endpoint_class = type("Endpoint", (WebSocketEndpoint,), {"encoding": encoding})
+    websocket = WebSocket({"type": "websocket", "path": "/", "headers": []}, receive, send)
+    websocket.application_state = websocket.client_state = type(websocket.client_state).CONNECTED
+    endpoint = endpoint_class(websocket.scope, receive, send)
+    with pytest.raises(RuntimeError, match=error):
+        await endpoint.decode(websocket, {"type": "websocket.receive", **message})
+    assert sent == [{"type": "websocket.close", "code": 1003, "reason": ""}]

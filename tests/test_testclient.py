@@ -9,9 +9,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import anyio
+import httpx2
 import pytest
 
+from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.testclient import (
     WebSocketDenialResponse,
     WebSocketTestSession,
@@ -76,7 +78,7 @@ def test_http_scope(test_client_factory: TestClientFactory) -> None:
         ],
         "client": ["testclient", 50000],
         "server": ["testserver", 80],
-        "extensions": {"http.response.debug": {}},
+        "extensions": {"http.response.debug": {}, "http.response.trailers": {}},
         "state": {},
     }
     assert data["body"] == ""
@@ -235,7 +237,7 @@ def test_raise_server_exceptions(test_client_factory: TestClientFactory) -> None
     response = test_client_factory(app, raise_server_exceptions=False).get("/")
     assert response.status_code == 500
     assert response.content == b""
-    assert response.headers == httpx.Headers({})
+    assert response.headers == httpx2.Headers({})
 
 
 def test_exception_after_response_start(test_client_factory: TestClientFactory) -> None:
@@ -310,9 +312,11 @@ def test_timeout_is_deprecated(test_client_factory: TestClientFactory) -> None:
         "You should not use the 'timeout' argument with the TestClient. "
         "See https://github.com/Kludex/starlette/issues/1108 for more information."
     )
-    with pytest.warns(DeprecationWarning) as record:
+    with pytest.warns(StarletteDeprecationWarning) as record:
         assert client.get("/", timeout=3).status_code == 200
-    assert str(record[0].message) == message
+        assert client.request("GET", "/", timeout=3).status_code == 200
+    assert [str(warning.message) for warning in record] == [message, message]
+    assert record[1].filename == __file__
 
 
 def test_asgi2_apps(test_client_factory: TestClientFactory) -> None:
@@ -386,7 +390,7 @@ def test_transport_signature() -> None:
     transport = _TestClientTransport(echo_scope, portal_factory=lambda: None, client=("c", 1), app_state={})  # type: ignore[arg-type, return-value]
     assert transport.raise_server_exceptions is True
     assert transport.root_path == ""
-    assert isinstance(transport, httpx.BaseTransport)
+    assert isinstance(transport, httpx2.BaseTransport)
 
 
 def test_websocket_connect_requires_upgrade(test_client_factory: TestClientFactory) -> None:
@@ -395,28 +399,66 @@ def test_websocket_connect_requires_upgrade(test_client_factory: TestClientFacto
 
 
 def test_denial_response_type() -> None:
-    assert issubclass(WebSocketDenialResponse, httpx.Response)
+    assert issubclass(WebSocketDenialResponse, httpx2.Response)
     assert issubclass(WebSocketDenialResponse, WebSocketDisconnect)
     assert issubclass(_Upgrade, Exception)
     assert WebSocketTestSession.__init__.__code__.co_varnames[1:4] == ("app", "scope", "portal_factory")
 
 
-def test_missing_httpx() -> None:
+def run_without(*modules: str) -> str:
+    """Import starlette_c.testclient in a fresh interpreter where ``modules`` cannot be imported."""
     code = (
-        "import sys\n"
-        "sys.modules['httpx'] = None\n"
-        "try:\n"
-        "    import starlette_c.testclient\n"
-        "except RuntimeError as exc:\n"
-        "    print(repr(str(exc)))\n"
+        "import sys, warnings\n"
+        f"for name in {modules!r}:\n"
+        "    sys.modules[name] = None\n"
+        "warnings.simplefilter('always')\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    try:\n"
+        "        import starlette_c.testclient as testclient\n"
+        "    except RuntimeError as exc:\n"
+        "        print(repr(str(exc)))\n"
+        "    else:\n"
+        "        print(testclient.httpx.__name__)\n"
+        "for warning in caught:\n"
+        "    print(warning.category.__name__, warning.message, warning.filename)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def test_httpx2_is_preferred() -> None:
+    from starlette_c import testclient
+
+    assert testclient.httpx is httpx2
+    assert issubclass(testclient.TestClient, httpx2.Client)
+
+
+def test_plain_httpx_is_deprecated() -> None:
+    assert run_without("httpx2").splitlines() == [
+        "httpx",
+        "StarletteDeprecationWarning Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` "
+        "instead. <string>",
+    ]
+
+
+def test_http_client_choice_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette_c import testclient
+
+    monkeypatch.setitem(sys.modules, "httpx2", None)
+    with pytest.warns(StarletteDeprecationWarning, match="install `httpx2` instead"):
+        assert testclient._http_client_module().__name__ == "httpx"
+    monkeypatch.setitem(sys.modules, "httpx", None)
+    with pytest.raises(RuntimeError, match=r"\$ pip install httpx2"):
+        testclient._http_client_module()
+
+
+def test_missing_http_client() -> None:
     expected = (
-        "The starlette.testclient module requires the httpx package to be installed.\n"
+        "The starlette.testclient module requires the httpx2 package to be installed.\n"
         "You can install this with:\n"
-        "    $ pip install httpx\n"
+        "    $ pip install httpx2\n"
     )
-    assert result.stdout.strip() == repr(expected)
+    assert run_without("httpx2", "httpx") == repr(expected)
 
 
 # Lifespan
@@ -692,3 +734,150 @@ def test_request_is_disconnected_once_the_response_is_complete(test_client_facto
 
     assert test_client_factory(app).get("/").text == "x"
     assert seen == [False, True]
+
+
+# 1.10: trailers, debug information, streamed bodies, IPv6
+
+
+async def with_trailers(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [], "trailers": True})
+    await send({"type": "http.response.body", "body": b"a", "more_body": True})
+    await send({"type": "http.response.body", "body": b"b"})
+    await send({"type": "http.response.trailers", "headers": [(b"x-a", b"1")], "more_trailers": True})
+    await send({"type": "http.response.trailers", "headers": [(b"x-a", b"2")]})
+
+
+def test_trailers_are_collected(test_client_factory: TestClientFactory) -> None:
+    response = test_client_factory(with_trailers).get("/")
+    assert response.content == b"ab"
+    assert response.extensions["http.response.trailers"] == [(b"x-a", b"1"), (b"x-a", b"2")]
+    assert "x-a" not in response.headers
+    head = test_client_factory(with_trailers).head("/")
+    assert (head.content, head.extensions["http.response.trailers"]) == (b"", [(b"x-a", b"1"), (b"x-a", b"2")])
+
+
+@pytest.mark.parametrize(
+    "messages, error, kept",
+    [
+        ([{"type": "http.response.trailers"}], 'Received "http.response.trailers" without declaring trailers.', None),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body", "more_body": True},
+                {"type": "http.response.trailers"},
+            ],
+            'Received "http.response.trailers" before body completed.',
+            [],
+        ),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body"},
+                {"type": "http.response.trailers", "headers": [(b"t", b"1")]},
+                {"type": "http.response.trailers"},
+            ],
+            'Received "http.response.trailers" after response completed.',
+            [(b"t", b"1")],
+        ),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body"},
+                {"type": "http.response.body"},
+            ],
+            'Received "http.response.body" after body completed.',
+            [],
+        ),
+    ],
+)
+def test_trailer_protocol_errors(
+    test_client_factory: TestClientFactory, messages: list[Message], error: str, kept: Any
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(message)
+
+    with pytest.raises(AssertionError) as info:
+        test_client_factory(app).get("/")
+    assert str(info.value) == error
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.extensions.get("http.response.trailers") == kept
+
+
+def test_debug_info_is_exposed(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert "http.response.debug" in scope["extensions"]
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.debug", "info": {"template": "late.html", "rows": [1]}})
+        await send({"type": "http.response.body", "body": b"x"})
+
+    response = test_client_factory(app).get("/")
+    assert response.extensions["http.response.debug"] == {"template": "late.html", "rows": [1]}
+    assert response.template == "late.html"  # type: ignore[attr-defined]
+    assert not hasattr(response, "context")
+
+
+def test_streamed_response_returns_early_and_close_cancels(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+    proceed = threading.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"1", "more_body": True})
+        try:
+            while not proceed.is_set():
+                await anyio.sleep(0.01)
+        except anyio.get_cancelled_exc_class():
+            events.append("cancelled")
+            raise
+
+    client = test_client_factory(app)
+    with client.stream("GET", "/") as response:
+        assert next(response.iter_raw()) == b"1"
+    assert events == ["cancelled"]
+    with client:
+        with client.stream("GET", "/") as response:
+            assert response.status_code == 200
+        # NOTE: unread, the first chunk keeps the app blocked in `send`; the cancellation lands there.
+        assert events == ["cancelled"]
+
+
+def test_error_while_streaming(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"1", "more_body": True})
+        raise ValueError("mid-stream")
+
+    with test_client_factory(app).stream("GET", "/") as response, pytest.raises(ValueError, match="mid-stream"):
+        response.read()
+    with test_client_factory(app, raise_server_exceptions=False).stream("GET", "/") as response:
+        assert response.read() == b"1"
+
+
+def test_ipv6_base_url(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_scope, base_url="http://[::1]:8000")
+    scope = client.get("/p").json()["scope"]
+    assert scope["server"] == ["::1", 8000]
+    assert scope["headers"][0] == ["host", "[::1]:8000"]
+
+
+def test_final_chunk_is_delivered_before_the_disconnect(test_client_factory: TestClientFactory) -> None:
+    # NOTE: an app that stops streaming on `http.disconnect` must not lose the last chunk it is sending.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def stream() -> None:
+            await send({"type": "http.response.start", "status": 200})
+            await send({"type": "http.response.body", "body": b"first ", "more_body": True})
+            await send({"type": "http.response.body", "body": b"last"})
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch)
+            await stream()
+
+    assert test_client_factory(app).get("/").content == b"first last"

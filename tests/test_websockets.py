@@ -10,7 +10,13 @@ from starlette_c.requests import HTTPConnection
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.testclient import WebSocketDenialResponse
 from starlette_c.types import Message, Receive, Scope, Send
-from starlette_c.websockets import WebSocket, WebSocketClose, WebSocketDisconnect, WebSocketState
+from starlette_c.websockets import (
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketDisconnected,
+    WebSocketState,
+)
 from tests.conftest import TestClientFactory
 
 Handler = Callable[[WebSocket], Coroutine[Any, Any, None]]
@@ -120,7 +126,7 @@ async def test_receive_state_machine() -> None:
     assert await websocket.receive() == text("a")
     assert (await websocket.receive())["type"] == "websocket.disconnect"
     assert websocket.client_state is WebSocketState.DISCONNECTED
-    with pytest.raises(RuntimeError) as info:
+    with pytest.raises(WebSocketDisconnected) as info:
         await websocket.receive()
     assert str(info.value) == 'Cannot call "receive" once a disconnect message has been received.'
 
@@ -131,6 +137,7 @@ async def test_receive_unexpected_messages() -> None:
     with pytest.raises(RuntimeError) as info:
         await websocket.receive()
     assert str(info.value) == "Expected ASGI message \"websocket.connect\", but got 'websocket.receive'"
+    assert type(info.value) is RuntimeError  # a protocol error, not a WebSocketDisconnected
     assert websocket.client_state is WebSocketState.CONNECTING
 
     websocket = FakeServer(CONNECT, CONNECT).websocket
@@ -154,7 +161,7 @@ async def test_send_state_machine_connecting() -> None:
     assert server.sent == []
     await server.websocket.send({"type": "websocket.close"})
     assert server.websocket.application_state is WebSocketState.DISCONNECTED
-    with pytest.raises(RuntimeError) as info:
+    with pytest.raises(WebSocketDisconnected) as info:
         await server.websocket.send({"type": "websocket.close"})
     assert str(info.value) == 'Cannot call "send" once a close message has been sent.'
     assert server.sent == [{"type": "websocket.close"}]
@@ -181,7 +188,7 @@ async def test_send_state_machine_connected() -> None:
         {"type": "websocket.send", "bytes": b"b"},
         {"type": "websocket.close", "code": 1003, "reason": "why"},
     ]
-    with pytest.raises(RuntimeError, match='Cannot call "send" once a close message has been sent.'):
+    with pytest.raises(WebSocketDisconnected, match='Cannot call "send" once a close message has been sent.'):
         await websocket.send_text("late")
 
 
@@ -219,7 +226,7 @@ async def test_accept_arguments() -> None:
 @pytest.mark.parametrize("method", ["receive_text", "receive_bytes", "receive_json"])
 async def test_receive_requires_accept(method: str) -> None:
     websocket = FakeServer(CONNECT).websocket
-    with pytest.raises(RuntimeError) as info:
+    with pytest.raises(WebSocketDisconnected) as info:
         await getattr(websocket, method)()
     assert str(info.value) == 'WebSocket is not connected. Need to call "accept" first.'
 
@@ -398,3 +405,20 @@ def test_app_exception_propagates(test_client_factory: TestClientFactory) -> Non
     client = test_client_factory(ws_app(handler))
     with pytest.raises(ValueError, match="inside"), client.websocket_connect("/") as session:
         assert session.receive_json() == "ready"
+
+
+def test_websocket_disconnected_is_a_runtime_error() -> None:
+    assert WebSocketDisconnected.__mro__[1:] == (RuntimeError, Exception, BaseException, object)
+    assert WebSocketDisconnected("x").args == ("x",)
+
+
+@pytest.mark.anyio
+async def test_operations_after_close_raise_websocket_disconnected() -> None:
+    server = FakeServer(CONNECT)
+    websocket = server.websocket
+    await websocket.close()
+    for operation in (websocket.receive_text, websocket.receive_bytes, websocket.receive_json):
+        with pytest.raises(WebSocketDisconnected, match='Need to call "accept" first.'):
+            await operation()
+    with pytest.raises(WebSocketDisconnected, match='Cannot call "send"'):
+        await websocket.send_bytes(b"late")

@@ -1,11 +1,10 @@
-"""WebSocket and TestClient behaviour, side by side with the reference ``starlette==1.0.0``."""
+"""WebSocket and TestClient behaviour, side by side with the reference ``starlette==1.10.0``."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
 import json
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -153,6 +152,25 @@ async def close_before_accept(ws: Any) -> None:
     await ws.close(4001, "nope")
 
 
+async def receive_after_close(ws: Any) -> None:
+    await ws.accept()
+    await ws.close()
+    await ws.receive_json()
+
+
+async def raw_receive_after_disconnect(ws: Any) -> None:
+    await ws.accept()
+    await ws.receive()
+    await ws.receive()
+
+
+async def denial_then_more(ws: Any) -> None:
+    await ws.send({"type": "websocket.http.response.start", "status": 403, "headers": []})
+    await ws.send({"type": "websocket.http.response.body", "body": b"a", "more_body": True})
+    await ws.send({"type": "websocket.http.response.body", "body": b"b"})
+    await ws.send({"type": "websocket.http.response.body", "body": b"c"})
+
+
 async def bad_mode(ws: Any) -> None:
     await ws.accept()
     await ws.receive_json(mode="xml")
@@ -186,6 +204,9 @@ async def bad_send_mode(ws: Any) -> None:
         (send_after_close, [CONNECT]),
         (receive_after_disconnect, [CONNECT, disconnect()]),
         (close_before_accept, [CONNECT]),
+        (receive_after_close, [CONNECT]),
+        (raw_receive_after_disconnect, [CONNECT, disconnect(1001, "away")]),
+        (denial_then_more, [CONNECT]),
         (bad_mode, [CONNECT, text("{}")]),
         (bad_send_mode, [CONNECT]),
     ],
@@ -272,10 +293,7 @@ def describe(mapping: Any) -> Any:
 
 
 def load_testclient(package: str) -> Any:
-    with warnings.catch_warnings():
-        # NOTE: the reference imports anyio's deprecated ``anyio.abc.BlockingPortal`` alias; starlette_c does not.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return importlib.import_module(f"{package}.testclient")
+    return importlib.import_module(f"{package}.testclient")
 
 
 def clients(**kwargs: Any) -> list[Any]:

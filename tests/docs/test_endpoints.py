@@ -32,6 +32,9 @@ def test_http_endpoints_in_routes(test_client_factory: TestClientFactory) -> Non
         async def get(self, request: Any) -> Any:
             return PlainTextResponse("Hello, world!")
 
+        async def query(self, request: Any) -> Any:
+            return PlainTextResponse("Hello, query!")
+
     class User(HTTPEndpoint):
         async def get(self, request: Any) -> Any:
             username = request.path_params["username"]
@@ -44,7 +47,12 @@ def test_http_endpoints_in_routes(test_client_factory: TestClientFactory) -> Non
     client = test_client_factory(app)
     assert client.get("/").text == "Hello, world!"
     assert client.get("/tomchristie").text == "Hello, tomchristie"
-    assert client.delete("/tomchristie").status_code == 405
+    assert client.request("QUERY", "/").text == "Hello, query!"
+    # A `get` handler also serves HEAD, so HEAD appears in the Allow header of 405 responses.
+    assert client.head("/tomchristie").status_code == 200
+    response = client.delete("/tomchristie")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD")
+    assert client.delete("/").headers["allow"] == "GET, HEAD, QUERY"
 
 
 def test_websocket_endpoint_as_an_asgi_app(test_client_factory: TestClientFactory) -> None:

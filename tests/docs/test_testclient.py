@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
-from httpx import ASGITransport, AsyncClient
+from httpx2 import ASGITransport, AsyncClient
 
 from starlette_c.applications import Starlette
 from starlette_c.requests import Request
-from starlette_c.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from starlette_c.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette_c.routing import Route
 from starlette_c.testclient import TestClient
 from starlette_c.types import Receive, Scope, Send
@@ -187,6 +190,63 @@ def test_websocket_query_in_url(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(query_app)
     with client.websocket_connect("/path?foo=bar") as websocket:
         assert websocket.receive_json() == {"foo": "bar"}
+
+
+# --- HTTP trailers -------------------------------------------------------------------------------
+
+
+async def trailers_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"trailer", b"x-result")],
+            "trailers": True,
+        }
+    )
+    await send({"type": "http.response.body", "body": b"hello"})
+    await send({"type": "http.response.trailers", "headers": [(b"x-result", b"complete")]})
+
+
+def test_trailers() -> None:
+    response = TestClient(trailers_app).get("/", headers={"TE": "trailers"})
+    assert response.content == b"hello"
+    assert response.extensions["http.response.trailers"] == [(b"x-result", b"complete")]
+    # Trailers remain separate from `response.headers`; undeclared responses carry no trailer extension.
+    assert "x-result" not in response.headers
+    assert "http.response.trailers" not in TestClient(app).get("/").extensions
+
+
+# --- Debug information ---------------------------------------------------------------------------
+
+
+class CSVResponse(Response):
+    media_type = "text/csv"
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        super().__init__(buffer.getvalue())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "http.response.debug" in scope.get("extensions", {}):
+            await send({"type": "http.response.debug", "info": {"rows": self.rows}})
+        await super().__call__(scope, receive, send)
+
+
+def export(request: Request) -> CSVResponse:
+    rows: list[tuple[Any, ...]] = [("id", "username", "joined")]
+    rows += [(n, f"user{n}", "2026-01-01") for n in range(100)]
+    return CSVResponse(rows)
+
+
+def test_export() -> None:
+    client = TestClient(Starlette(routes=[Route("/export", export)]))
+    response = client.get("/export")
+    rows = response.extensions["http.response.debug"]["rows"]
+    assert rows[0] == ("id", "username", "joined")
+    assert len(rows) == 101
 
 
 # --- Asynchronous tests --------------------------------------------------------------------------
