@@ -10,6 +10,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 import itsdangerous
 import pytest
 from hypothesis import given, settings
@@ -428,3 +429,97 @@ def test_gzip_fuzzed(chunks: list[bytes], accept: bytes, media_type: str) -> Non
 
     reference, ours = run_both(build, Req(headers=[(b"accept-encoding", accept)]))
     assert decompressed(ours) == decompressed(reference)
+
+
+def _start(status: int = 200, headers: tuple[tuple[bytes, bytes], ...] = ((b"content-type", b"text/plain"),)) -> Any:
+    return {"type": "http.response.start", "status": status, "headers": list(headers)}
+
+
+def _body(body: bytes = b"", more_body: bool = False) -> Any:
+    return {"type": "http.response.body", "body": body, "more_body": more_body}
+
+
+TRAILERS = {"type": "http.response.trailers", "headers": [(b"x-t", b"1")], "more_trailers": False}
+GZIP_SCRIPTS: dict[str, list[Any]] = {
+    "single": [_start(), _body(b"a" * 1000)],
+    "small": [_start(), _body(b"a" * 10)],
+    "at-minimum": [_start(), _body(b"a" * 500)],
+    "stream": [_start(), _body(b"a" * 10, True), _body(b"", True), _body(b"b" * 1000, True), _body()],
+    "no-headers": [{"type": "http.response.start", "status": 200}, _body(b"a" * 1000)],
+    "partial": [_start(206), _body(b"a" * 1000)],
+    "grpc": [_start(headers=((b"content-type", b"application/grpc+proto"),)), _body(b"a" * 1000)],
+    "grpc-web": [_start(headers=((b"content-type", b"application/grpc-web"),)), _body(b"a" * 1000)],
+    "image": [_start(headers=((b"content-type", b"IMAGE/PNG; q=1"),)), _body(b"a" * 1000)],
+    "svg": [_start(headers=((b"content-type", b"image/svg+xml"),)), _body(b"a" * 1000)],
+    "encoded": [_start(headers=((b"content-encoding", b"br"),)), _body(b"a", True), _body(b"b")],
+    "length-streamed": [_start(headers=((b"content-length", b"1010"),)), _body(b"a" * 10, True), _body(b"a" * 1000)],
+    "trailers": [{**_start(), "trailers": True}, _body(b"a" * 1000, True), _body(b"b"), TRAILERS],
+    "trailers-one-body": [{**_start(), "trailers": True}, _body(b"a" * 1000), TRAILERS],
+    "trailers-small": [{**_start(), "trailers": True}, _body(b"a" * 10), TRAILERS],
+    "pathsend": [_start(), {"type": "http.response.pathsend", "path": "/x"}],
+    "early-hint": [{"type": "http.response.early_hint", "links": []}, _start(), _body(b"a" * 1000)],
+    "debug-dropped": [{"type": "http.response.debug", "info": {}}, _start(), _body(b"a" * 1000)],
+    "str-headers": [{"type": "http.response.start", "status": 200, "headers": [("x", "y")]}, _body(b"a" * 1000)],
+    "no-body-key": [_start(), {"type": "http.response.body"}],
+}
+
+
+@pytest.mark.parametrize("script", GZIP_SCRIPTS, ids=str)
+@pytest.mark.parametrize("accept", [b"gzip", b"br"])
+@pytest.mark.parametrize("options", [{}, {"thread_minimum_size": 100, "compresslevel": 1}])
+def test_gzip_messages(script: str, accept: bytes, options: dict[str, Any]) -> None:
+    """Exact messages, compressed bytes included: both write gzip with a zero timestamp."""
+
+    async def run(package: str) -> list[Any]:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            for message in GZIP_SCRIPTS[script]:
+                await send({key: list(value) if key == "headers" else value for key, value in message.items()})
+
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        gzip_module = Namespace(package).module("middleware.gzip")
+        await gzip_module.GZipMiddleware(app, **options)(
+            {"type": "http", "headers": [(b"accept-encoding", accept)]}, None, send
+        )
+        return sent
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
+
+
+@pytest.mark.parametrize(
+    "exclude",
+    [
+        ("application/foo",),
+        ("application/grpc",),
+        (),
+        ("TEXT/*",),
+        (" text/plain ;q=1",),
+        ("*/*",),
+        ("",),
+        ("text/plain+x",),
+    ],
+)
+@pytest.mark.parametrize(
+    "content_type",
+    [b"application/foo+json", b"application/grpc+json", b"text/plain", b"text", b"", b"application/grpc+"],
+)
+def test_gzip_exclusions(exclude: tuple[str, ...], content_type: bytes) -> None:
+    async def run(package: str) -> list[Any]:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await send(_start(headers=((b"content-type", content_type),)))
+            await send(_body(b"a" * 1000))
+
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        gzip_module = Namespace(package).module("middleware.gzip")
+        middleware = gzip_module.GZipMiddleware(app, exclude_content_types=exclude)
+        await middleware({"type": "http", "headers": [(b"accept-encoding", b"gzip")]}, None, send)
+        return sent
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
