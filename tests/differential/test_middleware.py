@@ -83,6 +83,9 @@ CORS_REQUESTS = [
     preflight(b"https://example.org", b"GET", (b"access-control-request-headers", b"a," * 2000)),
     preflight(b"https://example.org", b"get"),
     preflight(b"https://example.org", b"GET", (b"access-control-request-private-network", b"true")),
+    preflight(b"https://example.org", b"QUERY"),
+    Req(method="QUERY", headers=[ORIGIN]),
+    Req(method="OPTIONS", headers=[(b"access-control-request-method", b"GET")]),
 ]
 
 
@@ -96,6 +99,8 @@ CORS_REQUESTS = [
         {"allow_origins": ["https://example.org"], "allow_headers": ["X-Custom"], "allow_credentials": True},
         {"allow_origin_regex": r"https://[a-z]+\.example\.org", "allow_methods": ["GET", "PUT"], "max_age": 1},
         {"allow_origins": ["https://example.org"], "allow_private_network": True},
+        {"allow_origins": {"https://example.org"}, "allow_methods": frozenset({"*"}), "expose_headers": ("X-A",)},
+        {"allow_origins": frozenset({"*"}), "allow_credentials": True, "allow_headers": {"X-Custom"}},
     ],
 )
 def test_cors(options: dict[str, Any]) -> None:

@@ -81,7 +81,9 @@ def test_cors_credentials_never_answer_star(cookie: list[tuple[bytes, bytes]]) -
         Req(method="OPTIONS", headers=[(b"origin", b"https://a.example"), (b"access-control-request-method", b"GET")]),
     )
     assert header(preflight, b"access-control-allow-origin") == b"https://a.example"
-    assert header(preflight, b"vary") == b"Origin"
+    assert header(preflight, b"vary") == (
+        b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
+    )
 
 
 @pytest.mark.parametrize(
