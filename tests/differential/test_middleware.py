@@ -175,6 +175,21 @@ def session_app(ns: Namespace, **options: Any) -> Any:
             request.session["user"] = "alice"
         elif scope["path"] == "/clear":
             request.session.clear()
+        elif scope["path"] == "/pop":
+            request.session.pop("user", None)
+        elif scope["path"] == "/popitem" and request.session:
+            request.session.popitem()
+        elif scope["path"] == "/merge":
+            request.session |= {"merged": True}
+        elif scope["path"] == "/setdefault":
+            request.session.setdefault("user", "carol")
+        elif scope["path"] == "/read":
+            request.session.get("user")
+        elif scope["path"] == "/bare-start":
+            request.session["user"] = "dave"
+            await send({"type": "http.response.start", "status": 204})
+            await send({"type": "http.response.body"})
+            return
         elif scope["path"] == "/untouched":
             await responses.PlainTextResponse("untouched")(scope, receive, send)
             return
@@ -210,6 +225,11 @@ SESSION_REQUESTS = [
     Req(headers=[(b"cookie", b"session=" + cookie_of(b'{"user": "bob"}')[0][1][8:-3])]),
     Req(headers=[(b"cookie", b"session=")]),
     Req(headers=[(b"cookie", b"other=1; session")]),
+    *(
+        Req(path=path, headers=headers)
+        for path in ("/pop", "/popitem", "/merge", "/setdefault", "/read", "/bare-start")
+        for headers in ([], cookie_of(b'{"user": "bob"}'))
+    ),
 ]
 
 
@@ -219,6 +239,7 @@ SESSION_REQUESTS = [
         {},
         {"session_cookie": "sid", "max_age": None, "path": "/app", "same_site": "strict"},
         {"https_only": True, "domain": "example.com", "max_age": 0, "same_site": "none"},
+        {"partitioned": True, "https_only": True, "same_site": "none"},
     ],
 )
 def test_sessions(options: dict[str, Any]) -> None:
