@@ -137,7 +137,8 @@ class SessionMiddleware:
             return {}
         # NOTE: anything but a well-signed, fresh JSON object (forged, truncated, expired, garbage) is no session.
         try:
-            data = json.loads(b64decode(self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age), validate=True))
+            payload = self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age)
+            data = json.loads(b64decode(payload, validate=True))
         except (BadSignature, ValueError, RecursionError):
             return {}
         return data if isinstance(data, dict) else {}
