@@ -125,14 +125,32 @@ def test_gzip(path: str, accept: bytes, options: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "host",
-    [b"example.com", b"example.com:8000", b"api.example.com", b"a.b.example.com", b"example.org", b"", b"ex ample.com"],
+    [
+        b"example.com",
+        b"example.com:8000",
+        b"api.example.com",
+        b"a.b.example.com",
+        b"example.org",
+        b"",
+        b"ex ample.com",
+        b"API.Example.COM",
+        b"EXAMPLE.ORG",
+        b"example.org:",
+        b"example.org:99999",
+        b"[::1]",
+        b"[::1]:8000",
+        b"[::1",
+        b"[fe80::1%eth0]",
+        b"[v1.x]",
+        b"a@example.org",
+    ],
 )
 @pytest.mark.parametrize("www_redirect", [True, False])
 def test_trusted_host(host: bytes, www_redirect: bool) -> None:
     build = middleware(
         "trustedhost",
         "TrustedHostMiddleware",
-        allowed_hosts=["www.example.com", "*.example.com", "example.org"],
+        allowed_hosts=["www.example.com", "*.Example.com", "example.org", "[::1]", "[v1.x]"],
         www_redirect=www_redirect,
     )
     assert_same(
@@ -160,6 +178,15 @@ def test_trusted_host_missing_header_and_any() -> None:
         Req(headers=[(b"host", b"example.com:8080")]),
         Req(headers=[(b"host", b"")]),
         Req(server=("example.com", 8000), extra_scope={"headers": []}),
+        Req(headers=[(b"host", b"")], server=None),
+        Req(headers=[(b"host", b"example.com:")], server=("fallback", 8000)),
+        Req(headers=[(b"host", b"example.com:65536")]),
+        Req(headers=[(b"host", b"example.com:00080")]),
+        Req(headers=[(b"host", b"a@evil.com")]),
+        Req(headers=[(b"host", b"[::1]:8443")]),
+        Req(headers=[(b"host", b"[fe80::1%eth0]")], server=("::1", 8080)),
+        Req(headers=[(b"host", b"ex!ample.com")]),
+        Req(headers=[(b"host", b"EXAMPLE.com")]),
     ],
 )
 def test_https_redirect(req: Req) -> None:
