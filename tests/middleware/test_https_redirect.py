@@ -88,7 +88,9 @@ def test_scope_without_scheme_defaults_to_http() -> None:
     assert (b"location", b"https://example.com/") in sent[0]["headers"]  # type: ignore[operator]
 
 
-def redirect_of(host: bytes | None, server: tuple[str, int] | None, scope_type: str = "http") -> list[dict[str, object]]:
+def redirect_of(
+    host: bytes | None, server: tuple[str, int] | None, scope_type: str = "http"
+) -> list[dict[str, object]]:
     sent: list[dict[str, object]] = []
 
     async def send(message: dict[str, object]) -> None:
