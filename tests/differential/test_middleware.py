@@ -409,7 +409,8 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 def test_wsgi() -> None:
     def build(ns: Namespace) -> Any:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
+            # NOTE: each package warns with its own StarletteDeprecationWarning on import.
+            warnings.simplefilter("ignore")
             return ns.module("middleware.wsgi").WSGIMiddleware(wsgi_app)
 
     assert_same(
@@ -418,8 +419,28 @@ def test_wsgi() -> None:
             Req(),
             Req(method="POST", body=[b"a", b"b", b"c"], query_string=b"q=1"),
             Req(path="/sub/x", root_path="/sub"),
+            Req(path="/subway/x", root_path="/sub"),
+            Req(path="/sub", root_path="/sub"),
+            Req(path="/sub/", root_path="/sub/"),
+            Req(path="/other", root_path="/sub"),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("root_path", "path"),
+    [("/app", "/app/x"), ("/app", "/application/x"), ("/app", "/app"), ("/app/", "/app/x"), ("", "/x"), ("/a", "/b")],
+)
+def test_wsgi_script_name_split(root_path: str, path: str) -> None:
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": root_path, "query_string": b""}
+    scope |= {"http_version": "1.1", "headers": [], "server": ("s", 80), "client": None}
+    environs = []
+    for package in ("starlette", "starlette_c"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            environ = Namespace(package).module("middleware.wsgi").build_environ(scope, b"")
+        environs.append({key: value for key, value in environ.items() if key not in ("wsgi.input", "wsgi.errors")})
+    assert environs[0] == environs[1]
 
 
 ORIGIN_CHARS = st.sampled_from(
