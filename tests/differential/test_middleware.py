@@ -432,8 +432,8 @@ def test_wsgi() -> None:
     [("/app", "/app/x"), ("/app", "/application/x"), ("/app", "/app"), ("/app/", "/app/x"), ("", "/x"), ("/a", "/b")],
 )
 def test_wsgi_script_name_split(root_path: str, path: str) -> None:
-    scope = {"type": "http", "method": "GET", "path": path, "root_path": root_path, "query_string": b""}
-    scope |= {"http_version": "1.1", "headers": [], "server": ("s", 80), "client": None}
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "root_path": root_path}
+    scope |= {"query_string": b"", "http_version": "1.1", "headers": [], "server": ("s", 80), "client": None}
     environs = []
     for package in ("starlette", "starlette_c"):
         with warnings.catch_warnings():
@@ -595,5 +595,51 @@ def test_gzip_exclusions(exclude: tuple[str, ...], content_type: bytes) -> None:
         middleware = gzip_module.GZipMiddleware(app, exclude_content_types=exclude)
         await middleware({"type": "http", "headers": [(b"accept-encoding", b"gzip")]}, None, send)
         return sent
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+@pytest.mark.parametrize("path", ["/plain", "/stream", "/no-headers"])
+def test_base_http_middleware_event_order(stacked: bool, path: str) -> None:
+    """Background tasks after the last body message (1.7); a start without headers is accepted (1.10)."""
+
+    async def run(package: str) -> list[Any]:
+        ns = Namespace(package)
+        events: list[Any] = []
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"a"
+            yield b"b"
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if path == "/no-headers":
+                await send({"type": "http.response.start", "status": 201})
+                await send({"type": "http.response.body", "body": b"x"})
+                return
+            task = ns.background.BackgroundTask(events.append, "background")
+            if path == "/stream":
+                response = ns.responses.StreamingResponse(chunks(), background=task)
+            else:
+                response = ns.responses.PlainTextResponse("ok", background=task)
+            await response(scope, receive, send)
+
+        class Passing(ns.module("middleware.base").BaseHTTPMiddleware):  # type: ignore[misc]
+            async def dispatch(self, request: Any, call_next: Any) -> Any:
+                response = await call_next(request)
+                events.append("dispatched")
+                return response
+
+        async def send(message: Any) -> None:
+            await anyio.sleep(0.001)
+            events.append((message["type"], message.get("status"), message.get("headers"), message.get("more_body")))
+
+        async def receive() -> Any:
+            await anyio.sleep(10)
+            return {"type": "http.disconnect"}
+
+        middleware = Passing(Passing(app)) if stacked else Passing(app)
+        await middleware({"type": "http", "method": "GET", "path": path, "headers": []}, receive, send)
+        return events
 
     assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
