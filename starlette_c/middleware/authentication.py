@@ -19,15 +19,17 @@ ErrorHandler = Callable[[HTTPConnection, AuthenticationError], Response]
 
 
 class AuthenticationMiddleware:
+    """Runs ``backend.authenticate`` on every HTTP and websocket connection before the app."""
+
     def __init__(
         self,
         app: ASGIApp,
         backend: AuthenticationBackend,
         on_error: Callable[[HTTPConnection, AuthenticationError], Response] | None = None,
     ) -> None:
-        self.app = app
-        self.backend = backend
         self.on_error: ErrorHandler = self.default_on_error if on_error is None else on_error
+        self.backend = backend
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):

@@ -204,16 +204,17 @@ class _StreamingResponse(Response):
     def __init__(
         self,
         content: AsyncContentStream,
+        *,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
         info: Mapping[str, Any] | None = None,
     ) -> None:
-        self.info = info
-        self.body_iterator = content
-        self.status_code = status_code
-        self.media_type = media_type
         self.background = None
+        self.media_type = media_type
+        self.status_code = status_code
+        self.body_iterator = content
+        self.info = info
         self.init_headers(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -13,6 +13,7 @@ from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
+_SAFE_METHODS = ("GET",)
 
 # NOTE: every request header a preflight answer depends on, so caches keep answers apart.
 _PREFLIGHT_VARY = (
@@ -39,13 +40,13 @@ class CORSMiddleware:
         self,
         app: ASGIApp,
         allow_origins: Collection[str] = (),
-        allow_methods: Collection[str] = ("GET",),
+        allow_methods: Collection[str] = _SAFE_METHODS,
         allow_headers: Collection[str] = (),
         allow_credentials: bool = False,
         allow_origin_regex: str | None = None,
         allow_private_network: bool = False,
         expose_headers: Collection[str] = (),
-        max_age: int = 600,
+        max_age: int = 10 * 60,
     ) -> None:
         methods = ALL_METHODS if "*" in allow_methods else allow_methods
         any_origin = "*" in allow_origins

@@ -15,20 +15,10 @@ from starlette_c.middleware._raw_headers import add_vary, delete, set_value
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_EXCLUDED_CONTENT_TYPES: tuple[str, ...] = (
-    "application/grpc",
-    "application/gzip",
-    "application/x-gzip",
-    "application/zip",
-    "audio/*",
-    "font/woff",
-    "font/woff2",
-    "image/avif",
-    "image/gif",
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "text/event-stream",
-    "video/*",
+    *("application/grpc", "application/gzip", "application/x-gzip", "application/zip"),
+    *("audio/*", "font/woff", "font/woff2"),
+    *("image/avif", "image/gif", "image/jpeg", "image/png", "image/webp"),
+    *("text/event-stream", "video/*"),
 )
 
 # NOTE: one pool of compression threads per event loop, apart from the default thread pool.
@@ -67,20 +57,22 @@ class _Encode:
 
 
 class GZipMiddleware:
+    """Picks, per request, a responder that gzips (``GZipResponder``) or leaves bodies as they are."""
+
     def __init__(
         self,
         app: ASGIApp,
         minimum_size: int = 500,
-        compresslevel: int = 9,
+        compresslevel: int = zlib.Z_BEST_COMPRESSION,
         thread_minimum_size: int = 128 * 1024,
         *,
         exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
     ) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
-        self.compresslevel = compresslevel
-        self.thread_minimum_size = thread_minimum_size
         self.exclude_content_types = _normalized(tuple(exclude_content_types))
+        self.thread_minimum_size = thread_minimum_size
+        self.compresslevel = compresslevel
+        self.minimum_size = minimum_size
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,9 +110,9 @@ class IdentityResponder:
         *,
         exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
     ) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
         self.exclude_content_types = _normalized(tuple(exclude_content_types))
+        self.minimum_size = minimum_size
+        self.app = app
         self.send: Send = unattached_send
         self.initial_message: Message = {}
         self._mode: type[_Undecided | _Relay | _Encode] = _Undecided
@@ -200,28 +192,32 @@ class IdentityResponder:
 
 
 class GZipResponder(IdentityResponder):
-    content_encoding = "gzip"
+    """Encodes bodies with gzip, streamed chunk by chunk, large chunks in a worker thread."""
 
     def __init__(
         self,
         app: ASGIApp,
         minimum_size: int,
-        compresslevel: int = 9,
+        compresslevel: int = zlib.Z_BEST_COMPRESSION,
         *,
         thread_minimum_size: int = 128 * 1024,
         exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
     ) -> None:
-        super().__init__(app, minimum_size, exclude_content_types=exclude_content_types)
-        self.compresslevel = compresslevel
-        self.thread_minimum_size = thread_minimum_size
+        # PERF: the compressor is made by the first body that is compressed; bodies left as they are never need one.
         self._compressor: zlib._Compress | None = None
+        IdentityResponder.__init__(self, app, minimum_size, exclude_content_types=exclude_content_types)
+        self.thread_minimum_size = thread_minimum_size
+        self.compresslevel = compresslevel
+
+    content_encoding = "gzip"
 
     @property
     def compressor(self) -> zlib._Compress:
-        # PERF: made by the first body that is compressed; responses left as they are never allocate one.
-        if self._compressor is None:
-            self._compressor = zlib.compressobj(self.compresslevel, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        return self._compressor
+        made = self._compressor
+        if made is None:
+            # NOTE: window bits 16 + 15 make zlib write the gzip container (header with a zero timestamp, trailer).
+            made = self._compressor = zlib.compressobj(level=self.compresslevel, wbits=16 | zlib.MAX_WBITS)
+        return made
 
     async def _encode(self, body: bytes, more_body: bool) -> bytes:
         if len(body) < self.thread_minimum_size:

@@ -82,8 +82,8 @@ class OpenTelemetryMiddleware:
         tracer_provider: trace.TracerProvider | None = None,
         meter_provider: metrics.MeterProvider | None = None,
     ) -> None:
-        self.app = app
         self._excluded_urls = _exclusion_patterns(excluded_urls)
+        self.app = app
         # NOTE: the global provider is a proxy, so an app built before the SDK is configured still traces.
         self._tracer_provider = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
         self._meter_provider = meter_provider

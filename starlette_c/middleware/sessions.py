@@ -73,6 +73,8 @@ class Session(dict[str, Any]):
 
 
 class SessionMiddleware:
+    """Loads ``scope["session"]`` from the request's cookie and writes it back when the app changed it."""
+
     def __init__(
         self,
         app: ASGIApp,

@@ -38,6 +38,8 @@ def _first_host(scope: Scope) -> str | None:
 
 
 class TrustedHostMiddleware:
+    """Answers 400 (or redirects to the ``www.`` host) unless the Host header matches an allowed pattern."""
+
     def __init__(
         self,
         app: ASGIApp,

@@ -20,12 +20,11 @@ from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.types import Message, Receive, Scope, Send
 
 # NOTE: the text (and its "starlette." prefix) is the reference's, so that existing warning filters keep matching.
-warnings.warn(
+_DEPRECATION = (
     "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
-    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
-    StarletteDeprecationWarning,
-    stacklevel=2,
+    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement."
 )
+warnings.warn(_DEPRECATION, StarletteDeprecationWarning, stacklevel=2)
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -56,13 +55,13 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
         "SERVER_PROTOCOL": "HTTP/" + scope["http_version"],
         "SERVER_NAME": server_name,
         "SERVER_PORT": server_port,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stdout,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
         "wsgi.run_once": False,
+        "wsgi.multiprocess": True,
+        "wsgi.multithread": True,
+        "wsgi.errors": sys.stdout,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.version": (1, 0),
     }
     if scope.get("client"):
         environ["REMOTE_ADDR"] = scope["client"][0]
@@ -130,16 +129,11 @@ class WSGIResponder:
         """Hand ``message`` from the worker thread to the sender on the event loop."""
         anyio.from_thread.run(self.stream_send.send, message)
 
-    def start_response(
-        self,
-        status: str,
-        response_headers: list[tuple[str, str]],
-        exc_info: Any = None,
-    ) -> None:
-        self.exc_info = exc_info
-        if self.response_started:
+    def start_response(self, status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        # NOTE: only the first call starts the response; a later one (from an error handler) only records exc_info.
+        started, self.response_started, self.exc_info = self.response_started, True, exc_info
+        if started:
             return
-        self.response_started = True
         headers = [
             (name.strip().encode("latin-1").lower(), value.strip().encode("latin-1"))
             for name, value in response_headers
