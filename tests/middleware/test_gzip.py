@@ -395,3 +395,25 @@ def test_signatures_match_reference() -> None:
         ours = inspect.signature(globals()[name].__init__).parameters.values()
         theirs = inspect.signature(getattr(reference, name).__init__).parameters.values()
         assert [(p.name, p.kind, p.default) for p in ours] == [(p.name, p.kind, p.default) for p in theirs]
+
+
+def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
+    """As with the reference, a subclass names its encoding and overrides ``apply_compression``."""
+
+    class Reversing(IdentityResponder):
+        content_encoding = "x-reversed"
+
+        def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+            return body[::-1]
+
+    app = big_response_app([], b"abc" * 200, b"xyz")
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "headers": []}
+    anyio.run(Reversing(app.app, 100), scope, None, send)  # type: ignore[arg-type]
+    start, first, second = sent
+    assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"x-reversed")]
+    assert (first["body"], second["body"]) == (b"cba" * 200, b"zyx")
