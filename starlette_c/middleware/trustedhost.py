@@ -40,12 +40,7 @@ def _first_host(scope: Scope) -> str | None:
 class TrustedHostMiddleware:
     """Answers 400 (or redirects to the ``www.`` host) unless the Host header matches an allowed pattern."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        allowed_hosts: Sequence[str] | None = None,
-        www_redirect: bool = True,
-    ) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None, www_redirect: bool = True) -> None:
         patterns = ["*"] if allowed_hosts is None else list(allowed_hosts)
         for pattern in patterns:
             wildcard_elsewhere = "*" in pattern[1:]
