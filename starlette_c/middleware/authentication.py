@@ -1,4 +1,4 @@
-"""``AuthenticationMiddleware``: runs an authentication backend and fills ``scope["auth"]`` / ``scope["user"]``."""
+"""``AuthenticationMiddleware``: asks an authentication backend who is calling, for ``scope["auth"]``/``["user"]``."""
 
 from __future__ import annotations
 
@@ -15,36 +15,35 @@ from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 from starlette_c.websockets import WebSocketClose
 
+ErrorHandler = Callable[[HTTPConnection, AuthenticationError], Response]
+
 
 class AuthenticationMiddleware:
+    """Runs ``backend.authenticate`` on every HTTP and websocket connection before the app."""
+
     def __init__(
         self,
         app: ASGIApp,
         backend: AuthenticationBackend,
         on_error: Callable[[HTTPConnection, AuthenticationError], Response] | None = None,
     ) -> None:
-        self.app = app
+        self.on_error: ErrorHandler = self.default_on_error if on_error is None else on_error
         self.backend = backend
-        self.on_error: Callable[[HTTPConnection, AuthenticationError], Response] = (
-            on_error if on_error is not None else self.default_on_error
-        )
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-
-        conn = HTTPConnection(scope)
-        try:
-            result = await self.backend.authenticate(conn)
-        except AuthenticationError as exc:
-            if scope["type"] == "websocket":
-                await WebSocketClose()(scope, receive, send)
-            else:
-                await self.on_error(conn, exc)(scope, receive, send)
-            return
-
-        scope["auth"], scope["user"] = result if result is not None else (AuthCredentials(), UnauthenticatedUser())
+        if scope["type"] in ("http", "websocket"):
+            connection = HTTPConnection(scope)
+            try:
+                outcome = await self.backend.authenticate(connection)
+            except AuthenticationError as error:
+                # NOTE: a websocket handshake has no response body to explain the refusal: it is closed instead.
+                refusal = WebSocketClose() if scope["type"] == "websocket" else self.on_error(connection, error)
+                await refusal(scope, receive, send)
+                return
+            if outcome is None:
+                outcome = AuthCredentials(), UnauthenticatedUser()
+            scope["auth"], scope["user"] = outcome
         await self.app(scope, receive, send)
 
     @staticmethod

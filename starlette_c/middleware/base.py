@@ -1,4 +1,9 @@
-"""``BaseHTTPMiddleware``: write middleware as ``dispatch(request, call_next) -> response``."""
+"""``BaseHTTPMiddleware``: write middleware as ``dispatch(request, call_next) -> response``.
+
+``call_next`` runs the wrapped app in a task of its own and hands back a response that relays what the app
+sends, as it sends it. The app's request body is shared with ``dispatch``: whatever ``dispatch`` read of it,
+the app can still read.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from starlette_c._utils import collapse_excgroups
 from starlette_c.requests import ClientDisconnect, Request
@@ -19,63 +24,67 @@ DispatchFunction = Callable[[Request, RequestResponseEndpoint], Awaitable[Respon
 BodyStreamGenerator = AsyncGenerator[bytes | MutableMapping[str, Any], None]
 AsyncContentStream = AsyncIterable[str | bytes | memoryview | MutableMapping[str, Any]]
 
+_DISCONNECT: Message = {"type": "http.disconnect"}
+_FINAL_TYPES = ("http.response.pathsend",)
+
 
 class _CachedRequest(Request):
-    """The request handed to ``dispatch``; ``wrapped_receive`` feeds the wrapped app the same body.
+    """The request ``dispatch`` sees; ``wrapped_receive`` gives the wrapped app the same body.
 
-    Whatever ``dispatch`` did with the body, the app downstream can still read it: a body read with
-    ``body()`` (or ``json()``) is replayed, an unread body is streamed through, and a body that
-    ``dispatch`` streamed away without keeping arrives empty.
+    A body read whole by ``dispatch`` is replayed, an unread body streams through (read via this request, so
+    ``dispatch`` later finds it consumed), and a body ``dispatch`` streamed away arrives empty.
     """
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
-        self._upstream_receive = receive
-        self._cached_body: bytes | None = None
-        self._body_complete = False
-        self._body_delivered = False
-        self._disconnected = False
-        super().__init__(scope, self._receive_tracked)
+        self._client_receive = receive
+        self._kept_body: bytes | None = None
+        self._client_done = False
+        self._client_gone = False
+        self._app_has_body = False
+        super().__init__(scope, self._receive_from_client)
 
-    async def _receive_tracked(self) -> Message:
-        message = await self._upstream_receive()
-        if message["type"] == "http.disconnect":
-            self._disconnected = True
-        elif message["type"] == "http.request" and not message.get("more_body", False):
-            self._body_complete = True
+    async def _receive_from_client(self) -> Message:
+        message = await self._client_receive()
+        kind = message["type"]
+        if kind == "http.disconnect":
+            self._client_gone = True
+        elif kind == "http.request" and not message.get("more_body", False):
+            self._client_done = True
         return message
 
     async def body(self) -> bytes:
-        body = await super().body()
-        self._cached_body = body
-        return body
+        self._kept_body = await super().body()
+        return self._kept_body
+
+    async def _next_chunk(self) -> Message:
+        # NOTE: the stream is closed at once, not left to the garbage collector (1.8: no "Exception ignored").
+        chunks = self.stream()
+        try:
+            chunk = await chunks.__anext__()
+        except ClientDisconnect:
+            return _DISCONNECT
+        finally:
+            await chunks.aclose()
+        self._app_has_body = self._client_done
+        return {"type": "http.request", "body": chunk, "more_body": not self._client_done}
 
     async def wrapped_receive(self) -> Message:
-        if self._body_delivered:
-            if self._disconnected:
-                return {"type": "http.disconnect"}
-            message = await self._receive_tracked()
-            if message["type"] != "http.disconnect":
-                raise RuntimeError(f"Unexpected message received: {message['type']}")
-            return message
-        if self._cached_body is not None or self._body_complete:
-            self._body_delivered = True
-            return {"type": "http.request", "body": self._cached_body or b"", "more_body": False}
-        if self._disconnected:
-            return {"type": "http.disconnect"}
-        # NOTE: read through this request's own stream, so that ``dispatch`` later sees it as consumed.
-        stream = self.stream()
-        try:
-            chunk = await stream.__anext__()
-        except ClientDisconnect:
-            return {"type": "http.disconnect"}
-        finally:
-            await stream.aclose()
-        self._body_delivered = self._body_complete
-        return {"type": "http.request", "body": chunk, "more_body": not self._body_complete}
+        if not self._app_has_body:
+            if self._kept_body is not None or self._client_done:
+                self._app_has_body = True
+                return {"type": "http.request", "body": self._kept_body or b"", "more_body": False}
+            return _DISCONNECT if self._client_gone else await self._next_chunk()
+        if self._client_gone:
+            return _DISCONNECT
+        # NOTE: after the body, the only message left to wait for is the client going away.
+        message = await self._receive_from_client()
+        if message["type"] != "http.disconnect":
+            raise RuntimeError(f"Unexpected message received: {message['type']}")
+        return message
 
 
-class _Exchange:
-    """Per-request state shared by ``call_next`` and the response that ``dispatch`` returns."""
+class _Downstream:
+    """One request's wrapped app: started by ``call_next``, stopped by ``close`` once the response is out."""
 
     def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, task_group: TaskGroup) -> None:
         self.app = app
@@ -83,85 +92,89 @@ class _Exchange:
         self.receive = receive
         self.task_group = task_group
         self.response_sent = anyio.Event()
-        self.app_exc: Exception | None = None
-        self.app_exc_raised = False
-        self.streams: list[MemoryObjectReceiveStream[Message]] = []
+        self.error: Exception | None = None
+        self.error_raised = False
+        self.outlets: list[MemoryObjectReceiveStream[Message]] = []
 
-    async def _cancel_when_sent(self, race: anyio.CancelScope) -> None:
-        await self.response_sent.wait()
-        race.cancel()
+    async def _receive_until_sent(self) -> Message:
+        # NOTE: once the middleware's response is out, the wrapped app sees a disconnect instead of waiting forever.
+        if self.response_sent.is_set():
+            return _DISCONNECT
+        message = _DISCONNECT
+        async with anyio.create_task_group() as race:
 
-    async def receive_or_disconnect(self) -> Message:
-        # NOTE: once the middleware's response is out, the wrapped app must see a disconnect, not wait forever.
-        message: Message = {"type": "http.disconnect"}
-        if not self.response_sent.is_set():
-            async with anyio.create_task_group() as race:
-                race.start_soon(self._cancel_when_sent, race.cancel_scope)
-                message = await self.receive()
+            async def stop_when_sent() -> None:
+                await self.response_sent.wait()
                 race.cancel_scope.cancel()
-        return {"type": "http.disconnect"} if self.response_sent.is_set() else message
+
+            race.start_soon(stop_when_sent)
+            message = await self.receive()
+            race.cancel_scope.cancel()
+        return _DISCONNECT if self.response_sent.is_set() else message
+
+    async def _run(self, inlet: MemoryObjectSendStream[Message]) -> None:
+        async def send_downstream(message: Message) -> None:
+            try:
+                await inlet.send(message)
+            except anyio.BrokenResourceError:
+                # NOTE: the response is already out: later messages of the wrapped app go nowhere.
+                return
+            if message["type"] in _FINAL_TYPES or (
+                message["type"] == "http.response.body" and not message.get("more_body", False)
+            ):
+                # NOTE: the app's background tasks start only once the client has the whole response (1.7).
+                await self.response_sent.wait()
+
+        with inlet:
+            try:
+                await self.app(self.scope, self._receive_until_sent, send_downstream)
+            except Exception as exc:
+                self.error = exc
 
     async def call_next(self, request: Request) -> Response:
-        send_stream, recv_stream = anyio.create_memory_object_stream[Message]()
-        self.streams.append(recv_stream)
-
-        async def send_no_error(message: Message) -> None:
-            try:
-                await send_stream.send(message)
-            except anyio.BrokenResourceError:
-                # NOTE: the response is already out, so later messages of the wrapped app are dropped.
-                return
-
-        async def run_app() -> None:
-            with send_stream:
-                try:
-                    await self.app(self.scope, self.receive_or_disconnect, send_no_error)
-                except Exception as exc:
-                    self.app_exc = exc
-
-        self.task_group.start_soon(run_app)
-
+        inlet, outlet = anyio.create_memory_object_stream[Message]()
+        self.outlets.append(outlet)
+        self.task_group.start_soon(self._run, inlet)
         try:
-            message = await recv_stream.receive()
-            info = message.get("info", None)
-            if message["type"] == "http.response.debug" and info is not None:
-                message = await recv_stream.receive()
+            first = await outlet.receive()
+            info = first.get("info") if first["type"] == "http.response.debug" else None
+            start = first if info is None else await outlet.receive()
         except anyio.EndOfStream:
-            if self.app_exc is not None:
-                self.app_exc_raised = True
-                raise self.app_exc
-            raise RuntimeError("No response returned.")
-        if message["type"] != "http.response.start":
-            raise AssertionError(f"Unexpected message: {message}")
-
-        response = _StreamingResponse(status_code=message["status"], content=_body_stream(recv_stream), info=info)
-        response.raw_headers = list(message.get("headers", []))
+            if self.error is None:
+                raise RuntimeError("No response returned.")
+            self.error_raised = True
+            raise self.error
+        if start["type"] != "http.response.start":
+            raise AssertionError(f"Unexpected message: {start}")
+        response = _StreamingResponse(_relay_body(outlet), status_code=start["status"], info=info)
+        response.raw_headers = list(start.get("headers", ()))
         return response
 
-    def finish(self) -> None:
+    def close(self) -> None:
         self.response_sent.set()
-        for stream in self.streams:
-            stream.close()
+        for outlet in self.outlets:
+            outlet.close()
 
 
-async def _body_stream(recv_stream: MemoryObjectReceiveStream[Message]) -> BodyStreamGenerator:
-    async for message in recv_stream:
-        if message["type"] == "http.response.pathsend":
+async def _relay_body(outlet: MemoryObjectReceiveStream[Message]) -> BodyStreamGenerator:
+    async for message in outlet:
+        kind = message["type"]
+        if kind == "http.response.pathsend":
             yield message
-            return
-        if message["type"] != "http.response.body":
+            break
+        if kind != "http.response.body":
             raise AssertionError(f"Unexpected message: {message}")
-        body = message.get("body", b"")
-        if body:
-            yield body
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
         if not message.get("more_body", False):
-            return
+            break
 
 
 class BaseHTTPMiddleware:
     def __init__(self, app: ASGIApp, dispatch: DispatchFunction | None = None) -> None:
         self.app = app
-        self.dispatch_func = self.dispatch if dispatch is None else dispatch
+        self.dispatch_func = dispatch if dispatch is not None else self.dispatch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -171,53 +184,53 @@ class BaseHTTPMiddleware:
         request = _CachedRequest(scope, receive)
         with collapse_excgroups():
             async with anyio.create_task_group() as task_group:
-                exchange = _Exchange(self.app, scope, request.wrapped_receive, task_group)
+                downstream = _Downstream(self.app, scope, request.wrapped_receive, task_group)
                 try:
-                    response = await self.dispatch_func(request, exchange.call_next)
+                    response = await self.dispatch_func(request, downstream.call_next)
                     await response(scope, request.wrapped_receive, send)
                 finally:
-                    exchange.finish()
+                    downstream.close()
 
-        if exchange.app_exc is not None and not exchange.app_exc_raised:
-            raise exchange.app_exc
+        if downstream.error is not None and not downstream.error_raised:
+            raise downstream.error
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         raise NotImplementedError()
 
 
 class _StreamingResponse(Response):
-    """The response ``call_next`` returns: the wrapped app's status, headers and body, relayed as they come."""
+    """What ``call_next`` returns: the wrapped app's status, headers and body, relayed as they come."""
 
     def __init__(
         self,
         content: AsyncContentStream,
+        *,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
         info: Mapping[str, Any] | None = None,
     ) -> None:
-        self.info = info
-        self.body_iterator = content
-        self.status_code = status_code
-        self.media_type = media_type
-        self.init_headers(headers)
         self.background = None
+        self.media_type = media_type
+        self.status_code = status_code
+        self.body_iterator = content
+        self.info = info
+        self.init_headers(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.info is not None:
             await send({"type": "http.response.debug", "info": self.info})
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-
-        body_closed = False
+        ended = False
         async for chunk in self.body_iterator:
             if isinstance(chunk, MutableMapping):
+                # NOTE: a pathsend message ends the response by itself.
+                ended = True
                 await send(chunk)
-                body_closed = True
-                continue
-            body = chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
-            await send({"type": "http.response.body", "body": body, "more_body": True})
-        if not body_closed:
+            else:
+                data = chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+        if not ended:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-
         if self.background is not None:
             await self.background()

@@ -1,156 +1,237 @@
-"""``GZipMiddleware``: compresses responses for clients that accept gzip."""
+"""``GZipMiddleware``: gzip-encodes responses for clients whose ``Accept-Encoding`` names gzip."""
 
 from __future__ import annotations
 
-import gzip
-import io
+import functools
+import zlib
 from collections.abc import Iterable
 from typing import NoReturn
+
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 
 from starlette_c.middleware._raw_headers import add_vary, delete, set_value
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_EXCLUDED_CONTENT_TYPES = ("text/event-stream",)
+DEFAULT_EXCLUDED_CONTENT_TYPES: tuple[str, ...] = (
+    *("application/grpc", "application/gzip", "application/x-gzip", "application/zip"),
+    *("audio/*", "font/woff", "font/woff2"),
+    *("image/avif", "image/gif", "image/jpeg", "image/png", "image/webp"),
+    *("text/event-stream", "video/*"),
+)
+
+# NOTE: one pool of compression threads per event loop, apart from the default thread pool.
+_COMPRESSION_THREADS: RunVar[anyio.CapacityLimiter] = RunVar("starlette_c.gzip.threads")
+
+
+def _compression_threads() -> anyio.CapacityLimiter:
+    try:
+        return _COMPRESSION_THREADS.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(40)
+        _COMPRESSION_THREADS.set(limiter)
+        return limiter
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized(content_types: tuple[str, ...]) -> tuple[str, ...]:
+    # PERF: cached, since each request's responder is handed the same tuple again.
+    return tuple(_media_type(item) for item in content_types)
+
+
+class _Undecided:
+    """The held start's fate waits for the first body."""
+
+
+class _Relay:
+    """Messages go out as the app sent them."""
+
+
+class _Encode:
+    """Bodies go out encoded."""
 
 
 class GZipMiddleware:
-    def __init__(self, app: ASGIApp, minimum_size: int = 500, compresslevel: int = 9) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
+    """Picks, per request, a responder that gzips (``GZipResponder``) or leaves bodies as they are."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int = 500,
+        compresslevel: int = zlib.Z_BEST_COMPRESSION,
+        thread_minimum_size: int = 128 * 1024,
+        *,
+        exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
+    ) -> None:
+        self.exclude_content_types = _normalized(tuple(exclude_content_types))
+        self.thread_minimum_size = thread_minimum_size
         self.compresslevel = compresslevel
+        self.minimum_size = minimum_size
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        # PERF: a scan of the raw headers for what `Headers(scope=scope).get("accept-encoding", "")` would find.
-        accept_encoding = b""
-        for name, value in scope["headers"]:
-            if name == b"accept-encoding":
-                accept_encoding = value
-                break
+        # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
+        accepted = next((value for name, value in scope["headers"] if name == b"accept-encoding"), b"")
         responder: IdentityResponder
-        if b"gzip" in accept_encoding:
-            responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.compresslevel)
+        if b"gzip" in accepted:
+            responder = GZipResponder(
+                self.app,
+                self.minimum_size,
+                self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
         else:
-            responder = IdentityResponder(self.app, self.minimum_size)
+            responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
         await responder(scope, receive, send)
 
 
 class IdentityResponder:
-    """Holds back ``http.response.start`` until the first body chunk shows whether (and how) to encode.
+    """Decides per response whether its body would be encoded, and encodes it with ``apply_compression``.
 
-    This base class encodes nothing but still adds ``Vary: Accept-Encoding`` to responses that would be
-    compressed for a client accepting gzip; ``GZipResponder`` overrides ``apply_compression``.
+    This base encodes nothing, yet marks with ``Vary: Accept-Encoding`` the responses a gzip client would
+    have received compressed.
     """
 
-    content_encoding: str = "identity"
+    content_encoding = "identity"
 
-    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
-        self.app = app
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int,
+        *,
+        exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
+    ) -> None:
+        self.exclude_content_types = _normalized(tuple(exclude_content_types))
         self.minimum_size = minimum_size
+        self.app = app
         self.send: Send = unattached_send
         self.initial_message: Message = {}
-        self.started = False
-        # PERF: settled from the held start's headers only once a body could be encoded (never for a small one).
-        self.passthrough: bool | None = None
+        self._mode: type[_Undecided | _Relay | _Encode] = _Undecided
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.send = send
-        try:
-            await self.app(scope, receive, self.send_with_compression)
-        finally:
-            self.close()
+        await self.app(scope, receive, self.send_with_compression)
 
-    def close(self) -> None:
-        """Release what encoding the body took (nothing, for the identity encoding)."""
+    def _excluded(self, media_type: str) -> bool:
+        excluded = self.exclude_content_types
+        if media_type in excluded or media_type.split("/", 1)[0] + "/*" in excluded:
+            return True
+        # NOTE: every native gRPC subtype (application/grpc+proto, +json, ...) falls under application/grpc.
+        return media_type.startswith("application/grpc+") and "application/grpc" in excluded
+
+    def _never_encoded(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        if status == 206:
+            return True
+        content_type = None
+        for name, value in headers:
+            if name == b"content-encoding":
+                return True
+            if name == b"content-type" and content_type is None:
+                content_type = value
+        return content_type is not None and self._excluded(_media_type(content_type.decode("latin-1")))
 
     async def send_with_compression(self, message: Message) -> None:
-        message_type = message["type"]
-        if message_type == "http.response.start":
-            self.initial_message = message
+        kind = message["type"]
+        mode = self._mode
+        if kind == "http.response.start":
             message.setdefault("headers", [])
-        elif message_type == "http.response.body" and not self.started:
-            self.started = True
-            # PERF: the first body is handled here rather than in a helper coroutine.
-            body: bytes = message.get("body", b"")
-            more_body: bool = message.get("more_body", False)
-            if (more_body or len(body) >= self.minimum_size) and not self._passes_through():
-                encoded = self.apply_compression(body, more_body=more_body)
-                raw = self.initial_message["headers"]
-                add_vary(raw, b"Accept-Encoding")
-                if encoded != body:
-                    set_value(raw, b"content-encoding", self.content_encoding.encode("latin-1"))
-                    if more_body:
-                        delete(raw, b"content-length")
-                    else:
-                        set_value(raw, b"content-length", str(len(encoded)).encode("latin-1"))
-                    message["body"] = encoded
-            await self.send(self.initial_message)
+            self.initial_message = message
+            # NOTE: a response that will go out as it is needs no body to decide on: its start leaves at once.
+            if self._never_encoded(message["status"], message["headers"]):
+                self._mode = _Relay
+                await self.send(message)
+        elif kind == "http.response.body":
+            if mode is _Encode:
+                message["body"] = await self._encode(message.get("body", b""), message.get("more_body", False))
+            elif mode is _Undecided:
+                await self._settle(message)
             await self.send(message)
-        elif message_type == "http.response.body" and not self._passes_through():
-            message["body"] = self.apply_compression(
-                message.get("body", b""), more_body=message.get("more_body", False)
-            )
+        elif kind == "http.response.pathsend":
+            if mode is _Undecided:
+                self._mode = _Relay
+                await self.send(self.initial_message)
             await self.send(message)
-        elif message_type == "http.response.pathsend" and not self.started:
-            self.started = True
-            await self.send(self.initial_message)
+        elif kind in ("http.response.trailers", "http.response.early_hint"):
             await self.send(message)
-        else:
-            await self.send(message)
+        # NOTE: as in the reference, messages of other types (debug, zerocopysend, ...) are not forwarded.
 
-    def _passes_through(self) -> bool:
-        """Whether the response goes out as the app sent it: it has a Content-Encoding, or an excluded type."""
-        passthrough = self.passthrough
-        if passthrough is None:
-            passthrough = self.passthrough = _encoded_or_excluded(self.initial_message.get("headers", ()))
-        return passthrough
+    async def _settle(self, first: Message) -> None:
+        """Decide from the first body how the held start and every body go out, then send the start."""
+        body: bytes = first.get("body", b"")
+        more_body: bool = first.get("more_body", False)
+        start = self.initial_message
+        self._mode = _Relay
+        if more_body or len(body) >= self.minimum_size:
+            headers = start["headers"]
+            add_vary(headers, b"Accept-Encoding")
+            if self.content_encoding != "identity":
+                self._mode = _Encode
+                first["body"] = await self._encode(body, more_body)
+                set_value(headers, b"content-encoding", self.content_encoding.encode("latin-1"))
+                # NOTE: a body followed by trailers is framed by chunks, not by a length.
+                if more_body or start.get("trailers", False):
+                    delete(headers, b"content-length")
+                else:
+                    set_value(headers, b"content-length", str(len(first["body"])).encode("latin-1"))
+        await self.send(start)
+
+    async def _encode(self, body: bytes, more_body: bool) -> bytes:
+        return self.apply_compression(body, more_body=more_body)
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         return body
 
 
 class GZipResponder(IdentityResponder):
+    """Encodes bodies with gzip, streamed chunk by chunk, large chunks in a worker thread."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int,
+        compresslevel: int = zlib.Z_BEST_COMPRESSION,
+        *,
+        thread_minimum_size: int = 128 * 1024,
+        exclude_content_types: tuple[str, ...] = DEFAULT_EXCLUDED_CONTENT_TYPES,
+    ) -> None:
+        # PERF: the compressor is made by the first body that is compressed; bodies left as they are never need one.
+        self._compressor: zlib._Compress | None = None
+        IdentityResponder.__init__(self, app, minimum_size, exclude_content_types=exclude_content_types)
+        self.thread_minimum_size = thread_minimum_size
+        self.compresslevel = compresslevel
+
     content_encoding = "gzip"
 
-    def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int = 9) -> None:
-        # PERF: the base initializer called directly, without building a super() proxy per request.
-        IdentityResponder.__init__(self, app, minimum_size)
-        self.compresslevel = compresslevel
-        # PERF: the gzip stream is opened by the first body that gets compressed; small responses never need it.
-        self._gzip: tuple[io.BytesIO, gzip.GzipFile] | None = None
+    @property
+    def compressor(self) -> zlib._Compress:
+        made = self._compressor
+        if made is None:
+            # NOTE: window bits 16 + 15 make zlib write the gzip container (header with a zero timestamp, trailer).
+            made = self._compressor = zlib.compressobj(level=self.compresslevel, wbits=16 | zlib.MAX_WBITS)
+        return made
 
-    def close(self) -> None:
-        if self._gzip is not None:
-            gzip_buffer, gzip_file = self._gzip
-            gzip_file.close()
-            gzip_buffer.close()
+    async def _encode(self, body: bytes, more_body: bool) -> bytes:
+        if len(body) < self.thread_minimum_size:
+            return self._compress_body(body, more_body)
+        # NOTE: a large chunk would hold the event loop for too long; it is compressed in a worker thread.
+        return await anyio.to_thread.run_sync(self._compress_body, body, more_body, limiter=_compression_threads())
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
-        if self._gzip is None:
-            gzip_buffer = io.BytesIO()
-            self._gzip = gzip_buffer, gzip.GzipFile(mode="wb", fileobj=gzip_buffer, compresslevel=self.compresslevel)
-        gzip_buffer, gzip_file = self._gzip
-        gzip_file.write(body)
-        if not more_body:
-            gzip_file.close()
-        compressed = gzip_buffer.getvalue()
-        gzip_buffer.seek(0)
-        gzip_buffer.truncate()
-        return compressed
+        return self._compress_body(body, more_body)
 
-
-def _encoded_or_excluded(raw_headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    # PERF: one scan of the raw headers for what `Headers(raw=raw_headers)` would answer about both.
-    content_type = None
-    for name, value in raw_headers:
-        if name == b"content-encoding":
-            return True
-        if name == b"content-type" and content_type is None:
-            content_type = value
-    return content_type is not None and content_type.decode("latin-1").startswith(DEFAULT_EXCLUDED_CONTENT_TYPES)
+    def _compress_body(self, body: bytes, more_body: bool) -> bytes:
+        compressor = self.compressor
+        # NOTE: each streamed chunk is flushed, so it reaches the client without waiting for the next one.
+        return compressor.compress(body) + compressor.flush(zlib.Z_SYNC_FLUSH if more_body else zlib.Z_FINISH)
 
 
 async def unattached_send(message: Message) -> NoReturn:

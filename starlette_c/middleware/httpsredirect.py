@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from starlette_c.datastructures import URL
-from starlette_c.responses import RedirectResponse
+from starlette_c.middleware.trustedhost import _first_host, _parse_host_header
+from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
 _SECURE_SCHEMES = {"http": "https", "ws": "wss"}
+
+
+def _authority(scope: Scope) -> str | None:
+    """The redirect's netloc: the Host header when well-formed, else the server address; None when neither is."""
+    parsed = _parse_host_header(_first_host(scope))
+    port: int | None
+    if parsed is not None and (parsed[1] is None or int(parsed[1]) <= 65535):
+        host, port = parsed[0], None if parsed[1] is None else int(parsed[1])
+    elif scope.get("server"):
+        host, port = scope["server"]
+        host = f"[{host}]" if ":" in host else host
+    else:
+        return None
+    # NOTE: a default port of either scheme is dropped, so http://host:80 goes to https://host.
+    return host if port in (None, 80, 443) else f"{host}:{port}"
 
 
 class HTTPSRedirectMiddleware:
@@ -14,10 +30,14 @@ class HTTPSRedirectMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and scope.get("scheme", "http") in _SECURE_SCHEMES:
-            url = URL(scope=scope)
-            netloc = url.hostname if url.port in (80, 443) else url.netloc
-            secure_url = url.replace(scheme=_SECURE_SCHEMES[url.scheme], netloc=netloc)
-            await RedirectResponse(secure_url, status_code=307)(scope, receive, send)
+        if scope["type"] not in ("http", "websocket") or scope.get("scheme", "http") not in _SECURE_SCHEMES:
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        netloc = _authority(scope)
+        response: Response
+        if netloc is None:
+            response = PlainTextResponse("Invalid host header", status_code=400)
+        else:
+            url = URL(scope=scope)
+            response = RedirectResponse(url.replace(scheme=_SECURE_SCHEMES[url.scheme], netloc=netloc), 307)
+        await response(scope, receive, send)

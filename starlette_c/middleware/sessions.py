@@ -1,4 +1,4 @@
-"""``SessionMiddleware``: a signed, cookie-backed ``request.session`` dictionary."""
+"""``SessionMiddleware``: ``scope["session"]``, a dictionary kept in a signed cookie."""
 
 from __future__ import annotations
 
@@ -15,9 +15,15 @@ from starlette_c.middleware._raw_headers import add_vary
 from starlette_c.requests import cookie_parser
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
+_EXPIRED = "expires=Thu, 01 Jan 1970 00:00:00 GMT"
+
 
 class Session(dict[str, Any]):
-    """The session dictionary; it remembers whether it was read (for ``Vary``) and whether it was changed."""
+    """The session dictionary. Its writes set ``modified`` (and ``accessed``, which makes responses vary by Cookie).
+
+    Reads leave both unset; a write that changes nothing (``pop`` of a missing key, ``setdefault`` of a present
+    one) does too.
+    """
 
     accessed: bool = False
     modified: bool = False
@@ -26,52 +32,49 @@ class Session(dict[str, Any]):
         self.accessed = True
 
     def mark_modified(self) -> None:
-        self.accessed = True
-        self.modified = True
+        self.modified = self.accessed = True
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.mark_modified()
-        super().__setitem__(key, value)
+        dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: str) -> None:
         self.mark_modified()
-        super().__delitem__(key)
+        dict.__delitem__(self, key)
 
-    def clear(self) -> None:
+    def __ior__(self, other: Any, /) -> Session:  # type: ignore[override,misc]
         self.mark_modified()
-        super().clear()
-
-    def pop(self, key: str, *args: Any) -> Any:
-        self.mark_modified()
-        return super().pop(key, *args)
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        self.mark_modified()
-        return super().setdefault(key, default)
+        dict.update(self, other)
+        return self
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         self.mark_modified()
-        super().update(*args, **kwargs)
+        dict.update(self, *args, **kwargs)
+
+    def clear(self) -> None:
+        self.mark_modified()
+        dict.clear(self)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key in self:
+            return dict.__getitem__(self, key)
+        self[key] = default
+        return default
+
+    def pop(self, key: str, *args: Any) -> Any:
+        if key in self:
+            self.mark_modified()
+        return dict.pop(self, key, *args)
 
     def popitem(self) -> tuple[str, Any]:
+        item = dict.popitem(self)
         self.mark_modified()
-        return super().popitem()
-
-    def __ior__(self, other: Any) -> Session:  # type: ignore[override,misc]
-        self.mark_modified()
-        return super().__ior__(other)
-
-
-def _load(signed: bytes, signer: itsdangerous.TimestampSigner, max_age: int | None) -> dict[str, Any]:
-    # NOTE: anything but a well-signed, fresh JSON object (forged, truncated, expired, garbage) is an empty session.
-    try:
-        data = json.loads(b64decode(signer.unsign(signed, max_age=max_age), validate=True))
-    except (BadSignature, ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return item
 
 
 class SessionMiddleware:
+    """Loads ``scope["session"]`` from the request's cookie and writes it back when the app changed it."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -82,59 +85,75 @@ class SessionMiddleware:
         same_site: Literal["lax", "strict", "none"] = "lax",
         https_only: bool = False,
         domain: str | None = None,
+        partitioned: bool = False,
     ) -> None:
+        flags = ["httponly", f"samesite={same_site}"]
+        if https_only:
+            flags.append("secure")
+        if domain is not None:
+            flags.append(f"domain={domain}")
+        if partitioned:
+            flags.append("partitioned")
         self.app = app
         self.signer = itsdangerous.TimestampSigner(str(secret_key))
         self.session_cookie = session_cookie
         self.max_age = max_age
         self.path = path
-        self.security_flags = "httponly; samesite=" + same_site
-        if https_only:
-            self.security_flags += "; secure"
-        if domain is not None:
-            self.security_flags += f"; domain={domain}"
+        self.security_flags = "; ".join(flags)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
 
-        # PERF: the cookie HTTPConnection(scope).cookies would give, from a scan of the raw headers: no Cookie
-        # header, no connection, Headers object or parse.
-        cookie = None
-        for name, value in scope["headers"]:
-            if name == b"cookie":
-                # NOTE: as in the merged cookies of several Cookie headers, a later header's session cookie wins.
-                cookie = cookie_parser(value.decode("latin-1")).get(self.session_cookie, cookie)
-        loaded = _load(cookie.encode("utf-8"), self.signer, self.max_age) if cookie is not None else {}
+        loaded = self._load(self._incoming_cookie(scope))
         had_session = bool(loaded)
         session = scope["session"] = Session(loaded)
 
-        # PERF: a plain function handing back send's awaitable (no coroutine per message).
-        def send_with_session_cookie(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start" and session.accessed:
-                self._add_session_headers(message, session, had_session)
+        # PERF: a plain function handing back send's awaitable: no coroutine per message.
+        def send_with_cookie(message: Message) -> Awaitable[None]:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if session.accessed:
+                    # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+                    message["headers"] = headers = list(headers)
+                    add_vary(headers, b"Cookie")
+                    cookie = self._outgoing_cookie(session, had_session)
+                    if cookie is not None:
+                        headers.append((b"set-cookie", cookie.encode("latin-1")))
             return send(message)
 
-        await self.app(scope, receive, send_with_session_cookie)
+        await self.app(scope, receive, send_with_cookie)
 
-    def _add_session_headers(self, message: Message, session: Session, had_session: bool) -> None:
-        # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
-        raw = message["headers"] = list(message.get("headers", ()))
-        add_vary(raw, b"Cookie")
-        if session.modified and session:
-            raw.append((b"set-cookie", self._cookie(self._dump(session), self.max_age).encode("latin-1")))
-        elif session.modified and had_session:
-            raw.append((b"set-cookie", self._cookie("null", None, expired=True).encode("latin-1")))
+    def _incoming_cookie(self, scope: Scope) -> str | None:
+        # PERF: only Cookie headers are parsed, straight from the raw list, with no connection or Headers object.
+        value = None
+        for name, raw in scope["headers"]:
+            if name == b"cookie":
+                # NOTE: as in the merged cookies of several Cookie headers, a later header's session cookie wins.
+                value = cookie_parser(raw.decode("latin-1")).get(self.session_cookie, value)
+        return value
 
-    def _dump(self, session: dict[str, Any]) -> str:
-        return self.signer.sign(b64encode(json.dumps(session).encode("utf-8"))).decode("utf-8")
+    def _load(self, cookie: str | None) -> dict[str, Any]:
+        if cookie is None:
+            return {}
+        # NOTE: anything but a well-signed, fresh JSON object (forged, truncated, expired, garbage) is no session.
+        try:
+            payload = self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age)
+            data = json.loads(b64decode(payload, validate=True))
+        except (BadSignature, ValueError, RecursionError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
-    def _cookie(self, value: str, max_age: int | None, expired: bool = False) -> str:
-        parts = [f"{self.session_cookie}={value}", f"path={self.path}"]
-        if max_age:
-            parts.append(f"Max-Age={max_age}")
-        if expired:
-            parts.append("expires=Thu, 01 Jan 1970 00:00:00 GMT")
-        parts.append(self.security_flags)
-        return "; ".join(parts)
+    def _outgoing_cookie(self, session: Session, had_session: bool) -> str | None:
+        """The Set-Cookie value the response needs: the new contents, an expired cookie, or none."""
+        if not session.modified:
+            return None
+        if session:
+            payload = b64encode(json.dumps(session).encode("utf-8"))
+            value = self.signer.sign(payload).decode("utf-8")
+            lifetime = "" if self.max_age is None else f"; Max-Age={self.max_age}"
+            return f"{self.session_cookie}={value}; path={self.path}{lifetime}; {self.security_flags}"
+        if had_session:
+            return f"{self.session_cookie}=null; path={self.path}; {_EXPIRED}; {self.security_flags}"
+        return None

@@ -1,67 +1,72 @@
-"""``TrustedHostMiddleware``: refuses requests whose ``Host`` header is not one of the allowed hosts."""
+"""``TrustedHostMiddleware``: refuses requests whose ``Host`` header names none of the allowed hosts."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 
-from starlette_c.datastructures import URL, Headers
+from starlette_c.datastructures import URL
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
 
-
-def _check_pattern(pattern: str) -> None:
-    if "*" in pattern[1:] or (pattern.startswith("*") and pattern != "*" and not pattern.startswith("*.")):
-        raise AssertionError(ENFORCE_DOMAIN_WILDCARD)
+# NOTE: RFC 3986 host: a bracketed IP literal or a reg-name (unreserved, pct-encoded, sub-delims), then a port.
+_HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::([0-9]+))?")
 
 
-# NOTE: a Host header that is not a plain name (or IPv6 literal) with an optional numeric port matches nothing.
-_HOST_HEADER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]*)(?::[0-9]{0,5})?")
+def _parse_host_header(value: str | None) -> tuple[str, str | None] | None:
+    """``(host, port)`` of a well-formed ``Host`` value (IPv6 hosts keep their brackets), else None."""
+    match = _HOST_AND_PORT.fullmatch(value or "")
+    if match is None:
+        return None
+    host, port = match.groups()
+    if host.startswith("[") and host[1:2].lower() != "v":
+        # NOTE: an IPv6 literal with a zone ("%eth0") is no valid URI host.
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+        if "%" in host:
+            return None
+    return host, port
 
 
-def _hostname(host_header: str) -> str:
-    match = _HOST_HEADER.fullmatch(host_header)
-    return match.group(1).lower() if match is not None else ""
+def _first_host(scope: Scope) -> str | None:
+    return next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), None)
 
 
 class TrustedHostMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        allowed_hosts: Sequence[str] | None = None,
-        www_redirect: bool = True,
-    ) -> None:
-        if allowed_hosts is None:
-            allowed_hosts = ["*"]
-        for pattern in allowed_hosts:
-            _check_pattern(pattern)
-        self.app = app
-        self.allowed_hosts = list(allowed_hosts)
-        self.allow_any = "*" in allowed_hosts
-        self.www_redirect = www_redirect
-        # NOTE: host names are case-insensitive, so matching is done on lower-cased names (the reference is exact).
-        self._exact = frozenset(pattern.lower() for pattern in allowed_hosts if not pattern.startswith("*"))
-        self._suffixes = tuple(pattern[1:].lower() for pattern in allowed_hosts if pattern.startswith("*."))
+    """Answers 400 (or redirects to the ``www.`` host) unless the Host header matches an allowed pattern."""
 
-    def _is_allowed(self, host: str) -> bool:
-        return host in self._exact or host.endswith(self._suffixes)
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None, www_redirect: bool = True) -> None:
+        patterns = ["*"] if allowed_hosts is None else list(allowed_hosts)
+        for pattern in patterns:
+            wildcard_elsewhere = "*" in pattern[1:]
+            if wildcard_elsewhere or (pattern.startswith("*") and pattern not in ("*",) and pattern[:2] != "*."):
+                raise AssertionError(ENFORCE_DOMAIN_WILDCARD)
+        self.app = app
+        self.allowed_hosts = patterns
+        self.allow_any = "*" in patterns
+        self.www_redirect = www_redirect
+        # NOTE: host names are case-insensitive: patterns and hosts are compared lower-cased.
+        self._names = frozenset(pattern.lower() for pattern in patterns if pattern[:1] != "*")
+        self._suffixes = tuple(pattern[1:].lower() for pattern in patterns if pattern[:2] == "*.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.allow_any or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
 
-        host = _hostname(Headers(scope=scope).get("host", ""))
-        if self._is_allowed(host):
+        parsed = _parse_host_header(_first_host(scope))
+        host = "" if parsed is None else parsed[0].lower()
+        if parsed is not None and (host in self._names or host.endswith(self._suffixes)):
             await self.app(scope, receive, send)
             return
 
-        response: Response
-        if self.www_redirect and f"www.{host}" in self._exact:
+        response: Response = PlainTextResponse("Invalid host header", status_code=400)
+        if parsed is not None and self.www_redirect and "www." + host in self._names:
             url = URL(scope=scope)
-            response = RedirectResponse(url=str(url.replace(netloc=f"www.{url.netloc}")))
-        else:
-            response = PlainTextResponse("Invalid host header", status_code=400)
+            response = RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
         await response(scope, receive, send)

@@ -1,4 +1,4 @@
-"""``WSGIMiddleware``: serve a WSGI application from ASGI (deprecated, as in Starlette 1.0)."""
+"""``WSGIMiddleware``: serve a WSGI application from ASGI (deprecated, as in Starlette)."""
 
 from __future__ import annotations
 
@@ -11,62 +11,77 @@ from types import TracebackType
 from typing import Any
 
 import anyio
+import anyio.from_thread
+import anyio.to_thread
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from starlette_c._utils import collapse_excgroups
+from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.types import Message, Receive, Scope, Send
 
 # NOTE: the text (and its "starlette." prefix) is the reference's, so that existing warning filters keep matching.
-warnings.warn(
+_DEPRECATION = (
     "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
-    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
-    DeprecationWarning,
-    stacklevel=2,
+    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement."
 )
+warnings.warn(_DEPRECATION, StarletteDeprecationWarning, stacklevel=2)
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
-def _latin1(value: str) -> str:
-    # NOTE: PEP 3333 environ strings carry raw bytes as latin-1 code points.
+def _as_environ_str(value: str) -> str:
+    # NOTE: PEP 3333 environ strings carry the raw bytes as latin-1 code points.
     return value.encode("utf-8").decode("latin-1")
 
 
+def _split_script_name(scope: Scope) -> tuple[str, str]:
+    """``(SCRIPT_NAME, PATH_INFO)``: ``root_path`` comes off the path only where a path segment ends."""
+    root: str = scope.get("root_path", "")
+    path: str = scope["path"]
+    below = path[len(root) :]
+    if root and path.startswith(root) and (not below or below[0] == "/" or root[-1] == "/"):
+        return root, below
+    return root, path
+
+
 def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
-    script_name = scope.get("root_path", "")
-    path = scope["path"]
-    if script_name and path.startswith(script_name):
-        path = path[len(script_name) :]
+    script_name, path_info = _split_script_name(scope)
+    server_name, server_port = scope.get("server") or ("localhost", 80)
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": _latin1(script_name),
-        "PATH_INFO": _latin1(path),
+        "SCRIPT_NAME": _as_environ_str(script_name),
+        "PATH_INFO": _as_environ_str(path_info),
         "QUERY_STRING": scope["query_string"].decode("ascii"),
-        "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stdout,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
+        "SERVER_PROTOCOL": "HTTP/" + scope["http_version"],
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
         "wsgi.run_once": False,
+        "wsgi.multiprocess": True,
+        "wsgi.multithread": True,
+        "wsgi.errors": sys.stdout,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.version": (1, 0),
     }
-
-    server = scope.get("server") or ("localhost", 80)
-    environ["SERVER_NAME"] = server[0]
-    environ["SERVER_PORT"] = server[1]
-
-    client = scope.get("client")
-    if client:
-        environ["REMOTE_ADDR"] = client[0]
-
+    if scope.get("client"):
+        environ["REMOTE_ADDR"] = scope["client"][0]
     for raw_name, raw_value in scope.get("headers", []):
-        name = raw_name.decode("latin-1").upper().replace("-", "_")
-        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = f"HTTP_{name}"
+        key = raw_name.decode("latin-1").upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
         value = raw_value.decode("latin-1")
-        environ[name] = f"{environ[name]},{value}" if name in environ else value
+        # NOTE: repeated headers are folded into one comma-separated value.
+        environ[key] = value if key not in environ else environ[key] + "," + value
     return environ
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = bytearray()
+    while True:
+        message = await receive()
+        chunks += message.get("body", b"")
+        if not message.get("more_body", False):
+            return bytes(chunks)
 
 
 class WSGIMiddleware:
@@ -80,6 +95,8 @@ class WSGIMiddleware:
 
 
 class WSGIResponder:
+    """One request: the WSGI app runs in a worker thread and hands its messages to the event loop's ``sender``."""
+
     stream_send: ObjectSendStream[Message]
     stream_receive: ObjectReceiveStream[Message]
 
@@ -93,55 +110,43 @@ class WSGIResponder:
         self.stream_send, self.stream_receive = anyio.create_memory_object_stream[Message](math.inf)
 
     async def __call__(self, receive: Receive, send: Send) -> None:
-        chunks: list[bytes] = []
-        more_body = True
-        while more_body:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more_body = message.get("more_body", False)
-        environ = build_environ(self.scope, b"".join(chunks))
-
+        environ = build_environ(self.scope, await _read_body(receive))
         with collapse_excgroups():
             async with anyio.create_task_group() as task_group:
                 task_group.start_soon(self.sender, send)
                 async with self.stream_send:
                     await anyio.to_thread.run_sync(self.wsgi, environ, self.start_response)
         if self.exc_info is not None:
-            raise self.exc_info[1].with_traceback(self.exc_info[2])
+            _, error, traceback = self.exc_info
+            raise error.with_traceback(traceback)
 
     async def sender(self, send: Send) -> None:
         async with self.stream_receive:
             async for message in self.stream_receive:
                 await send(message)
 
-    def start_response(
-        self,
-        status: str,
-        response_headers: list[tuple[str, str]],
-        exc_info: Any = None,
-    ) -> None:
-        self.exc_info = exc_info
-        if self.response_started:
+    def _emit(self, message: Message) -> None:
+        """Hand ``message`` from the worker thread to the sender on the event loop."""
+        anyio.from_thread.run(self.stream_send.send, message)
+
+    def start_response(self, status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        # NOTE: only the first call starts the response; a later one (from an error handler) only records exc_info.
+        started, self.response_started, self.exc_info = self.response_started, True, exc_info
+        if started:
             return
-        self.response_started = True
-        status_code = int(status.split(" ", 1)[0])
         headers = [
             (name.strip().encode("latin-1").lower(), value.strip().encode("latin-1"))
             for name, value in response_headers
         ]
-        anyio.from_thread.run(
-            self.stream_send.send, {"type": "http.response.start", "status": status_code, "headers": headers}
-        )
+        self._emit({"type": "http.response.start", "status": int(status.split(" ", 1)[0]), "headers": headers})
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> None:
-        iterable: Iterable[bytes] = self.app(environ, start_response)
+        result: Iterable[bytes] = self.app(environ, start_response)
         try:
-            for chunk in iterable:
-                anyio.from_thread.run(
-                    self.stream_send.send, {"type": "http.response.body", "body": chunk, "more_body": True}
-                )
+            for chunk in result:
+                self._emit({"type": "http.response.body", "body": chunk, "more_body": True})
         finally:
-            close = getattr(iterable, "close", None)
+            close = getattr(result, "close", None)
             if close is not None:
                 close()
-        anyio.from_thread.run(self.stream_send.send, {"type": "http.response.body", "body": b""})
+        self._emit({"type": "http.response.body", "body": b""})

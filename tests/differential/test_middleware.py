@@ -10,6 +10,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 import itsdangerous
 import pytest
 from hypothesis import given, settings
@@ -82,6 +83,9 @@ CORS_REQUESTS = [
     preflight(b"https://example.org", b"GET", (b"access-control-request-headers", b"a," * 2000)),
     preflight(b"https://example.org", b"get"),
     preflight(b"https://example.org", b"GET", (b"access-control-request-private-network", b"true")),
+    preflight(b"https://example.org", b"QUERY"),
+    Req(method="QUERY", headers=[ORIGIN]),
+    Req(method="OPTIONS", headers=[(b"access-control-request-method", b"GET")]),
 ]
 
 
@@ -95,6 +99,8 @@ CORS_REQUESTS = [
         {"allow_origins": ["https://example.org"], "allow_headers": ["X-Custom"], "allow_credentials": True},
         {"allow_origin_regex": r"https://[a-z]+\.example\.org", "allow_methods": ["GET", "PUT"], "max_age": 1},
         {"allow_origins": ["https://example.org"], "allow_private_network": True},
+        {"allow_origins": {"https://example.org"}, "allow_methods": frozenset({"*"}), "expose_headers": ("X-A",)},
+        {"allow_origins": frozenset({"*"}), "allow_credentials": True, "allow_headers": {"X-Custom"}},
     ],
 )
 def test_cors(options: dict[str, Any]) -> None:
@@ -119,14 +125,32 @@ def test_gzip(path: str, accept: bytes, options: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "host",
-    [b"example.com", b"example.com:8000", b"api.example.com", b"a.b.example.com", b"example.org", b"", b"ex ample.com"],
+    [
+        b"example.com",
+        b"example.com:8000",
+        b"api.example.com",
+        b"a.b.example.com",
+        b"example.org",
+        b"",
+        b"ex ample.com",
+        b"API.Example.COM",
+        b"EXAMPLE.ORG",
+        b"example.org:",
+        b"example.org:99999",
+        b"[::1]",
+        b"[::1]:8000",
+        b"[::1",
+        b"[fe80::1%eth0]",
+        b"[v1.x]",
+        b"a@example.org",
+    ],
 )
 @pytest.mark.parametrize("www_redirect", [True, False])
 def test_trusted_host(host: bytes, www_redirect: bool) -> None:
     build = middleware(
         "trustedhost",
         "TrustedHostMiddleware",
-        allowed_hosts=["www.example.com", "*.example.com", "example.org"],
+        allowed_hosts=["www.example.com", "*.Example.com", "example.org", "[::1]", "[v1.x]"],
         www_redirect=www_redirect,
     )
     assert_same(
@@ -154,6 +178,15 @@ def test_trusted_host_missing_header_and_any() -> None:
         Req(headers=[(b"host", b"example.com:8080")]),
         Req(headers=[(b"host", b"")]),
         Req(server=("example.com", 8000), extra_scope={"headers": []}),
+        Req(headers=[(b"host", b"")], server=None),
+        Req(headers=[(b"host", b"example.com:")], server=("fallback", 8000)),
+        Req(headers=[(b"host", b"example.com:65536")]),
+        Req(headers=[(b"host", b"example.com:00080")]),
+        Req(headers=[(b"host", b"a@evil.com")]),
+        Req(headers=[(b"host", b"[::1]:8443")]),
+        Req(headers=[(b"host", b"[fe80::1%eth0]")], server=("::1", 8080)),
+        Req(headers=[(b"host", b"ex!ample.com")]),
+        Req(headers=[(b"host", b"EXAMPLE.com")]),
     ],
 )
 def test_https_redirect(req: Req) -> None:
@@ -169,6 +202,21 @@ def session_app(ns: Namespace, **options: Any) -> Any:
             request.session["user"] = "alice"
         elif scope["path"] == "/clear":
             request.session.clear()
+        elif scope["path"] == "/pop":
+            request.session.pop("user", None)
+        elif scope["path"] == "/popitem" and request.session:
+            request.session.popitem()
+        elif scope["path"] == "/merge":
+            request.session |= {"merged": True}
+        elif scope["path"] == "/setdefault":
+            request.session.setdefault("user", "carol")
+        elif scope["path"] == "/read":
+            request.session.get("user")
+        elif scope["path"] == "/bare-start":
+            request.session["user"] = "dave"
+            await send({"type": "http.response.start", "status": 204})
+            await send({"type": "http.response.body"})
+            return
         elif scope["path"] == "/untouched":
             await responses.PlainTextResponse("untouched")(scope, receive, send)
             return
@@ -204,6 +252,11 @@ SESSION_REQUESTS = [
     Req(headers=[(b"cookie", b"session=" + cookie_of(b'{"user": "bob"}')[0][1][8:-3])]),
     Req(headers=[(b"cookie", b"session=")]),
     Req(headers=[(b"cookie", b"other=1; session")]),
+    *(
+        Req(path=path, headers=headers)
+        for path in ("/pop", "/popitem", "/merge", "/setdefault", "/read", "/bare-start")
+        for headers in ([], cookie_of(b'{"user": "bob"}'))
+    ),
 ]
 
 
@@ -213,6 +266,7 @@ SESSION_REQUESTS = [
         {},
         {"session_cookie": "sid", "max_age": None, "path": "/app", "same_site": "strict"},
         {"https_only": True, "domain": "example.com", "max_age": 0, "same_site": "none"},
+        {"partitioned": True, "https_only": True, "same_site": "none"},
     ],
 )
 def test_sessions(options: dict[str, Any]) -> None:
@@ -355,7 +409,8 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 def test_wsgi() -> None:
     def build(ns: Namespace) -> Any:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
+            # NOTE: each package warns with its own StarletteDeprecationWarning on import.
+            warnings.simplefilter("ignore")
             return ns.module("middleware.wsgi").WSGIMiddleware(wsgi_app)
 
     assert_same(
@@ -364,8 +419,28 @@ def test_wsgi() -> None:
             Req(),
             Req(method="POST", body=[b"a", b"b", b"c"], query_string=b"q=1"),
             Req(path="/sub/x", root_path="/sub"),
+            Req(path="/subway/x", root_path="/sub"),
+            Req(path="/sub", root_path="/sub"),
+            Req(path="/sub/", root_path="/sub/"),
+            Req(path="/other", root_path="/sub"),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("root_path", "path"),
+    [("/app", "/app/x"), ("/app", "/application/x"), ("/app", "/app"), ("/app/", "/app/x"), ("", "/x"), ("/a", "/b")],
+)
+def test_wsgi_script_name_split(root_path: str, path: str) -> None:
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "root_path": root_path}
+    scope |= {"query_string": b"", "http_version": "1.1", "headers": [], "server": ("s", 80), "client": None}
+    environs = []
+    for package in ("starlette", "starlette_c"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            environ = Namespace(package).module("middleware.wsgi").build_environ(scope, b"")
+        environs.append({key: value for key, value in environ.items() if key not in ("wsgi.input", "wsgi.errors")})
+    assert environs[0] == environs[1]
 
 
 ORIGIN_CHARS = st.sampled_from(
@@ -428,3 +503,143 @@ def test_gzip_fuzzed(chunks: list[bytes], accept: bytes, media_type: str) -> Non
 
     reference, ours = run_both(build, Req(headers=[(b"accept-encoding", accept)]))
     assert decompressed(ours) == decompressed(reference)
+
+
+def _start(status: int = 200, headers: tuple[tuple[bytes, bytes], ...] = ((b"content-type", b"text/plain"),)) -> Any:
+    return {"type": "http.response.start", "status": status, "headers": list(headers)}
+
+
+def _body(body: bytes = b"", more_body: bool = False) -> Any:
+    return {"type": "http.response.body", "body": body, "more_body": more_body}
+
+
+TRAILERS = {"type": "http.response.trailers", "headers": [(b"x-t", b"1")], "more_trailers": False}
+GZIP_SCRIPTS: dict[str, list[Any]] = {
+    "single": [_start(), _body(b"a" * 1000)],
+    "small": [_start(), _body(b"a" * 10)],
+    "at-minimum": [_start(), _body(b"a" * 500)],
+    "stream": [_start(), _body(b"a" * 10, True), _body(b"", True), _body(b"b" * 1000, True), _body()],
+    "no-headers": [{"type": "http.response.start", "status": 200}, _body(b"a" * 1000)],
+    "partial": [_start(206), _body(b"a" * 1000)],
+    "grpc": [_start(headers=((b"content-type", b"application/grpc+proto"),)), _body(b"a" * 1000)],
+    "grpc-web": [_start(headers=((b"content-type", b"application/grpc-web"),)), _body(b"a" * 1000)],
+    "image": [_start(headers=((b"content-type", b"IMAGE/PNG; q=1"),)), _body(b"a" * 1000)],
+    "svg": [_start(headers=((b"content-type", b"image/svg+xml"),)), _body(b"a" * 1000)],
+    "encoded": [_start(headers=((b"content-encoding", b"br"),)), _body(b"a", True), _body(b"b")],
+    "length-streamed": [_start(headers=((b"content-length", b"1010"),)), _body(b"a" * 10, True), _body(b"a" * 1000)],
+    "trailers": [{**_start(), "trailers": True}, _body(b"a" * 1000, True), _body(b"b"), TRAILERS],
+    "trailers-one-body": [{**_start(), "trailers": True}, _body(b"a" * 1000), TRAILERS],
+    "trailers-small": [{**_start(), "trailers": True}, _body(b"a" * 10), TRAILERS],
+    "pathsend": [_start(), {"type": "http.response.pathsend", "path": "/x"}],
+    "early-hint": [{"type": "http.response.early_hint", "links": []}, _start(), _body(b"a" * 1000)],
+    "debug-dropped": [{"type": "http.response.debug", "info": {}}, _start(), _body(b"a" * 1000)],
+    "str-headers": [{"type": "http.response.start", "status": 200, "headers": [("x", "y")]}, _body(b"a" * 1000)],
+    "no-body-key": [_start(), {"type": "http.response.body"}],
+}
+
+
+@pytest.mark.parametrize("script", GZIP_SCRIPTS, ids=str)
+@pytest.mark.parametrize("accept", [b"gzip", b"br"])
+@pytest.mark.parametrize("options", [{}, {"thread_minimum_size": 100, "compresslevel": 1}])
+def test_gzip_messages(script: str, accept: bytes, options: dict[str, Any]) -> None:
+    """Exact messages, compressed bytes included: both write gzip with a zero timestamp."""
+
+    async def run(package: str) -> list[Any]:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            for message in GZIP_SCRIPTS[script]:
+                await send({key: list(value) if key == "headers" else value for key, value in message.items()})
+
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        gzip_module = Namespace(package).module("middleware.gzip")
+        await gzip_module.GZipMiddleware(app, **options)(
+            {"type": "http", "headers": [(b"accept-encoding", accept)]}, None, send
+        )
+        return sent
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
+
+
+@pytest.mark.parametrize(
+    "exclude",
+    [
+        ("application/foo",),
+        ("application/grpc",),
+        (),
+        ("TEXT/*",),
+        (" text/plain ;q=1",),
+        ("*/*",),
+        ("",),
+        ("text/plain+x",),
+    ],
+)
+@pytest.mark.parametrize(
+    "content_type",
+    [b"application/foo+json", b"application/grpc+json", b"text/plain", b"text", b"", b"application/grpc+"],
+)
+def test_gzip_exclusions(exclude: tuple[str, ...], content_type: bytes) -> None:
+    async def run(package: str) -> list[Any]:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await send(_start(headers=((b"content-type", content_type),)))
+            await send(_body(b"a" * 1000))
+
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        gzip_module = Namespace(package).module("middleware.gzip")
+        middleware = gzip_module.GZipMiddleware(app, exclude_content_types=exclude)
+        await middleware({"type": "http", "headers": [(b"accept-encoding", b"gzip")]}, None, send)
+        return sent
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+@pytest.mark.parametrize("path", ["/plain", "/stream", "/no-headers"])
+def test_base_http_middleware_event_order(stacked: bool, path: str) -> None:
+    """Background tasks after the last body message (1.7); a start without headers is accepted (1.10)."""
+
+    async def run(package: str) -> list[Any]:
+        ns = Namespace(package)
+        events: list[Any] = []
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"a"
+            yield b"b"
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if path == "/no-headers":
+                await send({"type": "http.response.start", "status": 201})
+                await send({"type": "http.response.body", "body": b"x"})
+                return
+            task = ns.background.BackgroundTask(events.append, "background")
+            if path == "/stream":
+                response = ns.responses.StreamingResponse(chunks(), background=task)
+            else:
+                response = ns.responses.PlainTextResponse("ok", background=task)
+            await response(scope, receive, send)
+
+        class Passing(ns.module("middleware.base").BaseHTTPMiddleware):  # type: ignore[misc]
+            async def dispatch(self, request: Any, call_next: Any) -> Any:
+                response = await call_next(request)
+                events.append("dispatched")
+                return response
+
+        async def send(message: Any) -> None:
+            await anyio.sleep(0.001)
+            events.append((message["type"], message.get("status"), message.get("headers"), message.get("more_body")))
+
+        async def receive() -> Any:
+            await anyio.sleep(10)
+            return {"type": "http.disconnect"}
+
+        middleware = Passing(Passing(app)) if stacked else Passing(app)
+        await middleware({"type": "http", "method": "GET", "path": path, "headers": []}, receive, send)
+        return events
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")

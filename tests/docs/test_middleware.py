@@ -455,3 +455,94 @@ def test_middleware_on_groups_of_routes(test_client_factory: TestClientFactory, 
     response = test_client_factory(app).get("/example?big=1", headers={"accept-encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert response.text.strip() == "/example"
+
+
+@functools.cache
+def global_span_exporter() -> Any:
+    """The docs configure the process-wide provider, which OpenTelemetry lets a process set only once."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(tracer_provider)
+    return exporter
+
+
+def test_opentelemetry_global_provider(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.middleware.opentelemetry import OpenTelemetryMiddleware
+
+    # "You can create the app before you configure the global provider."
+    app = Starlette(routes=routes, middleware=[Middleware(OpenTelemetryMiddleware)])
+    exporter = global_span_exporter()
+    exporter.clear()
+
+    assert test_client_factory(app).get("/").text == "/"
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["http.request.method"] == "GET"
+    assert span.attributes["http.response.status_code"] == 200
+
+    # Wrapping any ASGI application directly; stacked instances make one span.
+    wrapped = OpenTelemetryMiddleware(app)
+    exporter.clear()
+    assert test_client_factory(wrapped).get("/").status_code == 200
+    assert len(exporter.get_finished_spans()) == 1
+
+
+def test_opentelemetry_exclude_urls(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.middleware.opentelemetry import OpenTelemetryMiddleware
+
+    async def homepage(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("Hello, world!")
+
+    app = Starlette(
+        routes=[Route("/", homepage), Route("/health", homepage)],
+        middleware=[
+            Middleware(
+                OpenTelemetryMiddleware,
+                excluded_urls=r"/health$,/readiness$",
+            )
+        ],
+    )
+    exporter = global_span_exporter()
+    exporter.clear()
+    client = test_client_factory(app)
+    assert client.get("/health").text == "Hello, world!"
+    assert exporter.get_finished_spans() == ()
+    assert client.get("/").text == "Hello, world!"
+    assert len(exporter.get_finished_spans()) == 1
+
+
+def test_session_middleware_partitioned(test_client_factory: TestClientFactory) -> None:
+    middleware = [
+        Middleware(SessionMiddleware, secret_key="a random string", https_only=True, same_site="none", partitioned=True)
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    cookie = test_client_factory(app, base_url="https://testserver").get("/session").headers["set-cookie"]
+    assert cookie.endswith("; httponly; samesite=none; secure; partitioned")
+
+
+def test_gzip_middleware_options(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
+
+    async def csv(request: Request) -> Response:
+        return PlainTextResponse("a,b\n" * 400, media_type="text/csv")
+
+    async def svg(request: Request) -> Response:
+        return Response("<svg/>" * 200, media_type="image/svg+xml")
+
+    async def partial(request: Request) -> Response:
+        return PlainTextResponse("x" * 2000, status_code=206)
+
+    exclude = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "text/csv")
+    middleware = [Middleware(GZipMiddleware, thread_minimum_size=1024, exclude_content_types=exclude)]
+    app = Starlette(routes=[Route("/csv", csv), Route("/svg", svg), Route("/partial", partial)], middleware=middleware)
+
+    client = test_client_factory(app)
+    gzip_only = {"accept-encoding": "gzip"}
+    assert "content-encoding" not in client.get("/csv", headers=gzip_only).headers
+    assert client.get("/svg", headers=gzip_only).headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in client.get("/partial", headers=gzip_only).headers

@@ -556,3 +556,41 @@ async def test_repeated_polling_for_disconnect() -> None:
     recorder = Recorder({"type": "http.request", "body": b"", "more_body": True}, {"type": "http.disconnect"})
     await recorder.run(BaseHTTPMiddleware(app, dispatch=passthrough))
     assert b"".join(message["body"] for message in recorder.sent[1:]) == b"polled"
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.anyio
+async def test_background_tasks_run_after_the_response_is_sent(stacked: bool, streamed: bool) -> None:
+    events: list[str] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"a"
+        yield b"b"
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        task = BackgroundTask(events.append, "background")
+        response: Response
+        if streamed:
+            response = StreamingResponse(chunks(), background=task)
+        else:
+            response = PlainTextResponse("ok", background=task)
+        await response(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        return await call_next(request)
+
+    async def send(message: Message) -> None:
+        await anyio.sleep(0.001)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            events.append("response sent")
+
+    async def receive() -> Message:
+        await anyio.sleep(10)  # pragma: no cover (cancelled once the response is sent)
+        return {"type": "http.disconnect"}  # pragma: no cover
+
+    middleware = BaseHTTPMiddleware(app, dispatch=dispatch)
+    if stacked:
+        middleware = BaseHTTPMiddleware(middleware, dispatch=dispatch)
+    await middleware({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
+    assert events == ["response sent", "background"]

@@ -17,6 +17,9 @@ from starlette_c.websockets import WebSocket
 from tests.conftest import TestClientFactory
 
 SAFE = "Accept, Accept-Language, Content-Language, Content-Type"
+PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
+)
 
 
 async def homepage(request: Request) -> Response:
@@ -30,7 +33,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
 
 
 class OverriddenSendCORSMiddleware(CORSMiddleware):
-    """Overrides ``send`` with the stock one, so simple requests take the general (non fast) path."""
+    """Overrides ``send`` by delegation: simple requests must answer the same through a subclass."""
 
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         await super().send(message, send, request_headers)
@@ -38,7 +41,7 @@ class OverriddenSendCORSMiddleware(CORSMiddleware):
 
 @pytest.fixture(params=[CORSMiddleware, OverriddenSendCORSMiddleware], ids=["stock", "overridden-send"])
 def cors_class(request: pytest.FixtureRequest) -> type[CORSMiddleware]:
-    """The stock middleware (fast path for simple requests) and one taking the general path: same answers."""
+    """The stock middleware and a subclass overriding ``send``: same answers."""
     cls: type[CORSMiddleware] = request.param
     return cls
 
@@ -55,7 +58,7 @@ def preflight(origin: str = "https://example.org", method: str = "GET", **extra:
 
 
 def test_constants() -> None:
-    assert ALL_METHODS == ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+    assert ALL_METHODS == ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
     assert {"Accept", "Accept-Language", "Content-Language", "Content-Type"} == SAFELISTED_HEADERS
 
 
@@ -69,6 +72,7 @@ def test_configuration_attributes() -> None:
     assert cors.preflight_explicit_allow_origin is False
     assert cors.simple_headers == {"Access-Control-Allow-Origin": "*"}
     assert cors.preflight_headers == {
+        "Vary": PREFLIGHT_VARY,
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": ", ".join(ALL_METHODS),
         "Access-Control-Max-Age": "5",
@@ -93,19 +97,20 @@ def test_allow_all_preflight_and_simple(
     assert response.headers["access-control-allow-methods"] == ", ".join(ALL_METHODS)
     assert response.headers["access-control-max-age"] == "600"
     assert "access-control-allow-credentials" not in response.headers
-    assert "vary" not in response.headers
+    assert response.headers["vary"] == PREFLIGHT_VARY
 
     response = client.get("/", headers={"origin": "https://example.org"})
     assert response.text == "Homepage"
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-expose-headers"] == "X-Status"
-    assert "vary" not in response.headers
+    assert response.headers["vary"] == "Origin"
 
     response = client.get("/", headers={"origin": "https://example.org", "cookie": "a=b"})
     assert response.headers["access-control-allow-origin"] == "*"
 
     response = client.get("/")
     assert "access-control-allow-origin" not in response.headers
+    assert response.headers["vary"] == "Origin"
 
 
 def test_credentials_echo_the_origin(test_client_factory: TestClientFactory, cors_class: type[CORSMiddleware]) -> None:
@@ -116,7 +121,7 @@ def test_credentials_echo_the_origin(test_client_factory: TestClientFactory, cor
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "https://example.org"
     assert response.headers["access-control-allow-credentials"] == "true"
-    assert response.headers["vary"] == "Origin"
+    assert response.headers["vary"] == PREFLIGHT_VARY
 
     response = client.get("/", params={"vary": "1"}, headers={"origin": "https://example.org"})
     assert response.headers["access-control-allow-origin"] == "https://example.org"
@@ -135,7 +140,7 @@ def test_specific_origins(test_client_factory: TestClientFactory, cors_class: ty
     assert response.headers["access-control-allow-origin"] == "https://example.org"
     assert response.headers["access-control-allow-headers"] == SAFE + ", X-Example"
     assert response.headers["access-control-max-age"] == "42"
-    assert response.headers["vary"] == "Origin"
+    assert response.headers["vary"] == PREFLIGHT_VARY
 
     response = client.get("/", headers={"origin": "https://example.org"})
     assert response.headers["access-control-allow-origin"] == "https://example.org"
@@ -143,7 +148,7 @@ def test_specific_origins(test_client_factory: TestClientFactory, cors_class: ty
 
     response = client.get("/", headers={"origin": "https://other.org"})
     assert "access-control-allow-origin" not in response.headers
-    assert "vary" not in response.headers
+    assert response.headers["vary"] == "Origin"
 
 
 @pytest.mark.parametrize(
@@ -166,7 +171,7 @@ def test_preflight_failures(test_client_factory: TestClientFactory, headers: dic
     response = client.options("/", headers=headers)
     assert response.status_code == 400
     assert response.text == text
-    assert response.headers["vary"] == "Origin"
+    assert response.headers["vary"] == PREFLIGHT_VARY
     if "origin" not in text:
         assert response.headers["access-control-allow-origin"] == "https://example.org"
 
@@ -241,7 +246,7 @@ def drive(app: CORSMiddleware, headers: list[tuple[bytes, bytes]], start: Messag
 
 def test_response_headers_are_set_not_appended(cors_class: type[CORSMiddleware]) -> None:
     """Allow-Origin replaces the app's (first position, later duplicates dropped); Origin joins the first Vary."""
-    app = cors_class(homepage, allow_origins=["https://example.org"], expose_headers=["X-A"])
+    app = cors_class(homepage, allow_origins=["https://example.org"], expose_headers=["X-A"])  # type: ignore[arg-type]
     raw = (
         (b"access-control-allow-origin", b"https://app.example"),
         (b"vary", b"Accept-Encoding"),
@@ -258,12 +263,29 @@ def test_response_headers_are_set_not_appended(cors_class: type[CORSMiddleware])
 
 
 def test_the_first_origin_header_counts(cors_class: type[CORSMiddleware]) -> None:
-    app = cors_class(homepage, allow_origins=["https://example.org"])
+    app = cors_class(homepage, allow_origins=["https://example.org"])  # type: ignore[arg-type]
     headers = [(b"host", b"a"), (b"origin", b"https://example.org"), (b"origin", b"https://evil.org")]
     start, _ = drive(app, headers, {"type": "http.response.start", "headers": []})
     assert start["headers"] == [(b"access-control-allow-origin", b"https://example.org"), (b"vary", b"Origin")]
     start, _ = drive(app, headers[::-1], {"type": "http.response.start", "headers": []})
-    assert start["headers"] == []
+    assert start["headers"] == [(b"vary", b"Origin")]
+
+
+def test_responses_without_origin_vary_by_origin() -> None:
+    app = CORSMiddleware(homepage, allow_origins=["https://example.org"])  # type: ignore[arg-type]
+    start, _ = drive(app, [], {"type": "http.response.start", "headers": ((b"vary", b"Cookie"),)})
+    assert start["headers"] == [(b"vary", b"Cookie, Origin")]
+    start, _ = drive(app, [], {"type": "http.response.start"})
+    assert start["headers"] == [(b"vary", b"Origin")]
+
+
+def test_query_method_and_collections(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(allow_origins={"https://example.org"}, allow_methods=frozenset(["*"])))
+    response = client.options("/", headers=preflight(method="QUERY"))
+    assert response.status_code == 200
+    assert "QUERY" in response.headers["access-control-allow-methods"]
+    client = test_client_factory(make_app(allow_origins=("https://example.org",), allow_methods={"GET"}))
+    assert client.options("/", headers=preflight(method="QUERY")).text == "Disallowed CORS method"
 
 
 def test_a_reused_response_keeps_its_own_headers(

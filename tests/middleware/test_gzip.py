@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import gzip
+import threading
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -29,7 +32,7 @@ async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
         yield part
 
 
-def make_app(endpoint: Response, **options: int) -> Starlette:
+def make_app(endpoint: Response, **options: Any) -> Starlette:
     async def view(request: Request) -> Response:
         return endpoint
 
@@ -37,7 +40,22 @@ def make_app(endpoint: Response, **options: int) -> Starlette:
 
 
 def test_public_names() -> None:
-    assert DEFAULT_EXCLUDED_CONTENT_TYPES == ("text/event-stream",)
+    assert DEFAULT_EXCLUDED_CONTENT_TYPES == (
+        "application/grpc",
+        "application/gzip",
+        "application/x-gzip",
+        "application/zip",
+        "audio/*",
+        "font/woff",
+        "font/woff2",
+        "image/avif",
+        "image/gif",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "text/event-stream",
+        "video/*",
+    )
     assert issubclass(GZipResponder, IdentityResponder)
     assert GZipResponder.content_encoding == "gzip"
     assert IdentityResponder.content_encoding == "identity"
@@ -253,10 +271,149 @@ def test_streaming_drops_every_content_length() -> None:
     assert gzip.decompress(b"".join(message["body"] for message in bodies)) == b"abcdef"
 
 
-def test_excluded_content_types_are_read_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    from starlette_c.middleware import gzip as gzip_module
+def test_exclude_content_types_are_normalized_and_replace_the_defaults() -> None:
+    middleware = GZipMiddleware(None, exclude_content_types=(" Application/X-NDJSON ; q=1", "TEXT/*"))  # type: ignore[arg-type]
+    assert middleware.exclude_content_types == ("application/x-ndjson", "text/*")
+    for content_type, compressed in [
+        (b"application/x-ndjson", False),
+        (b"text/html; charset=utf-8", False),
+        (b"text/event-stream", False),
+        (b"image/png", True),
+    ]:
+        middleware.app = big_response_app([(b"content-type", content_type)], b"a" * 600).app
+        start, _ = drive(middleware, [(b"accept-encoding", b"gzip")])
+        assert ((b"content-encoding", b"gzip") in start["headers"]) is compressed
 
-    app = big_response_app([(b"content-type", b"application/x-ndjson")], b"a" * 600)
-    monkeypatch.setattr(gzip_module, "DEFAULT_EXCLUDED_CONTENT_TYPES", ("application/x-ndjson",))
-    start, _ = drive(app, [(b"accept-encoding", b"gzip")])
-    assert start["headers"] == [(b"content-type", b"application/x-ndjson")]
+
+@pytest.mark.parametrize(
+    "content_type",
+    [b"application/grpc", b"application/grpc+proto", b"Application/GRPC+json; x=1", b"video/mp4", b"audio/ogg"],
+)
+def test_default_exclusions(content_type: bytes) -> None:
+    start, _ = drive(big_response_app([(b"content-type", content_type)], b"a" * 600), [(b"accept-encoding", b"gzip")])
+    assert start["headers"] == [(b"content-type", content_type)]
+
+
+@pytest.mark.parametrize("content_type", [b"application/grpc-web", b"image/svg+xml", b"application/json"])
+def test_default_inclusions(content_type: bytes) -> None:
+    start, _ = drive(big_response_app([(b"content-type", content_type)], b"a" * 600), [(b"accept-encoding", b"gzip")])
+    assert (b"content-encoding", b"gzip") in start["headers"]
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [(206, []), (200, [(b"content-encoding", b"identity")]), (200, [(b"content-type", b"image/png")])],
+)
+def test_start_goes_out_before_the_body_when_nothing_will_be_encoded(
+    status: int, headers: list[tuple[bytes, bytes]]
+) -> None:
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        assert [message["type"] for message in sent] == ["http.response.start"]
+        await send({"type": "http.response.body", "body": b"a" * 600})
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "headers": [(b"accept-encoding", b"gzip")]}
+    anyio.run(GZipMiddleware(app), scope, None, send)  # type: ignore[arg-type]
+    assert sent[0]["headers"] == headers
+    assert sent[1]["body"] == b"a" * 600
+
+
+def test_each_streamed_chunk_is_flushed() -> None:
+    start, *bodies = drive(big_response_app([], b"first", b"second", b""), [(b"accept-encoding", b"gzip")])
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    assert inflater.decompress(bodies[0]["body"]) == b"first"
+    assert inflater.decompress(bodies[1]["body"]) == b"second"
+    assert inflater.decompress(bodies[2]["body"]) == b""
+    assert inflater.eof
+
+
+def test_trailers_are_forwarded_and_content_length_dropped() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"600")], "trailers": True}
+        )
+        await send({"type": "http.response.body", "body": b"a" * 600})
+        await send({"type": "http.response.trailers", "headers": [(b"x-checksum", b"1")], "more_trailers": False})
+
+    start, body, trailers = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip")])
+    assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"gzip")]
+    assert gzip.decompress(body["body"]) == b"a" * 600
+    assert trailers["headers"] == [(b"x-checksum", b"1")]
+
+
+def test_early_hints_pass_and_other_messages_are_dropped() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.early_hint", "links": []})
+        await send({"type": "http.response.debug", "info": {}})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"a" * 600})
+
+    sent = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip")])
+    assert [message["type"] for message in sent] == [
+        "http.response.early_hint",
+        "http.response.start",
+        "http.response.body",
+    ]
+
+
+def test_large_chunks_are_compressed_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[bool] = []
+    compress = GZipResponder._compress_body
+
+    def spy(self: GZipResponder, body: bytes, more_body: bool) -> bytes:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return compress(self, body, more_body)
+
+    monkeypatch.setattr(GZipResponder, "_compress_body", spy)
+    app = big_response_app([], b"a" * 100, b"b" * 1000, b"")
+    app.thread_minimum_size = 1000
+    _, *bodies = drive(app, [(b"accept-encoding", b"gzip")])
+    assert threads == [True, False, True]
+    assert gzip.decompress(b"".join(message["body"] for message in bodies)) == b"a" * 100 + b"b" * 1000
+
+
+def test_compressor_is_allocated_lazily() -> None:
+    responder = GZipResponder(None, 500)  # type: ignore[arg-type]
+    assert responder._compressor is None
+    assert responder.compressor is responder.compressor
+    assert responder.thread_minimum_size == 128 * 1024
+    assert GZipResponder(None, 500).apply_compression(b"abc", more_body=False)[:2] == b"\x1f\x8b"  # type: ignore[arg-type]
+    assert IdentityResponder(None, 500).apply_compression(b"abc", more_body=False) == b"abc"  # type: ignore[arg-type]
+
+
+def test_signatures_match_reference() -> None:
+    import inspect
+
+    import starlette.middleware.gzip as reference
+
+    for name in ("GZipMiddleware", "GZipResponder", "IdentityResponder"):
+        ours = inspect.signature(globals()[name].__init__).parameters.values()
+        theirs = inspect.signature(getattr(reference, name).__init__).parameters.values()
+        assert [(p.name, p.kind, p.default) for p in ours] == [(p.name, p.kind, p.default) for p in theirs]
+
+
+def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
+    """As with the reference, a subclass names its encoding and overrides ``apply_compression``."""
+
+    class Reversing(IdentityResponder):
+        content_encoding = "x-reversed"
+
+        def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+            return body[::-1]
+
+    app = big_response_app([], b"abc" * 200, b"xyz")
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "headers": []}
+    anyio.run(Reversing(app.app, 100), scope, None, send)  # type: ignore[arg-type]
+    start, first, second = sent
+    assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"x-reversed")]
+    assert (first["body"], second["body"]) == (b"cba" * 200, b"zyx")

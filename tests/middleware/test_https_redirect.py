@@ -86,3 +86,56 @@ def test_scope_without_scheme_defaults_to_http() -> None:
     anyio.run(HTTPSRedirectMiddleware(app), scope, receive, send)
     assert sent[0]["status"] == 307
     assert (b"location", b"https://example.com/") in sent[0]["headers"]  # type: ignore[operator]
+
+
+def redirect_of(
+    host: bytes | None, server: tuple[str, int] | None, scope_type: str = "http"
+) -> list[dict[str, object]]:
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "websocket.connect"}  # pragma: no cover (redirects never read)
+
+    headers = [] if host is None else [(b"host", host)]
+    scope = {
+        "type": scope_type,
+        "scheme": "ws" if scope_type == "websocket" else "http",
+        "path": "/p",
+        "raw_path": b"/p",
+        "query_string": b"q=1",
+        "headers": headers,
+        "server": server,
+    }
+    anyio.run(HTTPSRedirectMiddleware(homepage), scope, receive, send)  # type: ignore[arg-type]
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("host", "server", "location"),
+    [
+        (b"", ("fallback.example", 80), b"https://fallback.example/p?q=1"),
+        (None, ("fallback.example", 8000), b"https://fallback.example:8000/p?q=1"),
+        (b"bad host", ("::1", 8080), b"https://[::1]:8080/p?q=1"),
+        (b"example.com:", ("fallback.example", 443), b"https://fallback.example/p?q=1"),
+        (b"example.com:70000", ("fallback.example", 80), b"https://fallback.example/p?q=1"),
+        # NOTE: the reference writes "https://::1/p" here; an IPv6 host keeps its brackets.
+        (b"[::1]:443", ("fallback.example", 80), b"https://[::1]/p?q=1"),
+        (b"[::1]:8443", None, b"https://[::1]:8443/p?q=1"),
+    ],
+)
+def test_malformed_host_falls_back_to_the_server(
+    host: bytes | None, server: tuple[str, int] | None, location: bytes
+) -> None:
+    start = redirect_of(host, server)[0]
+    assert start["status"] == 307
+    assert (b"location", location) in start["headers"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("scope_type", ["http", "websocket"])
+def test_no_usable_host_at_all_is_a_400(scope_type: str) -> None:
+    start, body = redirect_of(b"", None, scope_type)
+    assert start["status"] == 400
+    assert body["body"] == b"Invalid host header"

@@ -122,10 +122,28 @@ def test_cookie_options(test_client_factory: TestClientFactory) -> None:
     assert client.get("/view_session").json() == {"session": {"a": 1}}
 
 
-def test_max_age_zero_sets_no_max_age(test_client_factory: TestClientFactory) -> None:
+def test_max_age_zero_is_emitted(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(make_app(max_age=0))
     response = client.post("/update_session", json={"a": 1})
-    assert "Max-Age" not in response.headers["set-cookie"]
+    assert "; Max-Age=0;" in response.headers["set-cookie"]
+    assert "Max-Age" not in test_client_factory(make_app(max_age=None)).post("/update_session", json={}).headers.get(
+        "set-cookie", ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "flags"),
+    [
+        ({"partitioned": True}, "httponly; samesite=lax; partitioned"),
+        (
+            {"partitioned": True, "https_only": True, "same_site": "none", "domain": "x.example"},
+            "httponly; samesite=none; secure; domain=x.example; partitioned",
+        ),
+    ],
+)
+def test_partitioned_cookies(options: dict[str, Any], flags: str) -> None:
+    middleware = SessionMiddleware(None, secret_key="example", **options)  # type: ignore[arg-type]
+    assert middleware.security_flags == flags
 
 
 def test_expired_session_is_empty(test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,9 +210,11 @@ def test_session_dict_tracks_reads_and_writes() -> None:
         lambda s: s.__setitem__("x", 1),
         lambda s: s.__delitem__("a"),
         lambda s: s.clear(),
-        lambda s: s.pop("missing", None),
-        lambda s: s.setdefault("a", 0),
+        lambda s: s.pop("a", None),
+        lambda s: s.pop("a"),
+        lambda s: s.setdefault("new", 0),
         lambda s: s.update(z=1),
+        lambda s: s.update(),
         lambda s: s.popitem(),
         lambda s: s.__ior__({"q": 1}),
     ]
@@ -202,6 +222,15 @@ def test_session_dict_tracks_reads_and_writes() -> None:
         fresh = Session({"a": 1})
         operation(fresh)
         assert fresh.accessed and fresh.modified
+    unchanged = Session({"a": 1})
+    assert unchanged.pop("missing", None) is None
+    assert unchanged.setdefault("a", 0) == 1
+    assert unchanged.get("a") == 1 and len(unchanged) == 1 and list(unchanged) == ["a"]
+    assert not unchanged.accessed and not unchanged.modified
+    empty = Session()
+    with pytest.raises(KeyError):
+        empty.popitem()
+    assert not empty.modified
     merged = Session({"a": 1})
     merged |= {"b": 2}
     assert merged == {"a": 1, "b": 2} and merged.modified

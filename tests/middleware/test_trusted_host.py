@@ -47,7 +47,12 @@ def make_app(**options: object) -> Starlette:
         ("[::1]:8000", 200),
         ("[::2]", 400),
         ("testserver:abc", 400),
-        ("testserver:123456", 400),
+        # NOTE: as in the reference, the port is checked for digits only, not for its range.
+        ("testserver:123456", 200),
+        ("testserver:", 400),
+        ("[fe80::1%eth0]", 400),
+        ("[::FFFF:1.2.3.4]", 400),
+        ("[1.2.3.4]", 400),
         ("testserver:80@evil.com", 400),
         ("api.example.com/path", 400),
         ("api.example.com#x", 400),

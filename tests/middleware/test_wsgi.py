@@ -9,10 +9,11 @@ from typing import Any
 import anyio
 import pytest
 
+from starlette_c.exceptions import StarletteDeprecationWarning
 from tests.conftest import TestClientFactory
 
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette_c.middleware.wsgi import WSGIMiddleware, build_environ
 
 StartResponse = Callable[..., Any]
@@ -43,10 +44,12 @@ def return_exc_info(environ: dict[str, Any], start_response: StartResponse) -> I
 
 def test_import_warns_with_the_reference_text() -> None:
     sys.modules.pop("starlette_c.middleware.wsgi")
-    with pytest.warns(DeprecationWarning, match=r"^starlette\.middleware\.wsgi is deprecated") as record:
+    with pytest.warns(StarletteDeprecationWarning, match=r"^starlette\.middleware\.wsgi is deprecated") as record:
         importlib.import_module("starlette_c.middleware.wsgi")
     assert "https://github.com/abersheeran/a2wsgi" in str(record[0].message)
     assert len(record) == 1
+    assert record[0].category is StarletteDeprecationWarning
+    assert issubclass(StarletteDeprecationWarning, UserWarning)
 
 
 def test_wsgi_get(test_client_factory: TestClientFactory) -> None:
@@ -178,3 +181,21 @@ def test_build_environ_defaults() -> None:
     assert environ["wsgi.url_scheme"] == "http"
     assert environ["SERVER_PROTOCOL"] == "HTTP/2"
     assert "REMOTE_ADDR" not in environ
+
+
+@pytest.mark.parametrize(
+    ("root_path", "path", "script_name", "path_info"),
+    [
+        ("/sub", "/sub/x", "/sub", "/x"),
+        ("/sub", "/subway/x", "/sub", "/subway/x"),
+        ("/sub", "/sub", "/sub", ""),
+        ("/sub/", "/sub/x", "/sub/", "x"),
+        ("/sub", "/other", "/sub", "/other"),
+    ],
+)
+def test_root_path_is_stripped_only_at_a_segment_boundary(
+    root_path: str, path: str, script_name: str, path_info: str
+) -> None:
+    scope = {"method": "GET", "path": path, "root_path": root_path, "query_string": b"", "http_version": "1.1"}
+    environ = build_environ(scope, b"")
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == (script_name, path_info)

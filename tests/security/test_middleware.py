@@ -81,7 +81,9 @@ def test_cors_credentials_never_answer_star(cookie: list[tuple[bytes, bytes]]) -
         Req(method="OPTIONS", headers=[(b"origin", b"https://a.example"), (b"access-control-request-method", b"GET")]),
     )
     assert header(preflight, b"access-control-allow-origin") == b"https://a.example"
-    assert header(preflight, b"vary") == b"Origin"
+    assert header(preflight, b"vary") == (
+        b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
+    )
 
 
 @pytest.mark.parametrize(
@@ -236,3 +238,51 @@ def test_gzip_streams_without_buffering_the_whole_body() -> None:
 
     anyio.run(main)
     assert sent_while_producing and sent_while_producing[0] < 64
+
+
+# 1.7 (#3472): a malformed or empty Host never yields a redirect without an authority ("https:///...").
+@pytest.mark.parametrize(
+    "host",
+    [
+        b"",
+        b" ",
+        b":",
+        b":80",
+        b"[",
+        b"[]",
+        b"[::1",
+        b"a b",
+        b"example.com:",
+        b"example.com:x",
+        b"\xff",
+        b"[fe80::1%25x]",
+    ],
+)
+@pytest.mark.parametrize("server", [("fallback.example", 80), None])
+def test_https_redirect_never_loses_its_authority(host: bytes, server: tuple[str, int] | None) -> None:
+    outcome = call(HTTPSRedirectMiddleware(hello), Req(headers=[(b"host", host)], server=server))
+    if server is None:
+        assert (outcome.status, outcome.body) == (400, b"Invalid host header")
+        return
+    location = header(outcome, b"location")
+    assert outcome.status == 307 and location is not None
+    assert urlsplit(location.decode()).hostname == "fallback.example"
+
+
+def test_gzip_never_holds_a_response_start_it_cannot_encode() -> None:
+    """1.8: an excluded (here: already compressed) response leaves at once, so a slow body cannot stall it."""
+    started = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"video/mp4")]})
+        with anyio.fail_after(5):
+            await started.wait()
+        await send({"type": "http.response.body", "body": b"v" * 1000})
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            started.set()
+
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "headers": [(b"accept-encoding", b"gzip")]}
+    anyio.run(GZipMiddleware(app), scope, None, send)  # type: ignore[arg-type]
+    assert started.is_set()
