@@ -56,7 +56,7 @@ class _CachedRequest(Request):
         self._kept_body = await super().body()
         return self._kept_body
 
-    async def _next_chunk(self) -> Message:
+    async def _relay_chunk(self) -> Message:
         # NOTE: the stream is closed at once, not left to the garbage collector (1.8: no "Exception ignored").
         chunks = self.stream()
         try:
@@ -73,7 +73,7 @@ class _CachedRequest(Request):
             if self._kept_body is not None or self._client_done:
                 self._app_has_body = True
                 return {"type": "http.request", "body": self._kept_body or b"", "more_body": False}
-            return _DISCONNECT if self._client_gone else await self._next_chunk()
+            return _DISCONNECT if self._client_gone else await self._relay_chunk()
         if self._client_gone:
             return _DISCONNECT
         # NOTE: after the body, the only message left to wait for is the client going away.
