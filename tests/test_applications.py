@@ -119,7 +119,9 @@ class TestConstruction:
             "middleware": None,
             "exception_handlers": None,
             "lifespan": None,
+            "max_body_size": None,
         }
+        assert parameters["max_body_size"].kind is inspect.Parameter.KEYWORD_ONLY
         assert "debug" not in vars(Starlette), "debug is a plain attribute, as in Starlette 1.0"
 
     def test_state(self) -> None:

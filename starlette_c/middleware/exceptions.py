@@ -71,7 +71,3 @@ class ExceptionMiddleware:
         ws_exc = cast(WebSocketException, exc)
         await websocket.close(code=ws_exc.code, reason=ws_exc.reason)
 
-
-# NOTE: as defined here: patched onto the class later (instrumentation does), it is an override, never bypassed.
-_STOCK_CALL = ExceptionMiddleware.__call__
-_STOCK_HTTP_EXCEPTION = ExceptionMiddleware.http_exception

@@ -204,9 +204,10 @@ def test_hosts(host: bytes, path: str) -> None:
     assert_same(host_app, [Req("GET", path, headers=[(b"host", host)])])
 
 
-def test_host_matching_is_case_insensitive_unlike_the_reference() -> None:
-    reference, ours = run_both(host_app, Req("GET", "/", headers=[(b"host", b"API.Example.ORG")]))
-    assert ours.status == 200 and reference.status == 404
+@pytest.mark.parametrize("host", [b"API.Example.ORG", b"api.example.org:8080", b"[::1]:80", b"", b" ", b"a b", b"x:"])
+def test_host_matching_is_case_insensitive_as_in_the_reference(host: bytes) -> None:
+    reference, ours = run_both(host_app, Req("GET", "/", headers=[(b"host", host)]))
+    assert ours == reference
 
 
 def test_oversized_int_segment_is_a_404_unlike_the_reference() -> None:
@@ -215,10 +216,10 @@ def test_oversized_int_segment_is_a_404_unlike_the_reference() -> None:
     assert ours.status == 404 and ours.exception is None
 
 
-def test_redirect_target_keeps_question_mark_in_path_unlike_the_reference() -> None:
+def test_redirect_target_encodes_question_mark_in_path_as_in_the_reference() -> None:
     reference, ours = run_both(router_app, Req("GET", "/str/a?b/"))
-    assert (b"location", b"http://testserver/str/a?b") in reference.headers
     assert (b"location", b"http://testserver/str/a%3Fb") in ours.headers
+    assert ours == reference
 
 
 def websocket_routes(ns: Namespace) -> list[Any]:
