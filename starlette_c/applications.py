@@ -38,15 +38,11 @@ class Starlette:
     """
 
     def __init__(
-        self: AppType,
-        debug: bool = False,
-        routes: Sequence[BaseRoute] | None = None,
+        self: AppType, debug: bool = False, routes: Sequence[BaseRoute] | None = None,
         middleware: Sequence[Middleware] | None = None,
-        exception_handlers: Mapping[Any, ExceptionHandler] | None = None,
-        lifespan: Lifespan[AppType] | None = None,
-        *,
-        max_body_size: int | None = None,
-    ) -> None:
+        exception_handlers: Mapping[Any, ExceptionHandler] | None = None, lifespan: Lifespan[AppType] | None = None,
+        *, max_body_size: int | None = None,
+    ) -> None:  # fmt: skip
         self.debug = debug
         self.state = State()
         self.router = Router(routes, lifespan=lifespan)
@@ -61,8 +57,10 @@ class Starlette:
         server_error = [value for key, value in handlers.items() if _is_server_error_key(key)]
         yield Middleware(ServerErrorMiddleware, handler=server_error[-1] if server_error else None, debug=self.debug)
         # NOTE: the limit sits outside user middleware: a body they read counts too.
-        if getattr(self, "max_body_size", None) is not None:
-            yield Middleware(RequestBodyLimitMiddleware, max_body_size=self.max_body_size)
+        # NOTE: read with a default: a subclass (FastAPI) may set up its attributes without calling __init__.
+        limit: int | None = getattr(self, "max_body_size", None)
+        if limit is not None:
+            yield Middleware(RequestBodyLimitMiddleware, max_body_size=limit)
         yield from self.user_middleware
         by_status_or_class = {key: value for key, value in handlers.items() if not _is_server_error_key(key)}
         yield Middleware(ExceptionMiddleware, handlers=by_status_or_class, debug=self.debug)
@@ -72,13 +70,6 @@ class Starlette:
         for factory, args, kwargs in reversed(list(self._layers())):
             app = factory(app, *args, **kwargs)
         return app
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return self.router.routes
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        return self.router.url_path_for(name, **path_params)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
@@ -103,11 +94,14 @@ class Starlette:
         self.exception_handlers[exc_class_or_status_code] = handler
 
     def add_route(
-        self,
-        path: str,
-        route: Callable[[Request], Awaitable[Response] | Response],
-        methods: list[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
+        self, path: str, route: Callable[[Request], Awaitable[Response] | Response],
+        methods: list[str] | None = None, name: str | None = None, include_in_schema: bool = True,
+    ) -> None:  # fmt: skip
         self.router.add_route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.router.routes
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        return self.router.url_path_for(name, **path_params)

@@ -55,7 +55,9 @@ def _awaitable(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return func if is_async_callable(func) else functools.partial(run_in_threadpool, func)
 
 
-async def _respond(endpoint: Callable[..., Awaitable[Any]], request: Request, scope: Scope, r: Receive, s: Send) -> None:
+async def _respond(
+    endpoint: Callable[..., Awaitable[Any]], request: Request, scope: Scope, r: Receive, s: Send
+) -> None:
     response = await endpoint(request)
     await response(scope, r, s)
 
@@ -169,21 +171,13 @@ def _endpoint_url(route: Route | WebSocketRoute, name: str, params: dict[str, An
 
 class Route(BaseRoute):
     def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-        middleware: Sequence[Middleware] | None = None,
-        max_body_size: int | None = None,
-    ) -> None:
+        self, path: str, endpoint: Callable[..., Any], *,
+        methods: Collection[str] | None = None, name: str | None = None, include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None, max_body_size: int | None = None,
+    ) -> None:  # fmt: skip
         assert path.startswith("/"), "Routed paths must start with '/'"
-        self.path = path
-        self.endpoint = endpoint
+        self.path, self.endpoint, self.include_in_schema = path, endpoint, include_in_schema
         self.name = get_name(endpoint) if name is None else name
-        self.include_in_schema = include_in_schema
         served: ASGIApp = endpoint
         if _is_endpoint_function(endpoint):
             served = request_response(endpoint)
@@ -224,16 +218,11 @@ class Route(BaseRoute):
 
 class WebSocketRoute(BaseRoute):
     def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        name: str | None = None,
-        middleware: Sequence[Middleware] | None = None,
-    ) -> None:
+        self, path: str, endpoint: Callable[..., Any], *,
+        name: str | None = None, middleware: Sequence[Middleware] | None = None,
+    ) -> None:  # fmt: skip
         assert path.startswith("/"), "Routed paths must start with '/'"
-        self.path = path
-        self.endpoint = endpoint
+        self.path, self.endpoint = path, endpoint
         self.name = get_name(endpoint) if name is None else name
         served = websocket_session(endpoint) if _is_endpoint_function(endpoint) else endpoint
         self.app = _layered(served, middleware)
@@ -278,26 +267,18 @@ def _url_among(routes: Iterable[BaseRoute], name: str, params: dict[str, Any]) -
 
 class Mount(BaseRoute):
     def __init__(
-        self,
-        path: str,
-        app: ASGIApp | None = None,
-        routes: Sequence[BaseRoute] | None = None,
-        name: str | None = None,
-        *,
-        middleware: Sequence[Middleware] | None = None,
-        max_body_size: int | None = None,
-    ) -> None:
+        self, path: str, app: ASGIApp | None = None, routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None, *,
+        middleware: Sequence[Middleware] | None = None, max_body_size: int | None = None,
+    ) -> None:  # fmt: skip
         assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
         assert app is not None or routes is not None, "Either 'app=...', or 'routes=' must be specified"
+        self.name = name
         self.path = path.rstrip("/")
+        self.path_regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
+        # NOTE: the app itself, without middleware: what ``routes`` reads.
         self._base_app: ASGIApp = Router(routes=routes) if app is None else app
         self.app = _layered(self._base_app, middleware, max_body_size)
-        self.name = name
-        self.path_regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return getattr(self._base_app, "routes", [])
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
@@ -337,6 +318,10 @@ class Mount(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return getattr(self._base_app, "routes", [])
+
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Mount) and (self.path, self.app) == (other.path, other.app)
 
@@ -360,14 +345,8 @@ def _request_host(scope: Scope) -> str:
 class Host(BaseRoute):
     def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         assert not host.startswith("/"), "Host must not start with '/'"
-        self.host = host
-        self.app = app
-        self.name = name
         self.host_regex, self.host_format, self.param_convertors = compile_path(host)
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return getattr(self.app, "routes", [])
+        self.host, self.app, self.name = host, app, name
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
@@ -396,6 +375,10 @@ class Host(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return getattr(self.app, "routes", [])
+
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Host) and (self.host, self.app) == (other.host, other.app)
 
@@ -413,14 +396,12 @@ _STOCK_MATCHES: dict[type[BaseRoute], Callable[..., Any]] = {
 
 def _route_filing(route: BaseRoute) -> Filing:
     """Where the route index files ``route``: by its path template while it matches the stock way."""
-    for kind, stock in _STOCK_MATCHES.items():
-        if isinstance(route, kind):
-            break
-    else:
+    kind = next((kind for kind in _STOCK_MATCHES if isinstance(route, kind)), None)
+    if kind is None:
         return None  # NOTE: a Host (or another kind of route) can match any path.
     # NOTE: marks the route filed, so that editing its path or regex in place rebuilds the indexes.
     route.__dict__["_filed"] = True
-    if type(route).matches is not stock or "matches" in route.__dict__:
+    if type(route).matches is not _STOCK_MATCHES[kind] or "matches" in route.__dict__:
         return None  # NOTE: matches overridden (FastAPI's APIRoute does): what it matches is unknown.
     path: str = route.path  # type: ignore[attr-defined]
     template = path + "/{path:path}" if kind is Mount else path
@@ -459,7 +440,7 @@ def _lifespan_context(lifespan: Lifespan[Any] | None) -> Callable[[Any], Abstrac
         _warn_generator_lifespan("generator function")
         sync_context = contextlib.contextmanager(lifespan)
         return functools.wraps(sync_context)(lambda app: _ThreadlessLifespan(sync_context(app)))
-    return lifespan  # type: ignore[return-value]
+    return lifespan
 
 
 def _warn_generator_lifespan(kind: str) -> None:
@@ -479,15 +460,10 @@ def _adopt_state(scope: Scope, state: Any) -> None:
 
 class Router:
     def __init__(
-        self,
-        routes: Sequence[BaseRoute] | None = None,
-        redirect_slashes: bool = True,
-        default: ASGIApp | None = None,
-        lifespan: Lifespan[Any] | None = None,
-        *,
-        middleware: Sequence[Middleware] | None = None,
-        max_body_size: int | None = None,
-    ) -> None:
+        self, routes: Sequence[BaseRoute] | None = None, redirect_slashes: bool = True,
+        default: ASGIApp | None = None, lifespan: Lifespan[Any] | None = None, *,
+        middleware: Sequence[Middleware] | None = None, max_body_size: int | None = None,
+    ) -> None:  # fmt: skip
         self.routes = routes or ()
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
@@ -575,13 +551,9 @@ class Router:
         self.routes.append(Host(host, app=app, name=name))
 
     def add_route(
-        self,
-        path: str,
-        endpoint: Callable[[Request], Awaitable[Response] | Response],
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None:
+        self, path: str, endpoint: Callable[[Request], Awaitable[Response] | Response],
+        methods: Collection[str] | None = None, name: str | None = None, include_in_schema: bool = True,
+    ) -> None:  # fmt: skip
         self.routes.append(
             Route(path, endpoint=endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
         )
@@ -590,4 +562,3 @@ class Router:
         self, path: str, endpoint: Callable[[WebSocket], Awaitable[None]], name: str | None = None
     ) -> None:
         self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
-

@@ -26,7 +26,7 @@ def compile_path(path: str) -> tuple[Pattern[str], str, Convertors]:
     """``/users/{id:int}`` (or a host template such as ``{sub}.example.org``) as (regex, format, convertors)."""
     host = not path.startswith("/")
     regex_parts = ["^"]
-    format_parts = []
+    format_parts: list[str] = []
     convertors: Convertors = {}
     repeated: set[str] = set()
     consumed = 0

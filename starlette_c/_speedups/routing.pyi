@@ -1,4 +1,4 @@
-"""Stub of the compiled twin ``starlette_c._speedups.routing`` (the pure twin's names and signatures, plus a counter)."""
+"""Stub of the compiled twin ``starlette_c._speedups.routing``: the pure twin's names, plus a counter."""
 
 import re
 from collections.abc import Callable, Iterable

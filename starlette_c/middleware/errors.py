@@ -6,8 +6,8 @@ import html
 import inspect
 import traceback
 
-from starlette_c.concurrency import run_in_threadpool
 from starlette_c._exception_handler import _call_handler, _start_tracking, _StartTrackingSend
+from starlette_c.concurrency import run_in_threadpool
 from starlette_c.requests import Request
 from starlette_c.responses import HTMLResponse, PlainTextResponse, Response
 from starlette_c.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
@@ -212,4 +212,3 @@ class ServerErrorMiddleware:
 
     def error_response(self, request: Request, exc: Exception) -> Response:
         return PlainTextResponse("Internal Server Error", status_code=500)
-

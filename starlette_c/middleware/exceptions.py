@@ -70,4 +70,3 @@ class ExceptionMiddleware:
     async def websocket_exception(self, websocket: WebSocket, exc: Exception) -> None:
         ws_exc = cast(WebSocketException, exc)
         await websocket.close(code=ws_exc.code, reason=ws_exc.reason)
-

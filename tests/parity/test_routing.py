@@ -660,7 +660,7 @@ def test_every_stock_template_of_a_large_app_gets_a_plan() -> None:
     async def endpoint(request: Any) -> None:
         raise AssertionError("never called")
 
-    shapes = ["/r{i}", "/r{i}/{{id:int}}", "/r{i}/{{name}}/edit", "/files{i}/{{rest:path}}", "/r{i}/{{a}}/{{b:int}}.json"]
+    shapes = ["/r{i}", "/r{i}/{{id:int}}", "/r{i}/{{name}}/edit", "/f{i}/{{rest:path}}", "/r{i}/{{a}}/{{b:int}}.json"]
     router = Router([Route(shapes[i % len(shapes)].format(i=i), endpoint) for i in range(10_000)])
     before = compiled.regex_fallbacks()
     for route in router.routes:
@@ -703,7 +703,8 @@ def test_a_kept_plan_follows_a_replaced_pattern() -> None:
 
 @needs_compiled
 @pytest.mark.parametrize(
-    "pattern", [r"^/a$", r"^/a\$$", r"^/a\d$", r"^/a\\$", r"^/(?P<x>[^/]+)", r"/(?P<x>[^/]+)$", r"^/a|b$", r"^/(?P<x>\d+)$"]
+    "pattern",
+    [r"^/a$", r"^/a\$$", r"^/a\d$", r"^/a\\$", r"^/(?P<x>[^/]+)", r"/(?P<x>[^/]+)$", r"^/a|b$", r"^/(?P<x>\d+)$"],
 )
 def test_hand_written_patterns_agree(pattern: str) -> None:
     regex = re.compile(pattern)
