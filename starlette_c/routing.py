@@ -170,6 +170,14 @@ def _endpoint_url(route: Route | WebSocketRoute, name: str, params: dict[str, An
 
 
 class Route(BaseRoute):
+    """An HTTP endpoint at a path.
+
+    A router looks routes up by path through an index. A subclass that overrides ``matches`` is tried for
+    every path, unless it sets ``indexed_by_path = True``: a promise that its ``matches`` answers
+    ``Match.NONE`` wherever ``Route.matches`` would (it only narrows or decorates it), so that the index
+    may leave it out for paths its template cannot match.
+    """
+
     def __init__(
         self, path: str, endpoint: Callable[..., Any], *,
         methods: Collection[str] | None = None, name: str | None = None, include_in_schema: bool = True,
@@ -401,7 +409,8 @@ def _route_filing(route: BaseRoute) -> Filing:
         return None  # NOTE: a Host (or another kind of route) can match any path.
     # NOTE: marks the route filed, so that editing its path or regex in place rebuilds the indexes.
     route.__dict__["_filed"] = True
-    if type(route).matches is not _STOCK_MATCHES[kind] or "matches" in route.__dict__:
+    overridden = type(route).matches is not _STOCK_MATCHES[kind] or "matches" in route.__dict__
+    if overridden and not getattr(route, "indexed_by_path", False):
         return None  # NOTE: matches overridden (FastAPI's APIRoute does): what it matches is unknown.
     path: str = route.path  # type: ignore[attr-defined]
     template = path + "/{path:path}" if kind is Mount else path

@@ -539,3 +539,28 @@ def test_the_router_picks_what_a_scan_picks(
                 candidate.matches(toggled)[0] is not Match.NONE for candidate in router.routes
             )
             assert (redirect is not None) == expected
+
+
+class Narrowing(Route):
+    """Only matches when a header says so: ``matches`` narrows ``Route.matches``."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        verdict, child_scope = super().matches(scope)
+        if verdict is not Match.NONE and (b"x-allow", b"1") not in scope.get("headers", []):
+            return Match.NONE, {}
+        return verdict, child_scope
+
+
+class IndexedNarrowing(Narrowing):
+    indexed_by_path = True
+
+
+def test_an_overriding_subclass_opts_in_to_the_index() -> None:
+    assert _route_filing(Narrowing("/a/{x}", labelled("n"))) is None
+    indexed = IndexedNarrowing("/a/{x}", labelled("i"))
+    assert _route_filing(indexed) == ("a",)
+    router = Router([IndexedNarrowing("/a/{x}", labelled("i")), route("/a/{y}", "plain")])
+    allowed = http_scope("/a/1", method="GET", headers=[(b"x-allow", b"1")])
+    assert match(router, allowed)[0] is router.routes[0]
+    assert match(router, http_scope("/a/1", method="GET"))[0] is router.routes[1]
+    assert match(router, dict(allowed, path="/b/1"))[0] is None
