@@ -137,9 +137,7 @@ class ServerErrorMiddleware:
     """
 
     def __init__(self, app: ASGIApp, handler: ExceptionHandler | None = None, debug: bool = False) -> None:
-        self.app = app
-        self.handler = handler
-        self.debug = debug
+        self.app, self.handler, self.debug = app, handler, debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
