@@ -691,3 +691,25 @@ def test_a_handled_exception_lets_go_of_its_traceback() -> None:
 def test_a_user_exception_group_is_not_collapsed() -> None:
     reference, ours = run_both(handled_exceptions, Req("GET", "/group"))
     assert ours == reference and ours.exception is not None and ours.exception.startswith("ExceptionGroup: user group")
+
+
+def websocket_route_reporting(ns: Namespace) -> Any:
+    routing = ns.routing
+
+    async def session(websocket: Any) -> None:
+        route = websocket.scope.get("route")
+        await websocket.accept()
+        await websocket.send_text(f"{type(route).__name__}:{route.path}")
+        await websocket.close()
+
+    nested = routing.Mount("/m", routes=[routing.WebSocketRoute("/inner", session)])
+    return ns.applications.Starlette(routes=[routing.WebSocketRoute("/ws", session), nested])
+
+
+@pytest.mark.parametrize("path", ["/ws", "/m/inner"])
+def test_scope_route_for_websockets(path: str) -> None:
+    sent = [
+        anyio.run(run_websocket, websocket_route_reporting(Namespace(package)), Req("GET", path))
+        for package in ("starlette", "starlette_c")
+    ]
+    assert sent[0] == sent[1] and sent[1][1]["text"].startswith("WebSocketRoute:")
