@@ -507,3 +507,76 @@ def test_a_route_subclass_overriding_matches_is_tried_in_order(test_client_facto
     )
     client = test_client_factory(app)
     assert [client.get(path).text for path in ("/x", "/y", "/z", "/elsewhere")] == ["first", "any", "any", "any"]
+
+
+async def _hello(request: Request) -> Response:
+    return PlainTextResponse("hello")
+
+
+def test_layers_replaced_after_the_first_request_are_used(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.middleware.gzip import GZipMiddleware
+
+    app = Starlette(routes=[Route("/", _hello)])
+    client = test_client_factory(app)
+    assert "content-encoding" not in client.get("/", headers={"accept-encoding": "gzip"}).headers
+    app.router.middleware_stack = GZipMiddleware(app.router.app, minimum_size=1)
+    assert client.get("/", headers={"accept-encoding": "gzip"}).headers["content-encoding"] == "gzip"
+
+    async def replaced(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("replaced")(scope, receive, send)
+
+    app.middleware_stack.app.app = replaced  # type: ignore[union-attr]
+    assert client.get("/").text == "replaced"
+
+
+def test_router_default_and_route_app_replaced(test_client_factory: TestClientFactory) -> None:
+    async def fallback(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("fallback")(scope, receive, send)
+
+    route = Route("/", _hello)
+    route.app = PlainTextResponse("replaced")
+    app = Starlette(routes=[route])
+    app.router.default = fallback
+    client = test_client_factory(app)
+    assert (client.get("/missing").text, client.get("/").text) == ("fallback", "replaced")
+
+
+def test_a_subclass_not_calling_init_is_served(test_client_factory: TestClientFactory) -> None:
+    class Minimal(Starlette):
+        def __init__(self) -> None:  # NOTE: sets up what Starlette needs without Starlette.__init__ (FastAPI does).
+            self.debug = False
+            self.router = Router([Route("/", _hello)])
+            self.exception_handlers = {}
+            self.user_middleware = []
+            self.middleware_stack = None
+
+    assert test_client_factory(Minimal()).get("/").text == "hello"
+
+
+def test_router_app_and_request_response_patched(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette_c import routing
+
+    stock = routing.request_response
+    calls: list[str] = []
+
+    def instrumented(func: Any) -> ASGIApp:
+        app = stock(func)
+
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append(scope["path"])
+            await app(scope, receive, send)
+
+        return counted
+
+    monkeypatch.setattr(routing, "request_response", instrumented)
+    assert test_client_factory(Starlette(routes=[Route("/", _hello)])).get("/").text == "hello"
+    assert calls == ["/"]
+
+    async def teapot(self: Router, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("patched app", status_code=418)(scope, receive, send)
+
+    monkeypatch.setattr(Router, "app", teapot)
+    response = test_client_factory(Starlette(routes=[Route("/", _hello)])).get("/")
+    assert (response.status_code, response.text) == (418, "patched app")
