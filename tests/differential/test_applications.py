@@ -288,7 +288,9 @@ LAYERED = [
 @pytest.mark.parametrize("with_handlers", [False, True], ids=["no handlers", "handlers"])
 @pytest.mark.parametrize("req", LAYERED, ids=lambda req: f"{req.method} {req.path}")
 def test_every_request_kind_as_the_reference(req: Req, with_handlers: bool) -> None:
-    assert_same(lambda ns: layered_application(ns, with_handlers), [req])
+    from tests.differential.test_routing import assert_same as assert_same_allowing_any_method_order
+
+    assert_same_allowing_any_method_order(lambda ns: layered_application(ns, with_handlers), [req])
 
 
 def failing_background(ns: Namespace, with_handler: bool) -> Any:
