@@ -12,7 +12,7 @@ from starlette_c.middleware.errors import ServerErrorMiddleware
 from starlette_c.middleware.exceptions import ExceptionMiddleware
 from starlette_c.requests import Request
 from starlette_c.responses import Response
-from starlette_c.routing import BaseRoute, Router
+from starlette_c.routing import BaseRoute, Router, _layered
 from starlette_c.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 AppType = TypeVar("AppType", bound="Starlette")
@@ -66,10 +66,7 @@ class Starlette:
         yield Middleware(ExceptionMiddleware, handlers=by_status_or_class, debug=self.debug)
 
     def build_middleware_stack(self) -> ASGIApp:
-        app: ASGIApp = self.router
-        for factory, args, kwargs in reversed(list(self._layers())):
-            app = factory(app, *args, **kwargs)
-        return app
+        return _layered(self.router, list(self._layers()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
