@@ -321,10 +321,12 @@ cdef class RouteMatcher:
         """``Route.matches``: FULL, PARTIAL (the path matches, the method does not) or NONE."""
         return self._route(route, scope)
 
-    cdef tuple _route(self, object route, object scope):
+    cdef tuple _route(self, object route, object scope, object route_path=None):
         if scope["type"] != "http":
             return (self._none, {})
-        params = _params(route.path_regex, route.param_convertors, _get_route_path(scope), scope, route)
+        if route_path is None:
+            route_path = _get_route_path(scope)
+        params = _params(route.path_regex, route.param_convertors, route_path, scope, route)
         if params is None:
             return (self._none, {})
         methods = route.methods
@@ -335,14 +337,17 @@ cdef class RouteMatcher:
         """The first route matching fully, else the first matching partially, else ``(None, {})``."""
         return self._first(candidates, scope)
 
-    cdef tuple _first(self, object candidates, object scope):
+    cdef tuple _first(self, object candidates, object scope, object route_path=None):
         cdef object fallback = None
         cdef object fallback_scope = {}
         for _, route in candidates:
             # PERF: the stock Route.matches runs here, recognised without binding it; an override (on the class
             # or the instance) is called.
             if _unbound_method(route, "matches") == <PyObject*>self._stock:
-                verdict, child_scope = self._route(route, scope)
+                if route_path is None and scope["type"] == "http":
+                    # PERF: the route path of the scope, worked out once for all the candidates.
+                    route_path = _get_route_path(scope)
+                verdict, child_scope = self._route(route, scope, route_path)
             else:
                 verdict, child_scope = route.matches(scope)
             if verdict is self._full:
@@ -353,4 +358,5 @@ cdef class RouteMatcher:
 
     def routes(self, routes, scope):
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
-        return self._first(routes.route_index(self._file).candidates(_get_route_path(scope)), scope)
+        route_path = _get_route_path(scope)
+        return self._first(routes.route_index(self._file).candidates(route_path), scope, route_path)
