@@ -72,6 +72,8 @@ async def _handle_exception(
     response = await _call_handler(handler, conn, exc)
     if response is not None:
         await response(scope, conn.receive, sender)
+    # NOTE: handled: its frames (and the per-request objects they hold) are let go, even if the instance is reused.
+    exc.__traceback__ = None
 
 
 def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASGIApp:

@@ -110,12 +110,24 @@ def _merged(first: Candidates[_T], second: Candidates[_T]) -> Candidates[_T]:
     return sorted(first + second)
 
 
+class _Edits:
+    """How many times a filed route was edited in place (see ``note_edit``)."""
+
+    count = 0
+
+
+def note_edit() -> None:
+    """Tell every index that a route it may have filed changed its path or regex: each rebuilds on next use."""
+    _Edits.count += 1
+
+
 class RouteIndex(Generic[_T]):
     """The candidates of each path for one snapshot of a routes list."""
 
-    __slots__ = ("_exact", "_root")
+    __slots__ = ("_exact", "_root", "edits")
 
     def __init__(self, routes: Iterable[_T], file: Callable[[_T], Filing]) -> None:
+        self.edits = _Edits.count
         self._root: _Node[_T] = _Node(None)
         self._exact: dict[str, _Node[_T]] = {}
         for position, route in enumerate(routes):
@@ -185,9 +197,9 @@ class RouteList(list[_T]):
         super().__init__(iterable)
 
     def route_index(self, file: Callable[[_T], Filing]) -> RouteIndex[_T]:
-        """The index of the current contents, built on first use after a change."""
+        """The index of the current contents, built on first use after a change to the list or to a filed route."""
         index = self._index
-        if index is None:
+        if index is None or index.edits != _Edits.count:
             index = self._index = RouteIndex(self, file)
         return index
 

@@ -119,7 +119,9 @@ class TestConstruction:
             "middleware": None,
             "exception_handlers": None,
             "lifespan": None,
+            "max_body_size": None,
         }
+        assert parameters["max_body_size"].kind is inspect.Parameter.KEYWORD_ONLY
         assert "debug" not in vars(Starlette), "debug is a plain attribute, as in Starlette 1.0"
 
     def test_state(self) -> None:
@@ -394,3 +396,187 @@ async def test_raw_asgi_request_sets_scope_app() -> None:
     outcome = await run_app(app, Req())
     assert (outcome.status, outcome.body) == (200, b"ok")
     assert seen == [app]
+
+
+# --- the request path is the stack of layers: patches on their classes are honoured -----------------------
+
+REQUEST_KINDS = [
+    ("GET", "/items/7", 200),
+    ("GET", "/nowhere", 404),
+    ("POST", "/items/7", 405),
+    ("GET", "/items/7/", 307),
+    ("GET", "/boom", 500),
+    ("GET", "/teapot", 418),
+]
+
+
+def _layered_app() -> Starlette:
+    async def item(request: Request) -> Response:
+        return PlainTextResponse(repr(request.path_params["id"]))
+
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    async def teapot(request: Request) -> Response:
+        raise HTTPException(418)
+
+    return Starlette(routes=[Route("/items/{id:int}", item), Route("/boom", boom), Route("/teapot", teapot)])
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, calls: list[str]) -> None:
+    original = getattr(owner, name)
+
+    def spying(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(f"{owner.__name__}.{name}")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spying)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "responses.Response.__call__",
+        "convertors.IntegerConvertor.convert",
+        "routing.Route.handle",
+        "routing.Router.not_found",
+        "middleware.errors.ServerErrorMiddleware.__call__",
+        "middleware.exceptions.ExceptionMiddleware.__call__",
+    ],
+)
+@pytest.mark.parametrize("method, path, status", REQUEST_KINDS)
+def test_patches_on_the_layers_classes_are_honoured(
+    test_client_factory: TestClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    method: str,
+    path: str,
+    status: int,
+) -> None:
+    import importlib
+
+    module_name, class_name, attribute = target.rsplit(".", 2)
+    owner = getattr(importlib.import_module(f"starlette_c.{module_name}"), class_name)
+    calls: list[str] = []
+    _spy(monkeypatch, owner, attribute, calls)
+    client = test_client_factory(_layered_app(), raise_server_exceptions=False, follow_redirects=False)
+    assert client.request(method, path).status_code == status
+    expected = {
+        "Response.__call__": True,
+        "IntegerConvertor.convert": path.startswith("/items/7"),
+        "Route.handle": status not in (404, 307),
+        "Router.not_found": status == 404,
+        "ServerErrorMiddleware.__call__": True,
+        "ExceptionMiddleware.__call__": True,
+    }[f"{class_name}.{attribute}"]
+    assert bool(calls) is expected, calls
+
+
+def test_a_route_edited_in_place_after_the_first_request_is_found(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.routing import compile_path
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(f"{request.url.path} {request.path_params}")
+
+    moved, renamed = Route("/old", endpoint), Route("/a/{x}", endpoint)
+    app = Starlette(routes=[moved, renamed, Route("/static", endpoint)])
+    client = test_client_factory(app)
+    assert client.get("/old").status_code == 200 and client.get("/a/1").status_code == 200
+    moved.path = "/new"
+    moved.path_regex, moved.path_format, moved.param_convertors = compile_path("/new")
+    renamed.path_regex, renamed.path_format, renamed.param_convertors = compile_path("/b/{x:int}")
+    assert client.get("/new").text == "/new {}"
+    assert client.get("/old").status_code == 404
+    assert client.get("/b/5").text == "/b/5 {'x': 5}"
+    assert client.get("/a/1").status_code == 404
+
+
+def test_a_route_subclass_overriding_matches_is_tried_in_order(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.routing import Match
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(request.scope["route"].name)
+
+    class Everywhere(Route):
+        def matches(self, scope: Any) -> tuple[Match, Any]:
+            verdict, child_scope = super().matches(dict(scope, path=self.path))
+            return verdict, child_scope
+
+    app = Starlette(
+        routes=[Route("/x", endpoint, name="first"), Everywhere("/y", endpoint, name="any"), Route("/z", endpoint)]
+    )
+    client = test_client_factory(app)
+    assert [client.get(path).text for path in ("/x", "/y", "/z", "/elsewhere")] == ["first", "any", "any", "any"]
+
+
+async def _hello(request: Request) -> Response:
+    return PlainTextResponse("hello")
+
+
+def test_layers_replaced_after_the_first_request_are_used(test_client_factory: TestClientFactory) -> None:
+    from starlette_c.middleware.gzip import GZipMiddleware
+
+    app = Starlette(routes=[Route("/", _hello)])
+    client = test_client_factory(app)
+    assert "content-encoding" not in client.get("/", headers={"accept-encoding": "gzip"}).headers
+    app.router.middleware_stack = GZipMiddleware(app.router.app, minimum_size=1)
+    assert client.get("/", headers={"accept-encoding": "gzip"}).headers["content-encoding"] == "gzip"
+
+    async def replaced(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("replaced")(scope, receive, send)
+
+    app.middleware_stack.app.app = replaced  # type: ignore[union-attr]
+    assert client.get("/").text == "replaced"
+
+
+def test_router_default_and_route_app_replaced(test_client_factory: TestClientFactory) -> None:
+    async def fallback(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("fallback")(scope, receive, send)
+
+    route = Route("/", _hello)
+    route.app = PlainTextResponse("replaced")
+    app = Starlette(routes=[route])
+    app.router.default = fallback
+    client = test_client_factory(app)
+    assert (client.get("/missing").text, client.get("/").text) == ("fallback", "replaced")
+
+
+def test_a_subclass_not_calling_init_is_served(test_client_factory: TestClientFactory) -> None:
+    class Minimal(Starlette):
+        def __init__(self) -> None:  # NOTE: sets up what Starlette needs without Starlette.__init__ (FastAPI does).
+            self.debug = False
+            self.router = Router([Route("/", _hello)])
+            self.exception_handlers = {}
+            self.user_middleware = []
+            self.middleware_stack = None
+
+    assert test_client_factory(Minimal()).get("/").text == "hello"
+
+
+def test_router_app_and_request_response_patched(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette_c import routing
+
+    stock = routing.request_response
+    calls: list[str] = []
+
+    def instrumented(func: Any) -> ASGIApp:
+        app = stock(func)
+
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append(scope["path"])
+            await app(scope, receive, send)
+
+        return counted
+
+    monkeypatch.setattr(routing, "request_response", instrumented)
+    assert test_client_factory(Starlette(routes=[Route("/", _hello)])).get("/").text == "hello"
+    assert calls == ["/"]
+
+    async def teapot(self: Router, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("patched app", status_code=418)(scope, receive, send)
+
+    monkeypatch.setattr(Router, "app", teapot)
+    response = test_client_factory(Starlette(routes=[Route("/", _hello)])).get("/")
+    assert (response.status_code, response.text) == (418, "patched app")

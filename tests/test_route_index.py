@@ -26,6 +26,7 @@ from starlette_c.routing import (
     Route,
     Router,
     WebSocketRoute,
+    _matcher,
     _route_filing,
     compile_path,
 )
@@ -63,10 +64,16 @@ def scan(routes: list[BaseRoute], scope: Scope) -> BaseRoute | None:
     return partial
 
 
+def match(router: Router, scope: Scope) -> tuple[BaseRoute | None, Scope]:
+    """The route the router serves ``scope`` with (and its child scope)."""
+    found: tuple[BaseRoute | None, Scope] = _matcher.routes(router.routes, scope)
+    return found
+
+
 def picked(router: Router, path: str, method: str = "GET", **extra: Any) -> BaseRoute | None:
     """The route the router picks for ``method path``, checked against a full scan."""
     scope = http_scope(path, method=method, **extra)
-    found, _ = router._match(scope)
+    found, _ = match(router, scope)
     assert found is scan(router.routes, scope)
     return found
 
@@ -271,8 +278,8 @@ def test_websocket_and_http_routes_on_one_path(test_client_factory: TestClientFa
     with client.websocket_connect("/live/1"):
         pass  # accepted: the http route on the same path was not picked for the websocket
     websocket_scope = http_scope("/live/1", type="websocket")
-    assert router._match(websocket_scope)[0] is router.routes[0]
-    assert router._match(http_scope("/live/1", method="GET"))[0] is router.routes[1]
+    assert match(router, websocket_scope)[0] is router.routes[0]
+    assert match(router, http_scope("/live/1", method="GET"))[0] is router.routes[1]
 
 
 def test_mounts_and_hosts_nest_their_own_indexes(test_client_factory: TestClientFactory) -> None:
@@ -399,7 +406,7 @@ def test_every_change_is_seen(name: str, change: Callable[[Router], None], path:
 def test_add_websocket_route_is_seen() -> None:
     router = Router([route("/ws")])
     router.add_websocket_route("/ws", websocket_endpoint, name="ws")
-    assert router._match(http_scope("/ws", type="websocket"))[0] is router.routes[1]
+    assert match(router, http_scope("/ws", type="websocket"))[0] is router.routes[1]
 
 
 def test_in_place_operators_keep_the_list() -> None:
@@ -525,10 +532,35 @@ def test_the_router_picks_what_a_scan_picks(
     for full_path in ("/" + "/".join(path), root_path + "/" + "/".join(path), "/".join(path)):
         for method in ("GET", "POST"):
             scope = http_scope(full_path, method=method, root_path=root_path)
-            assert router._match(scope)[0] is scan(router.routes, scope)
-            redirect_scope = router._slash_redirect_scope(scope)
+            assert match(router, scope)[0] is scan(router.routes, scope)
+            redirect = router._slash_redirect(scope)
             toggled = dict(scope, path=full_path.rstrip("/") if full_path.endswith("/") else full_path + "/")
             expected = get_route_path(scope) != "/" and any(
                 candidate.matches(toggled)[0] is not Match.NONE for candidate in router.routes
             )
-            assert (redirect_scope is not None) == expected
+            assert (redirect is not None) == expected
+
+
+class Narrowing(Route):
+    """Only matches when a header says so: ``matches`` narrows ``Route.matches``."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        verdict, child_scope = super().matches(scope)
+        if verdict is not Match.NONE and (b"x-allow", b"1") not in scope.get("headers", []):
+            return Match.NONE, {}
+        return verdict, child_scope
+
+
+class IndexedNarrowing(Narrowing):
+    indexed_by_path = True
+
+
+def test_an_overriding_subclass_opts_in_to_the_index() -> None:
+    assert _route_filing(Narrowing("/a/{x}", labelled("n"))) is None
+    indexed = IndexedNarrowing("/a/{x}", labelled("i"))
+    assert _route_filing(indexed) == ("a",)
+    router = Router([IndexedNarrowing("/a/{x}", labelled("i")), route("/a/{y}", "plain")])
+    allowed = http_scope("/a/1", method="GET", headers=[(b"x-allow", b"1")])
+    assert match(router, allowed)[0] is router.routes[0]
+    assert match(router, http_scope("/a/1", method="GET"))[0] is router.routes[1]
+    assert match(router, dict(allowed, path="/b/1"))[0] is None

@@ -17,7 +17,7 @@ from starlette_c.applications import Starlette
 from starlette_c.background import BackgroundTask
 from starlette_c.convertors import IntegerConvertor, PathConvertor, StringConvertor
 from starlette_c.endpoints import HTTPEndpoint
-from starlette_c.exceptions import HTTPException
+from starlette_c.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette_c.middleware import Middleware
 from starlette_c.requests import Request
 from starlette_c.responses import JSONResponse, PlainTextResponse, Response
@@ -167,13 +167,23 @@ def test_compile_host_is_case_insensitive_and_drops_port() -> None:
     assert compile_path("example.org")[0].match("EXAMPLE.org")
 
 
-def test_compile_host_keeps_convertor_regexes_case_sensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compile_host_folds_case_of_the_whole_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
     class Lower(StringConvertor):
         regex = "[a-z]+"
 
     monkeypatch.setitem(routing.CONVERTOR_TYPES, "lower", Lower())
     regex = compile_path("{name:lower}.example.org")[0]
-    assert regex.match("abc.EXAMPLE.org") and not regex.match("ABC.example.org")
+    # NOTE: as 1.10: host patterns are compiled with re.IGNORECASE, convertor regexes included.
+    assert regex.match("abc.EXAMPLE.org") and regex.match("ABC.example.org")
+
+
+@pytest.mark.parametrize(
+    "template, pattern",
+    [("[::1]:8000", r"^\[::1\]$"), ("[::1]", r"^\[::1\]$"), ("a:b:c", "^a:b$"), ("x.org:", r"^x\.org$"), ("x", "^x$")],
+)
+def test_compile_host_drops_only_the_port(template: str, pattern: str) -> None:
+    regex, host_format, _ = compile_path(template)
+    assert (regex.pattern, host_format) == (pattern, template)
 
 
 def test_match_path_converts_and_merges_params() -> None:
@@ -200,12 +210,16 @@ def test_match_mount() -> None:
     assert pure_routing.match_mount(int_regex, int_convertors, "/n/" + "1" * 5000 + "/x", {}) is None
 
 
-def test_host_from_headers() -> None:
-    assert (
-        pure_routing.host_from_headers([(b"x", b"y"), (b"host", b"Example.org:80"), (b"host", b"b")]) == "Example.org"
-    )
-    assert pure_routing.host_from_headers([(b"Host", b"upper-case-name.org")]) == ""
-    assert pure_routing.host_from_headers([]) == ""
+def test_request_host() -> None:
+    def host(*headers: tuple[bytes, bytes]) -> str:
+        return routing._request_host({"headers": list(headers)})
+
+    assert host((b"x", b"y"), (b"host", b"Example.org:80"), (b"host", b"b")) == "example.org"
+    assert host((b"Host", b"upper-case-name.org")) == ""
+    assert host() == "" and routing._request_host({}) == ""
+    assert host((b"host", b"[::1]:8000")) == "[::1]"
+    for malformed in (b"", b" ", b"a b", b"a:", b"a:x", b"u@h", b"h/p", b"::1", b"[::1", b"\xc3\xa9"):
+        assert host((b"host", malformed)) == "", malformed
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -628,7 +642,7 @@ def test_host_matches() -> None:
     app = AsgiApp()
     host = Host("{sub}.example.org", app=app)
     scope = http_scope("/", headers=[(b"host", b"API.Example.ORG:8080")], path_params={"a": 1})
-    assert host.matches(scope) == (Match.FULL, {"path_params": {"a": 1, "sub": "API"}, "endpoint": app})
+    assert host.matches(scope) == (Match.FULL, {"path_params": {"a": 1, "sub": "api"}, "endpoint": app})
     assert host.matches(http_scope("/", headers=[(b"host", b"other.org")]))[0] is Match.NONE
     assert host.matches({"type": "websocket", "headers": []}) == (Match.NONE, {})
     assert host.matches({"type": "lifespan"}) == (Match.NONE, {})
@@ -901,8 +915,6 @@ async def test_default_lifespan() -> None:
     sent, scope = await run_lifespan(router)
     assert sent == [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.complete"}]
     assert scope["router"] is router
-    default = routing._DefaultLifespan(router)
-    assert default(object()) is default
 
 
 @pytest.mark.anyio
@@ -995,7 +1007,7 @@ async def test_deprecated_generator_lifespans() -> None:
         "async generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
         "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
     ]
-    assert all(w.category is DeprecationWarning and w.filename == routing.__file__ for w in caught)
+    assert all(w.category is StarletteDeprecationWarning and w.filename == routing.__file__ for w in caught)
     await run_lifespan(async_router)
     await run_lifespan(sync_router)
     assert events == ["async start", "async stop", "sync start", "sync stop"]
@@ -1006,7 +1018,8 @@ def test_generator_lifespan_warning_can_be_filtered_by_module() -> None:
         yield  # pragma: no cover (never run)
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="starlette_c.routing")
+        warnings.filterwarnings("error")
+        warnings.filterwarnings("ignore", category=StarletteDeprecationWarning, module="starlette_c.routing")
         Router(lifespan=sync_gen)  # type: ignore[arg-type]
 
 
@@ -1035,7 +1048,7 @@ async def test_lift_context_manager() -> None:
     def cm() -> Iterator[int]:
         yield 1
 
-    async with routing._AsyncLiftContextManager(cm()) as value:
+    async with routing._ThreadlessLifespan(cm()) as value:
         assert value == 1
 
 

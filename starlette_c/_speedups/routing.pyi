@@ -1,7 +1,7 @@
-"""Stub of the compiled twin ``starlette_c._speedups.routing`` (same names and signatures as the pure twin)."""
+"""Stub of the compiled twin ``starlette_c._speedups.routing``: the pure twin's names, plus a counter."""
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from re import Pattern
 from typing import Any
 
@@ -11,26 +11,18 @@ from starlette_c.types import Scope
 PARAM_REGEX: re.Pattern[str]
 
 def compile_path(path: str) -> tuple[Pattern[str], str, dict[str, Convertor[Any]]]: ...
+def regex_fallbacks() -> int: ...
 def match_path(
-    path_regex: Pattern[str], param_convertors: dict[str, Convertor[Any]], route_path: str, scope: Scope
+    pattern: Pattern[str], convertors: dict[str, Convertor[Any]], text: str, scope: Scope, owner: object = None
 ) -> dict[str, Any] | None: ...
 def match_mount(
-    path_regex: Pattern[str], param_convertors: dict[str, Convertor[Any]], route_path: str, scope: Scope
+    pattern: Pattern[str], convertors: dict[str, Convertor[Any]], text: str, scope: Scope, owner: object = None
 ) -> tuple[dict[str, Any], str] | None: ...
-def host_from_headers(headers: Sequence[tuple[bytes, bytes]]) -> str: ...
 
 class RouteMatcher:
     def __init__(
-        self,
-        stock_matches: Callable[..., Any],
-        full: Any,
-        partial: Any,
-        none: Any,
-        filing: Callable[[Any], Any],
-        stock_handle: Callable[..., Any],
+        self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any, file: Callable[[Any], Any]
     ) -> None: ...
     def route(self, route: Any, scope: Scope) -> tuple[Any, Scope]: ...
     def first(self, candidates: Iterable[tuple[int, Any]], scope: Scope) -> tuple[Any, Scope]: ...
     def routes(self, routes: Any, scope: Scope) -> tuple[Any, Scope]: ...
-    def direct_handler(self, route: Any, scope: Scope) -> Any: ...
-    def serves(self, route: Any, scope: Scope) -> bool: ...

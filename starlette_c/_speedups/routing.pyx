@@ -1,9 +1,15 @@
 # cython: language_level=3
-"""Compiled twin of ``starlette_c._pure.routing``: route template compilation and per-request matching."""
+"""Compiled twin of ``starlette_c._pure.routing``: path patterns matched by plans instead of the regex engine.
+
+A pattern ``compile_path`` built from a template whose captures cannot depend on backtracking (literal text,
+``{x}``/``{x:str}`` or ``{x:int}`` each followed by ``/``-led text or the end, an optional final ``{x:path}``)
+is read back into a ``_Plan`` that finds exactly the regex's captures; any other pattern runs on the regex.
+The plan of a route's pattern is kept on the route, next to the pattern it was read from, so replacing the
+pattern is noticed and there is no shared cache to outgrow.
+"""
 
 cimport cython
 from cpython.object cimport PyObject
-from cpython.unicode cimport PyUnicode_DecodeLatin1
 
 
 cdef extern from *:
@@ -34,131 +40,62 @@ cdef extern from *:
     PyObject *_unbound_method "starlette_c_unbound_method"(object obj, object name) except? NULL
 
 
-cdef inline bint _has_stock_method(object obj, str name, object function) except -1:
-    """Whether ``obj.<name>`` would be ``function`` bound to ``obj``."""
-    return _unbound_method(obj, name) == <PyObject*>function
-
-
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_FindChar(object text, Py_UCS4 ch, Py_ssize_t start, Py_ssize_t end, int direction) except -2
     Py_ssize_t PyUnicode_Tailmatch(object text, object sub, Py_ssize_t start, Py_ssize_t end, int direction) except -1
 
 import re
-from itertools import islice as _islice
 
 from starlette_c._pure import routing as _pure
 from starlette_c._utils import get_route_path as _get_route_path
-from starlette_c.convertors import CONVERTOR_TYPES
-from starlette_c.convertors import IntegerConvertor as _IntegerConvertor
-from starlette_c.convertors import PathConvertor as _PathConvertor
-from starlette_c.convertors import StringConvertor as _StringConvertor
+
+PARAM_REGEX = _pure.PARAM_REGEX
+compile_path = _pure.compile_path
 
 cdef object _Pattern = re.Pattern
-# The stock conversions, recognised by the function a convertor's ``convert`` is bound to.
-cdef object _STR_CONVERT = _StringConvertor.convert
-cdef object _PATH_CONVERT = _PathConvertor.convert
-cdef object _INT_CONVERT = _IntegerConvertor.convert
+cdef int _PLAIN_FLAGS = re.compile("").flags
 
-PARAM_REGEX = re.compile("{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
-
-# NOTE: a pattern this module compiled from a path template whose captures need no backtracking (literal
-# text, then "{x}"/"{x:str}" or "{x:int}" followed by "/"-led text or the end, an optional trailing
-# "{x:path}") has a hand-written _Program that gives exactly the regex's captures. Programs are found by
-# the identity of the pattern object (the program holds it, so the id cannot be reused while cached);
-# any other pattern object, equal or not, simply takes the regex route.
-cdef dict _programs = {}
-# NOTE: bounded so that compiling endless distinct templates cannot grow memory; a pattern that falls
-# out takes the (equivalent) regex route again.
-cdef Py_ssize_t _PROGRAMS_MAX = 4096
 cdef enum:
-    _MAX_PARAMS = 16
-    _K_STR = 1
-    _K_INT = 2
-    _K_PATH = 3
+    _STR = 1  # "[^/]+"
+    _INT = 2  # "[0-9]+"
+    _PATH = 3  # ".*"
+    _MAX_CAPTURES = 16
+
+# The capture groups compile_path writes, by the text that follows the group name.
+cdef dict _GROUP_KINDS = {">[^/]+)": _STR, ">[0-9]+)": _INT, ">.*)": _PATH}
+# The characters a regex gives a meaning to; re.escape puts a backslash before each one in literal text.
+cdef str _SPECIAL = ".^$*+?{}[]|()\\"
+cdef Py_ssize_t _fallbacks = 0
 
 
-cdef str _literal(str text, bint is_host):
-    cdef str escaped = re.escape(text)
-    if is_host and escaped:
-        # NOTE: hosts match ignoring case (hardening); only literal parts, so convertor regexes keep their meaning.
-        return f"(?i:{escaped})"
-    return escaped
-
-
-def compile_path(path):
-    """Compile ``/users/{id:int}`` (or a host template such as ``{sub}.example.org``) into
-    ``(regex, format string, {param name: convertor})``."""
-    is_host = not path.startswith("/")
-    path_regex = "^"
-    path_format = ""
-    param_convertors = {}
-    duplicated = []
-    pieces = []
-    idx = 0
-    for match in PARAM_REGEX.finditer(path):
-        param_name, convertor_type = match.groups("str")
-        convertor_type = convertor_type.lstrip(":")
-        assert convertor_type in CONVERTOR_TYPES, f"Unknown path convertor '{convertor_type}'"
-        convertor = CONVERTOR_TYPES[convertor_type]
-        literal = path[idx : match.start()]
-        convertor_regex = convertor.regex
-        path_regex += _literal(literal, is_host) + f"(?P<{param_name}>{convertor_regex})"
-        path_format += literal + "{" + param_name + "}"
-        if param_name in param_convertors and param_name not in duplicated:
-            duplicated.append(param_name)
-        param_convertors[param_name] = convertor
-        pieces.append((literal, param_name, convertor_regex))
-        idx = match.end()
-
-    if duplicated:
-        names = ", ".join(sorted(duplicated))
-        ending = "s" if len(duplicated) > 1 else ""
-        raise ValueError(f"Duplicated param name{ending} {names} at path {path}")
-
-    tail = path[idx:]
-    # NOTE: a host template's trailing ":port" is kept for URL building but never matched.
-    path_regex += _literal(tail.split(":")[0] if is_host else tail, is_host) + "$"
-    path_format += tail
-    compiled = re.compile(path_regex)
-    if not is_host and type(path) is str:
-        _remember(compiled, pieces, tail)
-    return compiled, path_format, param_convertors
-
-
-cdef int _kind(object regex):
-    if regex == "[^/]+":
-        return _K_STR
-    if regex == "[0-9]+":
-        return _K_INT
-    if regex == ".*":
-        return _K_PATH
-    return 0
+def regex_fallbacks():
+    """How many patterns were read and found to need the regex engine (each pattern of a route counted once)."""
+    return _fallbacks
 
 
 cdef inline bint _is_digit(Py_UCS4 ch):
-    return ch >= 48 and ch <= 57  # "0" to "9": a str pattern's [0-9] is ASCII only
+    return 48 <= ch <= 57  # "0" to "9": a str pattern's [0-9] is ASCII only
 
 
 @cython.final
 @cython.auto_pickle(False)
-cdef class _Program:
-    """The captures of one path pattern, computed without the regex engine."""
+cdef class _Plan:
+    """The captures of one path pattern, found without the regex engine."""
 
-    cdef object pattern  # NOTE: keeps the keyed pattern alive, so its id stays unique while cached.
-    cdef tuple literals  # the exact text before each param
+    cdef tuple literals  # the exact text before each capture
     cdef tuple names
-    cdef int kinds[_MAX_PARAMS]
+    cdef int kinds[_MAX_CAPTURES]
     cdef Py_ssize_t count
     cdef str tail
 
     @cython.boundscheck(True)
     cdef dict run(self, str text):
-        """The raw captures of ``<pattern>.fullmatch(text)`` as the regex's groupdict, or None."""
+        """The captures of ``<pattern>.fullmatch(text)`` as its groupdict, or None."""
         cdef Py_ssize_t n = len(text)
         cdef Py_ssize_t pos = 0
-        cdef Py_ssize_t start, end, size, i
+        cdef Py_ssize_t start, stop, size, i
         cdef str literal
-        cdef dict params = {}
+        cdef dict captures = {}
         cdef int kind
         for i in range(self.count):
             literal = <str>self.literals[i]
@@ -169,334 +106,257 @@ cdef class _Program:
                 pos += size
             start = pos
             kind = self.kinds[i]
-            if kind == _K_STR:
+            if kind == _STR:
                 # PERF: "[^/]+" followed by "/"-led text or the end: the capture runs to the next "/".
-                end = PyUnicode_FindChar(text, 47, pos, n, 1)
-                pos = n if end < 0 else end
-            elif kind == _K_INT:
+                stop = PyUnicode_FindChar(text, 47, pos, n, 1)
+                pos = n if stop < 0 else stop
+            elif kind == _INT:
                 while pos < n and _is_digit(text[pos]):
                     pos += 1
             else:
-                # NOTE: ".*" fully matched: "." stops at a newline, so the rest must hold none.
+                # NOTE: ".*" to the end: "." stops at a newline, so the rest must hold none.
                 if PyUnicode_FindChar(text, 10, pos, n, 1) >= 0:
                     return None
-                params[self.names[i]] = text[start:n]
-                return params
+                captures[self.names[i]] = text[start:n]
+                return captures
             if pos == start:
                 return None
-            params[self.names[i]] = text[start:pos]
+            captures[self.names[i]] = text[start:pos]
         size = len(self.tail)
-        # NOTE: fullmatch, as the pure twin: a final newline is not swallowed by the pattern's "$".
         if n - pos != size or (size and not PyUnicode_Tailmatch(text, self.tail, pos, n, -1)):
             return None
-        return params
+        return captures
 
 
-cdef _remember(object compiled, list pieces, str tail):
-    """Store a _Program for ``compiled`` when its captures cannot depend on backtracking."""
-    cdef Py_ssize_t count = len(pieces)
+cdef object _unescaped(str text):
+    """The literal text ``text`` (a piece of re.escape output) stands for, or None when it holds regex syntax."""
+    cdef list out = []
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t n = len(text)
+    cdef Py_UCS4 ch
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            if i + 1 == n or text[i + 1].isalnum():
+                return None  # NOTE: "\d", "\w" and the like are classes, not escaped text.
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if ch in _SPECIAL:
+            return None
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+cdef object _read_plan(object pattern):
+    """The plan of ``pattern``, or None when its captures could depend on backtracking (or it is not one of ours)."""
+    if type(pattern) is not _Pattern or pattern.flags != _PLAIN_FLAGS:
+        return None
+    cdef object source = pattern.pattern
+    if type(source) is not str:
+        return None
+    cdef Py_ssize_t size = len(<str>source)
+    if size < 2 or not (<str>source).startswith("^") or not (<str>source).endswith("$"):
+        return None
+    cdef list pieces = (<str>source)[1 : size - 1].split("(?P<")
+    cdef Py_ssize_t count = len(pieces) - 1
+    if count > _MAX_CAPTURES:
+        return None
+    cdef list literals = []
+    cdef list names = []
+    cdef list kinds = []
+    cdef object literal = _unescaped(pieces[0])
+    cdef str piece, name, group
+    cdef Py_ssize_t close
+    for piece in pieces[1:]:
+        if literal is None:
+            return None
+        literals.append(literal)
+        close = piece.find(">")
+        if close < 0:
+            return None
+        name = piece[:close]
+        for group, kind in _GROUP_KINDS.items():
+            if piece.startswith(group, close):
+                break
+        else:
+            return None
+        if not name.isidentifier():
+            return None
+        names.append(name)
+        kinds.append(kind)
+        literal = _unescaped(piece[close + len(group) :])
+    if literal is None:
+        return None
+    return _planned(literals, names, kinds, literal)
+
+
+cdef _Plan _planned(list literals, list names, list kinds, str tail):
+    """A plan for the pieces, when each capture's end is found without looking ahead; else None."""
+    cdef Py_ssize_t count = len(kinds)
     cdef Py_ssize_t i
     cdef int kind
     cdef str following
-    if count > _MAX_PARAMS:
-        return
-    cdef _Program program = _Program.__new__(_Program)
+    cdef _Plan plan = _Plan.__new__(_Plan)
     for i in range(count):
-        kind = _kind(pieces[i][2])
-        following = pieces[i + 1][0] if i + 1 < count else tail
-        if kind == 0:
-            return
-        if kind == _K_PATH:
+        kind = kinds[i]
+        following = literals[i + 1] if i + 1 < count else tail
+        if kind == _PATH:
             if i + 1 < count or tail:
-                return
-        elif following:
-            if kind == _K_STR and following[0] != "/":
-                return
-            if kind == _K_INT and _is_digit(following[0]):
-                return
-        elif i + 1 < count:
-            return
-        program.kinds[i] = kind
-    program.pattern = compiled
-    program.literals = tuple([piece[0] for piece in pieces])
-    program.names = tuple([piece[1] for piece in pieces])
-    program.count = count
-    program.tail = tail
-    if len(_programs) >= _PROGRAMS_MAX:
-        _programs.clear()
-    _programs[<size_t><void*>compiled] = program
+                return None
+        elif not following:
+            if i + 1 < count:
+                return None  # NOTE: two captures back to back: where one ends depends on backtracking.
+        elif kind == _STR and following[0] != "/":
+            return None
+        elif kind == _INT and _is_digit(following[0]):
+            return None
+        plan.kinds[i] = kind
+    plan.literals = tuple(literals)
+    plan.names = tuple(names)
+    plan.count = count
+    plan.tail = tail
+    return plan
 
 
-cdef inline _Program _program_for(object path_regex):
-    if not _programs:
-        return None
-    return <_Program>_programs.get(<size_t><void*>path_regex)
+cdef object _plan_of(object pattern, object owner):
+    """The plan of ``pattern``, kept on ``owner`` (a route) next to the pattern it was read from."""
+    global _fallbacks
+    cdef object kept = None
+    cdef object slot = getattr(owner, "__dict__", None) if owner is not None else None
+    if type(slot) is dict:
+        kept = (<dict>slot).get("_plan")
+        if kept is not None and type(kept) is tuple and (<tuple>kept)[0] is pattern:
+            return (<tuple>kept)[1]
+    plan = _read_plan(pattern)
+    if plan is None:
+        _fallbacks += 1
+    if type(slot) is dict:
+        # NOTE: written to the instance dict directly: a route's attribute hook is for its public attributes.
+        (<dict>slot)["_plan"] = (pattern, plan)
+    return plan
 
 
-cdef inline object _convert(object convertor, object value):
-    cdef PyObject *function
-    if type(value) is str:
-        # PERF: the stock conversions inline, recognised without binding; overrides (class or instance) still win.
-        function = _unbound_method(convertor, "convert")
-        if function == <PyObject*>_STR_CONVERT or function == <PyObject*>_PATH_CONVERT:
-            return value
-        if function == <PyObject*>_INT_CONVERT:
-            return int(value)
-    return getattr(convertor, "convert")(value)
+cdef dict _captures(object pattern, object text, object owner):
+    """The groupdict of ``pattern`` fully matching ``text``, or None."""
+    cdef object plan
+    if type(text) is str:
+        plan = _plan_of(pattern, owner)
+        if plan is not None:
+            return (<_Plan>plan).run(<str>text)
+    found = pattern.fullmatch(text)
+    return None if found is None else found.groupdict()
 
 
-cdef object _converted(dict params, object param_convertors):
+cdef dict _converted(dict captures, object convertors):
+    """``captures`` through their convertors, in place; None when a convertor refuses one."""
     try:
-        # PERF: a typed dict iterated in C; only values are replaced, so the dict never resizes.
-        if type(param_convertors) is dict:
-            for key, value in params.items():
-                params[key] = _convert((<dict>param_convertors)[key], value)
-        else:
-            for key, value in params.items():
-                params[key] = _convert(param_convertors[key], value)
+        for name, raw in captures.items():
+            # NOTE: always the convertor's own convert, so one patched on its class is honoured.
+            captures[name] = convertors[name].convert(raw)
     except ValueError:
         # NOTE: a value its convertor rejects (e.g. a 5000-digit int) is no match, not a 500 as in the reference.
         return None
+    return captures
+
+
+cdef dict _over(object scope, dict captures):
+    """The path params: ``scope``'s (those of the mounts above), updated with ``captures``."""
+    cdef object inherited = scope.get("path_params")
+    if not inherited:
+        return captures
+    cdef dict params = dict(inherited)
+    params.update(captures)
     return params
 
 
-cdef inline object _scope_get(object scope, str key):
-    """``scope.get(key)``."""
-    if type(scope) is dict:
-        # PERF: no method call for the plain dict every ASGI server passes.
-        return (<dict>scope).get(key)
-    return scope.get(key)
+cdef dict _captured(object pattern, object convertors, object text, object owner):
+    """The converted captures of ``pattern`` fully matching ``text``, or None."""
+    cdef dict captures = _captures(pattern, text, owner)
+    return None if captures is None else _converted(captures, convertors)
 
 
-cdef inline object _scope_item(object scope, str key):
-    """``scope[key]``."""
-    if type(scope) is dict:
-        return (<dict>scope)[key]
-    return scope[key]
+cdef object _params(object pattern, object convertors, object text, object scope, object owner):
+    if type(pattern) is not _Pattern:
+        # NOTE: stand-ins for a compiled pattern (duck-typed fullmatch) take the pure twin's path unchanged.
+        return _pure.match_path(pattern, convertors, text, scope)
+    cdef dict captures = _captured(pattern, convertors, text, owner)
+    return None if captures is None else _over(scope, captures)
 
 
-cdef dict _merged(object scope, dict params):
-    cdef object scope_params = _scope_get(scope, "path_params")
-    if not scope_params:
-        return params
-    cdef dict merged = dict(scope_params)
-    merged.update(params)
-    return merged
+def match_path(pattern, convertors, text, scope, owner=None):
+    """The path params when ``pattern`` matches all of ``text`` (``owner``: where the plan of ``pattern`` is kept)."""
+    return _params(pattern, convertors, text, scope, owner)
 
 
-cdef inline dict _captures(object path_regex, object route_path):
-    """The raw groupdict of ``path_regex`` on ``route_path``, or None when it does not match."""
-    cdef _Program program
-    if type(route_path) is str:
-        program = _program_for(path_regex)
-        if program is not None:
-            return program.run(<str>route_path)
-    match = path_regex.fullmatch(route_path)
-    if match is None:
+def match_mount(pattern, convertors, text, scope, owner=None):
+    """For a ``<prefix>/{path:path}`` pattern: the params but ``path``, and the prefix of ``text`` matched."""
+    if type(pattern) is not _Pattern:
+        return _pure.match_mount(pattern, convertors, text, scope)
+    cdef dict captures = _captured(pattern, convertors, text, owner)
+    if captures is None:
         return None
-    return match.groupdict()
-
-
-def match_path(path_regex, param_convertors, route_path, scope):
-    """The path params of a route matching ``route_path`` (a copy of ``scope["path_params"]`` updated with the
-    converted captures), or ``None`` when it does not match."""
-    return _match_path(path_regex, param_convertors, route_path, scope)
-
-
-cdef object _match_path(object path_regex, object param_convertors, object route_path, object scope):
-    if type(path_regex) is not _Pattern:
-        # NOTE: stand-ins for a compiled pattern (duck-typed .match) take the pure code path unchanged.
-        return _pure.match_path(path_regex, param_convertors, route_path, scope)
-    cdef dict params = _captures(path_regex, route_path)
-    if params is None or _converted(params, param_convertors) is None:
-        return None
-    return _merged(scope, params)
-
-
-@cython.wraparound(True)
-def match_mount(path_regex, param_convertors, route_path, scope):
-    """``match_path`` for a mount's ``<prefix>/{path:path}`` pattern: the path params without the captured
-    remainder, and the part of ``route_path`` the prefix matched; ``None`` when it does not match."""
-    if type(path_regex) is not _Pattern:
-        return _pure.match_mount(path_regex, param_convertors, route_path, scope)
-    cdef dict params = _captures(path_regex, route_path)
-    if params is None or _converted(params, param_convertors) is None:
-        return None
-    remaining_path = "/" + params.pop("path")
-    return _merged(scope, params), route_path[: -len(remaining_path)]
-
-
-cdef object _pure_host_from_headers(object headers):
-    return _pure.host_from_headers(headers)
-
-
-@cython.boundscheck(True)
-def host_from_headers(headers):
-    """The first ``host`` header (ASGI names are lowercase) without its port; empty when there is none."""
-    cdef Py_ssize_t index = 0
-    cdef Py_ssize_t colon
-    cdef str text
-    if type(headers) is not list and type(headers) is not tuple:
-        # NOTE: other iterables (generators, custom sequences) go through the pure loop unchanged.
-        return _pure_host_from_headers(headers)
-    # PERF: a C loop over the list of 2-tuples every ASGI server sends; the list is re-checked for size each step.
-    for item in headers:
-        if type(item) is not tuple or len(<tuple>item) != 2:
-            # NOTE: malformed entries: the pure loop raises the exact unpacking errors from here on.
-            return _pure_host_from_headers(_islice(headers, index, None))
-        key = (<tuple>item)[0]
-        if type(key) is bytes:
-            if key != b"host":
-                index += 1
-                continue
-        elif not (key == b"host"):
-            index += 1
-            continue
-        value = (<tuple>item)[1]
-        if type(value) is bytes:
-            text = PyUnicode_DecodeLatin1(<bytes>value, len(<bytes>value), NULL)
-            colon = text.find(":")
-            return text if colon < 0 else text[:colon]
-        return value.decode("latin-1").split(":")[0]
-    return ""
+    rest = captures.pop("path")
+    return _over(scope, captures), text[: len(text) - len(rest) - 1]
 
 
 cdef class RouteMatcher:
-    """The matching of routes: the stock ``Route.matches`` for a route, and the router's first-match loop.
-
-    ``starlette_c.routing`` builds one with its ``Route.matches`` function and ``Match`` members (this module
-    cannot import them: routing imports it).
-    """
+    """``Route.matches`` and the router's first-match loop, over ``Match`` members handed in by routing."""
 
     cdef object _stock
     cdef object _full
     cdef object _partial
     cdef object _none
-    cdef object _filing
-    cdef object _stock_handle
+    cdef object _file
 
-    def __init__(self, stock_matches, full, partial, none, filing, stock_handle):
+    def __init__(self, stock_matches, full, partial, none, file):
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
-        self._filing = filing
-        self._stock_handle = stock_handle
+        self._file = file
 
     def route(self, route, scope):
-        """What the stock ``Route.matches`` answers for ``route``: FULL, PARTIAL (method not allowed) or NONE."""
+        """``Route.matches``: FULL, PARTIAL (the path matches, the method does not) or NONE."""
         return self._route(route, scope)
 
-    cdef tuple _route(self, object route, object scope):
-        cdef object route_path, literal, path_regex, path_params, scope_params, methods
-        cdef dict child_scope
-        if _scope_item(scope, "type") == "http":
-            # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
-            route_path = _get_route_path(scope) if _scope_get(scope, "root_path") else _scope_item(scope, "path")
-            literal = route._literal
-            path_regex = route.path_regex
-            if literal is None or literal[1] is not path_regex:
-                path_params = _match_path(path_regex, route.param_convertors, route_path, scope)
-            elif route_path == literal[0]:
-                # PERF: a parameterless path is compared as a string, without running its regex.
-                scope_params = _scope_get(scope, "path_params")
-                path_params = dict(scope_params) if scope_params else {}
-            else:
-                path_params = None
-            if path_params is not None:
-                child_scope = {"endpoint": route.endpoint, "path_params": path_params}
-                methods = route.methods
-                if methods and _scope_item(scope, "method") not in methods:
-                    return (self._partial, child_scope)
-                return (self._full, child_scope)
-        return (self._none, {})
+    cdef tuple _route(self, object route, object scope, object route_path=None):
+        if scope["type"] != "http":
+            return (self._none, {})
+        if route_path is None:
+            route_path = _get_route_path(scope)
+        params = _params(route.path_regex, route.param_convertors, route_path, scope, route)
+        if params is None:
+            return (self._none, {})
+        methods = route.methods
+        verdict = self._partial if methods and scope["method"] not in methods else self._full
+        return (verdict, {"endpoint": route.endpoint, "path_params": params})
 
     def first(self, candidates, scope):
         """The first route matching fully, else the first matching partially, else ``(None, {})``."""
         return self._first(candidates, scope)
 
-    cdef tuple _first(self, object candidates, object scope):
-        cdef object partial = None
-        cdef object partial_scope = {}
-        cdef object match, child_scope
+    cdef tuple _first(self, object candidates, object scope, object route_path=None):
+        cdef object fallback = None
+        cdef object fallback_scope = {}
         for _, route in candidates:
-            # PERF: the stock Route.matches runs here in C, recognised without binding it; overrides on the class
-            # or the instance are called.
-            if _has_stock_method(route, "matches", self._stock):
-                match, child_scope = self._route(route, scope)
+            # PERF: the stock Route.matches runs here, recognised without binding it; an override (on the class
+            # or the instance) is called.
+            if _unbound_method(route, "matches") == <PyObject*>self._stock:
+                if route_path is None and scope["type"] == "http":
+                    # PERF: the route path of the scope, worked out once for all the candidates.
+                    route_path = _get_route_path(scope)
+                verdict, child_scope = self._route(route, scope, route_path)
             else:
-                match, child_scope = getattr(route, "matches")(scope)
-            if match is self._full:
+                verdict, child_scope = route.matches(scope)
+            if verdict is self._full:
                 return route, child_scope
-            if match is self._partial and partial is None:
-                partial, partial_scope = route, child_scope
-        return partial, partial_scope
+            if verdict is self._partial and fallback is None:
+                fallback, fallback_scope = route, child_scope
+        return fallback, fallback_scope
 
     def routes(self, routes, scope):
-        """The router's match in ``routes`` (a ``RouteList``): ``first`` over the candidates its index gives."""
-        cdef object index = routes._index or routes.route_index(self._filing)
-        # PERF: get_route_path's work is skipped when there is no root_path (the usual case).
-        cdef object route_path = _get_route_path(scope) if _scope_get(scope, "root_path") else _scope_item(scope, "path")
-        return self._first(_candidates(index, route_path), scope)
-
-    def direct_handler(self, route, scope):
-        """The request handler to await for ``route`` in place of its stock ``handle``, else None.
-
-        Only when ``handle`` would call the stock request_response app the route built (see ``Route._direct``).
-        """
-        cdef object direct
-        if route is None:
-            return None
-        direct = getattr(route, "_direct", None)
-        if direct is None or route.app is not direct[0] or not self._serves(route, scope):
-            return None
-        return direct[1]
-
-    def serves(self, route, scope):
-        """Whether ``route.handle`` is the stock ``Route.handle`` and would call ``route.app`` (an allowed method)."""
-        return self._serves(route, scope)
-
-    cdef bint _serves(self, object route, object scope) except -1:
-        cdef object methods
-        # NOTE: a handle overridden on the class or the instance is still called.
-        if not _has_stock_method(route, "handle", self._stock_handle):
-            route.handle  # NOTE: looked up all the same, so a route without one raises as in the pure twin.
-            return False
-        methods = route.methods
-        return not methods or _scope_item(scope, "method") in methods
-
-
-cdef object _candidates(object index, object route_path):
-    """``index.candidates(route_path)``, walked here in C once the candidate list of the path's node is built."""
-    cdef object exact, node, children, child, found
-    cdef Py_ssize_t start, end, length
-    exact = index._exact
-    if type(route_path) is not str or type(exact) is not dict:
-        return index.candidates(route_path)
-    # PERF: the index's dicts are read as dicts (no bound get method per lookup).
-    node = (<dict>exact).get(route_path)
-    if node is None:
-        node = index._root
-        children = node.children
-        if children and type(children) is dict:
-            # PERF: the segments of route_path.split("/")[1:-1] sliced one by one, each looked up as it comes.
-            length = len(<str>route_path)
-            start = PyUnicode_FindChar(route_path, 47, 0, length, 1)
-            while start >= 0:
-                end = PyUnicode_FindChar(route_path, 47, start + 1, length, 1)
-                if end < 0:
-                    break
-                child = (<dict>children).get((<str>route_path)[start + 1 : end])
-                if child is None:
-                    break
-                node = child
-                children = child.children
-                if type(children) is not dict:
-                    return index.candidates(route_path)
-                start = end
-        elif children:
-            return index.candidates(route_path)
-    found = node.candidates
-    if found is None:
-        return index.candidates(route_path)
-    return found
+        """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
+        route_path = _get_route_path(scope)
+        return self._first(routes.route_index(self._file).candidates(route_path), scope, route_path)

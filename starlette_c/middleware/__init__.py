@@ -8,27 +8,24 @@ from typing import Any, ParamSpec, Protocol
 P = ParamSpec("P")
 
 # NOTE: spelled out instead of imported from starlette_c.types so that this module imports nothing of the package.
-_Scope = Any
-_Receive = Callable[[], Awaitable[Any]]
-_Send = Callable[[Any], Awaitable[None]]
-_ASGIApp = Callable[[_Scope, _Receive, _Send], Awaitable[None]]
+_App = Callable[[Any, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 
 class _MiddlewareFactory(Protocol[P]):
-    def __call__(self, app: _ASGIApp, /, *args: P.args, **kwargs: P.kwargs) -> _ASGIApp: ...
+    def __call__(self, app: _App, /, *args: P.args, **kwargs: P.kwargs) -> _App: ...
 
 
 class Middleware:
+    """A middleware factory and the arguments to build it with, around whatever app it is given later."""
+
     def __init__(self, cls: _MiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None:
-        self.cls = cls
-        self.args = args
-        self.kwargs = kwargs
+        self.cls, self.args, self.kwargs = cls, args, kwargs
 
     def __iter__(self) -> Iterator[Any]:
-        return iter((self.cls, self.args, self.kwargs))
+        # NOTE: unpacks as (cls, args, kwargs), which is how stacks are built from it.
+        yield from (self.cls, self.args, self.kwargs)
 
     def __repr__(self) -> str:
-        parts = [getattr(self.cls, "__name__", "")]
-        parts.extend(repr(arg) for arg in self.args)
-        parts.extend(f"{key}={value!r}" for key, value in self.kwargs.items())
-        return f"{type(self).__name__}({', '.join(parts)})"
+        shown = [getattr(self.cls, "__name__", ""), *map(repr, self.args)]
+        shown += [f"{key}={value!r}" for key, value in self.kwargs.items()]
+        return f"{type(self).__name__}({', '.join(shown)})"

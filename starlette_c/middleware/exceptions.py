@@ -24,21 +24,18 @@ _BODYLESS_STATUS_CODES = frozenset({204, 304})
 
 class ExceptionMiddleware:
     def __init__(
-        self,
-        app: ASGIApp,
-        handlers: Mapping[Any, ExceptionHandler] | None = None,
-        debug: bool = False,
-    ) -> None:
-        self.app = app
-        self.debug = debug
+        self, app: ASGIApp, handlers: Mapping[Any, ExceptionHandler] | None = None, debug: bool = False
+    ) -> None:  # fmt: skip
+        self.app, self.debug = app, debug
         self._status_handlers: StatusHandlers = {}
-        self._exception_handlers: ExceptionHandlers = {
+        self._exception_handlers: ExceptionHandlers = {}
+        # NOTE: the defaults first, so that handlers given for the same classes replace them.
+        defaults: dict[Any, ExceptionHandler] = {
             HTTPException: self.http_exception,
             WebSocketException: self.websocket_exception,
         }
-        if handlers is not None:
-            for key, value in handlers.items():
-                self.add_exception_handler(key, value)
+        for key, value in [*defaults.items(), *(handlers or {}).items()]:
+            self.add_exception_handler(key, value)
 
     def add_exception_handler(self, exc_class_or_status_code: int | type[Exception], handler: ExceptionHandler) -> None:
         if isinstance(exc_class_or_status_code, int):
@@ -70,8 +67,3 @@ class ExceptionMiddleware:
     async def websocket_exception(self, websocket: WebSocket, exc: Exception) -> None:
         ws_exc = cast(WebSocketException, exc)
         await websocket.close(code=ws_exc.code, reason=ws_exc.reason)
-
-
-# NOTE: as defined here: patched onto the class later (instrumentation does), it is an override, never bypassed.
-_STOCK_CALL = ExceptionMiddleware.__call__
-_STOCK_HTTP_EXCEPTION = ExceptionMiddleware.http_exception

@@ -191,3 +191,123 @@ def test_every_status_code_through_the_default_handler() -> None:
     requests += [Req("GET", f"/{code}", query_string=b"headers=1") for code in (200, 204, 304, 401, 503)]
     requests += [Req("GET", "/599"), Req("GET", "/99999")]
     assert_same(app, requests)
+
+
+# --- the stack of layers answers every kind of request as the reference's does ------------------------------
+
+
+def layered_application(ns: Namespace, with_handlers: bool) -> Any:
+    routing, responses = ns.routing, ns.responses
+    events: list[str] = []
+
+    class Teapot(responses.PlainTextResponse):  # type: ignore[misc,name-defined]
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            await responses.PlainTextResponse("own call", status_code=418)(scope, receive, send)
+
+    async def hello(request: Any) -> Any:
+        return responses.PlainTextResponse("hello")
+
+    def sync_hello(request: Any) -> Any:
+        return responses.PlainTextResponse(f"sync {request.method}")
+
+    async def with_background(request: Any) -> Any:
+        async def done() -> None:
+            events.append("background")
+
+        return responses.JSONResponse({"path": request.url.path}, background=ns.background.BackgroundTask(done))
+
+    async def own_call(request: Any) -> Any:
+        return Teapot("never sent")
+
+    async def params(request: Any) -> Any:
+        return responses.JSONResponse(request.path_params)
+
+    async def reads_body(request: Any) -> Any:
+        return responses.Response(await request.body(), media_type="application/octet-stream")
+
+    async def boom(request: Any) -> Any:
+        raise ValueError("boom")
+
+    async def conflict(request: Any) -> Any:
+        raise TypeError("conflict")
+
+    async def teapot(request: Any) -> Any:
+        raise ns.exceptions.HTTPException(418, "short and stout")
+
+    class Marking:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            await self.app(scope, receive, send)
+
+    async def value_error(request: Any, exc: Exception) -> Any:
+        return responses.PlainTextResponse(f"{type(request).__name__} {request.url.path} {exc}", status_code=400)
+
+    async def type_error(request: Any, exc: Exception) -> Any:
+        raise ns.exceptions.HTTPException(409, "from the handler")
+
+    routes = [
+        routing.Route("/", hello),
+        routing.Route("/sync", sync_hello, methods=["GET", "POST"]),
+        routing.Route("/background", with_background),
+        routing.Route("/own-call", own_call),
+        routing.Route("/params/{n:int}/{name}", params),
+        routing.Route("/body", reads_body, methods=["PUT"]),
+        routing.Route("/boom", boom),
+        routing.Route("/conflict", conflict),
+        routing.Route("/teapot", teapot),
+        routing.Route("/wrapped", hello, middleware=[ns.middleware.Middleware(Marking)]),
+        routing.Route("/slash/", hello),
+    ]
+    handlers = {ValueError: value_error, TypeError: type_error} if with_handlers else {}
+    return ns.applications.Starlette(routes=routes, exception_handlers=handlers)
+
+
+LAYERED = [
+    Req(path="/"),
+    Req(method="HEAD", path="/"),
+    Req(method="POST", path="/"),
+    Req(path="/sync"),
+    Req(method="POST", path="/sync"),
+    Req(path="/background"),
+    Req(path="/own-call"),
+    Req(path="/params/12/x"),
+    Req(path="/params/x/x"),
+    Req(method="PUT", path="/body", body=[b"a", b"b"]),
+    Req(path="/body"),
+    Req(path="/boom"),
+    Req(path="/conflict"),
+    Req(path="/teapot"),
+    Req(path="/wrapped"),
+    Req(path="/slash"),
+    Req(path="/missing"),
+]
+
+
+@pytest.mark.parametrize("with_handlers", [False, True], ids=["no handlers", "handlers"])
+@pytest.mark.parametrize("req", LAYERED, ids=lambda req: f"{req.method} {req.path}")
+def test_every_request_kind_as_the_reference(req: Req, with_handlers: bool) -> None:
+    from tests.differential.test_routing import assert_same as assert_same_allowing_any_method_order
+
+    assert_same_allowing_any_method_order(lambda ns: layered_application(ns, with_handlers), [req])
+
+
+def failing_background(ns: Namespace, with_handler: bool) -> Any:
+    async def fail() -> None:
+        raise ValueError("after the response")
+
+    async def endpoint(request: Any) -> Any:
+        return ns.responses.PlainTextResponse("sent", background=ns.background.BackgroundTask(fail))
+
+    async def value_error(request: Any, exc: Exception) -> Any:
+        raise AssertionError("never called")  # pragma: no cover (the response had started)
+
+    handlers = {ValueError: value_error} if with_handler else {}
+    return ns.applications.Starlette(routes=[ns.routing.Route("/", endpoint)], exception_handlers=handlers)
+
+
+@pytest.mark.parametrize("with_handler", [False, True])
+def test_a_background_task_failing_after_the_response_started(with_handler: bool) -> None:
+    reference, ours = run_both(lambda ns: failing_background(ns, with_handler), Req())
+    assert ours == reference and (ours.status, ours.body) == (200, b"sent") and ours.exception is not None

@@ -219,3 +219,22 @@ def test_recursive_frames_get_distinct_ids() -> None:
     ids = re.findall(r'<div id="([^"]+)"', page)
     assert len(ids) == 5
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("accept", [b"text/html", b"*/*"])
+async def test_the_debug_page_is_rendered_off_the_event_loop(accept: bytes) -> None:
+    loop_thread = threading.current_thread()
+    rendered_in: list[threading.Thread] = []
+
+    class Recording(ServerErrorMiddleware):
+        def debug_response(self, request: Request, exc: Exception) -> Response:
+            rendered_in.append(threading.current_thread())
+            return super().debug_response(request, exc)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("rendered elsewhere")
+
+    outcome = await run_app(Recording(app, debug=True), Req("GET", "/", headers=[(b"accept", accept)]))
+    assert outcome.status == 500 and b"rendered elsewhere" in outcome.body
+    assert rendered_in and rendered_in[0] is not loop_thread
