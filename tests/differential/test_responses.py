@@ -6,6 +6,7 @@ import os
 import sys
 from array import array
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -215,10 +216,18 @@ def test_if_range_with_etags(file: Path) -> None:
     )
 
 
+def file_response(path: str, ns: Namespace) -> Any:
+    return ns.responses.FileResponse(path)
+
+
+def plain_response(body: memoryview, ns: Namespace) -> Any:
+    return ns.responses.Response(body)
+
+
 def test_octet_stream_fallback(tmp_path: Path) -> None:
     for name in ("data.unknownext", "noext"):
         (tmp_path / name).write_bytes(b"x")
-        each(lambda ns: ns.responses.FileResponse(str(tmp_path / name)), [Req(), Req("HEAD")])
+        each(partial(file_response, str(tmp_path / name)), [Req(), Req("HEAD")])
     each(lambda ns: ns.responses.FileResponse(str(tmp_path / "noext"), filename="a.json"), [Req()])
 
 
@@ -236,7 +245,7 @@ def test_memoryview_bodies() -> None:
     grid = memoryview(bytes(range(12))).cast("B", (3, 4))
     strided = memoryview(b"abcdef")[::2]
     for body in (typed, grid, strided):
-        each(lambda ns: ns.responses.Response(body), [Req(), Req("HEAD")])
+        each(partial(plain_response, body), [Req(), Req("HEAD")])
 
 
 def test_delete_cookie() -> None:
