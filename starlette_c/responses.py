@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
-from anyio import AsyncFile
 
 from starlette_c._backend import responses as _impl
 from starlette_c._utils import collapse_excgroups
@@ -29,6 +28,9 @@ from starlette_c.datastructures import URL, Headers, MutableHeaders
 from starlette_c.requests import ClientDisconnect
 from starlette_c.types import Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from anyio import AsyncFile
+
 Content = str | bytes | memoryview
 SyncContentStream = Iterable[Content]
 AsyncContentStream = AsyncIterable[Content]
@@ -36,6 +38,7 @@ ContentStream = AsyncIterable[Content] | Iterable[Content]
 
 _SAMESITE_VALUES = ("strict", "lax", "none")
 _LOCATION_SAFE = ":/%#?=@[]!$&'()*+,;"
+_OCTET_STREAM = "application/octet-stream"
 
 
 def _sender_for(scope: Scope, send: Send) -> Send:
@@ -85,14 +88,8 @@ class Response:
 
     if TYPE_CHECKING:
 
-        def __init__(
-            self,
-            content: Any = None,
-            status_code: int = 200,
-            headers: Mapping[str, str] | None = None,
-            media_type: str | None = None,
-            background: BackgroundTask | None = None,
-        ) -> None: ...
+        def __init__(self, content: Any = None, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                     media_type: str | None = None, background: BackgroundTask | None = None) -> None: ...  # fmt: skip
 
         def render(self, content: Any) -> bytes | memoryview: ...
 
@@ -113,19 +110,11 @@ class Response:
             self._headers = MutableHeaders(raw=self.raw_headers)
             return self._headers
 
-    def set_cookie(
-        self,
-        key: str,
-        value: str = "",
-        max_age: int | None = None,
-        expires: datetime | str | int | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: Literal["lax", "strict", "none"] | None = "lax",
-        partitioned: bool = False,
-    ) -> None:
+    def set_cookie(self, key: str, value: str = "", max_age: int | None = None,
+                   expires: datetime | str | int | None = None, path: str | None = "/", domain: str | None = None,
+                   secure: bool = False, httponly: bool = False,
+                   samesite: Literal["lax", "strict", "none"] | None = "lax",
+                   partitioned: bool = False) -> None:  # fmt: skip
         jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
         jar[key] = value
         if isinstance(expires, datetime):
@@ -151,16 +140,9 @@ class Response:
                 morsel[name] = setting
         self.raw_headers.append((b"set-cookie", morsel.OutputString().encode("latin-1")))
 
-    def delete_cookie(
-        self,
-        key: str,
-        path: str = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: Literal["lax", "strict", "none"] | None = "lax",
-        partitioned: bool = False,
-    ) -> None:
+    def delete_cookie(self, key: str, path: str = "/", domain: str | None = None, secure: bool = False,
+                      httponly: bool = False, samesite: Literal["lax", "strict", "none"] | None = "lax",
+                      partitioned: bool = False) -> None:  # fmt: skip
         self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -168,31 +150,32 @@ class Response:
         # PERF: the two messages are sent from here: a send_response coroutine in between cost a frame per response.
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": self.body})
-        if self.background is not None:
-            await self.background()
+        task = self.background
+        if task is not None:
+            await task()
 
 
 class HTMLResponse(Response):
+    """A ``text/html`` response."""
+
     media_type = "text/html"
 
 
 class PlainTextResponse(Response):
+    """A ``text/plain`` response."""
+
     media_type = "text/plain"
 
 
 class JSONResponse(Response):
+    """``content`` as compact UTF-8 JSON (no NaN nor infinities), through ``json.dumps`` when that is patched."""
+
     media_type = "application/json"
 
     if TYPE_CHECKING:
 
-        def __init__(
-            self,
-            content: Any,
-            status_code: int = 200,
-            headers: Mapping[str, str] | None = None,
-            media_type: str | None = None,
-            background: BackgroundTask | None = None,
-        ) -> None: ...
+        def __init__(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                     media_type: str | None = None, background: BackgroundTask | None = None) -> None: ...  # fmt: skip
 
         def render(self, content: Any) -> bytes: ...
 
@@ -202,28 +185,21 @@ class JSONResponse(Response):
 
 
 class RedirectResponse(Response):
-    def __init__(
-        self,
-        url: str | URL,
-        status_code: int = 307,
-        headers: Mapping[str, str] | None = None,
-        background: BackgroundTask | None = None,
-    ) -> None:
+    """An empty response sending the client to ``url`` (percent-encoded where it must be)."""
+
+    def __init__(self, url: str | URL, status_code: int = 307, headers: Mapping[str, str] | None = None,
+                 background: BackgroundTask | None = None) -> None:  # fmt: skip
         Response.__init__(self, b"", status_code, headers, None, background)
         self.headers["location"] = quote(str(url), safe=_LOCATION_SAFE)
 
 
 class StreamingResponse(Response):
+    """The chunks of an (async or sync) iterable as the body; stops when the client disconnects."""
+
     body_iterator: AsyncContentStream
 
-    def __init__(
-        self,
-        content: ContentStream,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ) -> None:
+    def __init__(self, content: ContentStream, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                 media_type: str | None = None, background: BackgroundTask | None = None) -> None:  # fmt: skip
         self.body_iterator = content if isinstance(content, AsyncIterable) else iterate_in_threadpool(content)
         self.status_code = status_code
         if media_type is not None:
@@ -251,11 +227,15 @@ class StreamingResponse(Response):
 
 
 class MalformedRangeHeader(Exception):
+    """A ``Range`` header that cannot be read: answered 400 with ``content``."""
+
     def __init__(self, content: str = "Malformed range header.") -> None:
         self.content = content
 
 
 class RangeNotSatisfiable(Exception):
+    """A ``Range`` header starting past the end of the file: answered 416 with the file's size."""
+
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
 
@@ -268,32 +248,24 @@ def _content_disposition(kind: str, filename: str) -> str:
 
 
 class FileResponse(Response):
-    chunk_size = 64 * 1024
-    max_ranges = 100
+    """The file at ``path``, whole or by ``Range`` (``max_ranges`` at most), read ``chunk_size`` bytes at a time."""
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-        filename: str | None = None,
-        stat_result: os.stat_result | None = None,
-        content_disposition_type: str = "attachment",
-    ) -> None:
-        self.path = path
+    max_ranges = 100
+    chunk_size = 64 * 1024
+
+    def __init__(self, path: str | os.PathLike[str], status_code: int = 200,
+                 headers: Mapping[str, str] | None = None, media_type: str | None = None,
+                 background: BackgroundTask | None = None, filename: str | None = None,
+                 stat_result: os.stat_result | None = None,
+                 content_disposition_type: str = "attachment") -> None:  # fmt: skip
+        self.path, self.filename, self.stat_result = path, filename, stat_result
         self.status_code = status_code
-        self.filename = filename
-        if media_type is None:
-            media_type = guess_type(filename or path)[0] or "application/octet-stream"
-        self.media_type = media_type
         self.background = background
+        self.media_type = guess_type(filename or path)[0] or _OCTET_STREAM if media_type is None else media_type
         self.init_headers(headers)
         self.headers.setdefault("accept-ranges", "bytes")
         if filename is not None:
             self.headers.setdefault("content-disposition", _content_disposition(content_disposition_type, filename))
-        self.stat_result = stat_result
         if stat_result is not None:
             self.set_stat_headers(stat_result)
 
@@ -419,13 +391,8 @@ class FileResponse(Response):
         if not await _impl.send_file_ranges(send, file, ranges, heads, closing, self.chunk_size):
             raise RuntimeError(f"File at path {self.path} is shorter than expected.")
 
-    def generate_multipart(
-        self,
-        ranges: Sequence[tuple[int, int]],
-        boundary: str,
-        max_size: int,
-        content_type: str,
-    ) -> tuple[int, Callable[[int, int], bytes]]:
+    def generate_multipart(self, ranges: Sequence[tuple[int, int]], boundary: str, max_size: int,
+                           content_type: str) -> tuple[int, Callable[[int, int], bytes]]:  # fmt: skip
         """The ``multipart/byteranges`` body length, and a function building the header of the part ``[start, end)``.
 
         ``content_type`` is that of the file; each part ends with CRLF and the body with ``--boundary--``.

@@ -26,14 +26,9 @@ _NOT_FOUND_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
 
 
 class NotModifiedResponse(Response):
-    NOT_MODIFIED_HEADERS = (
-        "cache-control",
-        "content-location",
-        "date",
-        "etag",
-        "expires",
-        "vary",
-    )
+    """A 304 carrying only the cache-related headers of the response it replaces."""
+
+    NOT_MODIFIED_HEADERS = ("cache-control", "content-location", "date", "etag", "expires", "vary")
 
     def __init__(self, headers: Headers):
         kept = {name: value for name, value in headers.items() if name in self.NOT_MODIFIED_HEADERS}
@@ -60,29 +55,19 @@ def _is_file(found: os.stat_result | None) -> bool:
 
 
 class StaticFiles:
-    def __init__(
-        self,
-        *,
-        directory: PathLike | None = None,
-        packages: list[str | tuple[str, str]] | None = None,
-        html: bool = False,
-        check_dir: bool = True,
-        follow_symlink: bool = False,
-    ) -> None:
-        self.directory = directory
-        self.packages = packages
+    """Serve ``directory`` and the static folders of ``packages``; with ``html``, index pages and ``404.html``."""
+
+    def __init__(self, *, directory: PathLike | None = None, packages: list[str | tuple[str, str]] | None = None,
+                 html: bool = False, check_dir: bool = True, follow_symlink: bool = False) -> None:  # fmt: skip
+        self.directory, self.packages = directory, packages
+        self.html, self.follow_symlink = html, follow_symlink
         self.all_directories = self.get_directories(directory, packages)
-        self.html = html
         self.config_checked = False
-        self.follow_symlink = follow_symlink
         if directory is not None and check_dir and not os.path.isdir(directory):
             raise RuntimeError(f"Directory '{directory}' does not exist")
 
-    def get_directories(
-        self,
-        directory: PathLike | None = None,
-        packages: list[str | tuple[str, str]] | None = None,
-    ) -> list[PathLike]:
+    def get_directories(self, directory: PathLike | None = None,
+                        packages: list[str | tuple[str, str]] | None = None) -> list[PathLike]:  # fmt: skip
         """The directories to serve from: ``directory``, then the static directory of each package, in order."""
         found: list[PathLike] = [] if directory is None else [directory]
         found.extend(_statics_of(package) for package in packages or ())
@@ -160,13 +145,8 @@ class StaticFiles:
                 pass
         return "", None
 
-    def file_response(
-        self,
-        full_path: PathLike,
-        stat_result: os.stat_result,
-        scope: Scope,
-        status_code: int = 200,
-    ) -> Response:
+    def file_response(self, full_path: PathLike, stat_result: os.stat_result, scope: Scope,
+                      status_code: int = 200) -> Response:  # fmt: skip
         response = FileResponse(full_path, status_code=status_code, stat_result=stat_result)
         if self.is_not_modified(response.headers, Headers(scope=scope)):
             return NotModifiedResponse(response.headers)

@@ -17,24 +17,17 @@ try:
 except ImportError as exc:  # pragma: no cover - run in a subprocess by tests/test_templates.py
     raise ImportError("jinja2 must be installed to use Jinja2Templates") from exc
 
-ContextProcessor = Callable[[Request], dict[str, Any]]
-
 _ONE_OF_DIRECTORY_OR_ENV = "either 'directory' or 'env' arguments must be passed"
 _DEBUG_EXTENSION = "http.response.debug"
 
 
 class _TemplateResponse(HTMLResponse):
-    def __init__(
-        self,
-        template: Any,
-        context: dict[str, Any],
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ):
-        self.template = template
-        self.context = context
+    """The rendered ``template``; keeps ``template`` and ``context`` for tests and debugging tools."""
+
+    def __init__(self, template: Any, context: dict[str, Any], status_code: int = 200,
+                 headers: Mapping[str, str] | None = None, media_type: str | None = None,
+                 background: BackgroundTask | None = None):  # fmt: skip
+        self.template, self.context = template, context
         HTMLResponse.__init__(self, template.render(context), status_code, headers, media_type, background)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,28 +54,16 @@ class Jinja2Templates:
     """
 
     @overload
-    def __init__(
-        self,
-        directory: str | PathLike[str] | Sequence[str | PathLike[str]],
-        *,
-        context_processors: list[ContextProcessor] | None = None,
-    ) -> None: ...
+    def __init__(self, directory: str | PathLike[str] | Sequence[str | PathLike[str]], *,
+                 context_processors: list[Callable[[Request], dict[str, Any]]] | None = None) -> None: ...  # fmt: skip
 
     @overload
-    def __init__(
-        self,
-        *,
-        env: jinja2.Environment,
-        context_processors: list[ContextProcessor] | None = None,
-    ) -> None: ...
+    def __init__(self, *, env: jinja2.Environment,
+                 context_processors: list[Callable[[Request], dict[str, Any]]] | None = None) -> None: ...  # fmt: skip
 
-    def __init__(
-        self,
-        directory: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
-        *,
-        context_processors: list[ContextProcessor] | None = None,
-        env: jinja2.Environment | None = None,
-    ) -> None:
+    def __init__(self, directory: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None, *,
+                 context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
+                 env: jinja2.Environment | None = None) -> None:  # fmt: skip
         assert bool(directory) != (env is not None), _ONE_OF_DIRECTORY_OR_ENV
         if env is None:
             # NOTE: autoescape is on for .html/.htm/.xml templates and for templates built from strings.
@@ -98,16 +79,10 @@ class Jinja2Templates:
     def get_template(self, name: str) -> jinja2.Template:
         return self.env.get_template(name)
 
-    def TemplateResponse(
-        self,
-        request: Request,
-        name: str,
-        context: dict[str, Any] | None = None,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ) -> _TemplateResponse:
+    def TemplateResponse(self, request: Request, name: str, context: dict[str, Any] | None = None,
+                         status_code: int = 200, headers: Mapping[str, str] | None = None,
+                         media_type: str | None = None,
+                         background: BackgroundTask | None = None) -> _TemplateResponse:  # fmt: skip
         # NOTE: a given (non-empty) context is the one the response keeps, with the request added to it.
         context = context or {}
         context.setdefault("request", request)
