@@ -306,8 +306,8 @@ class FileResponse(Response):
             await send(start)
             await send({"type": "http.response.pathsend", "path": self.path})
         else:
-            file = await anyio.open_file(self.path, mode="rb")
-            try:
+            # NOTE: the file is closed however the transfer ends, cancelled included (anyio's aclose finishes).
+            async with await anyio.open_file(self.path, mode="rb") as file:
                 await send(start)
                 body = partial(self._send_body, send, file, ranges or [(0, size)], size, boundary)
                 if _send_raises_on_disconnect(scope):
@@ -315,10 +315,6 @@ class FileResponse(Response):
                 else:
                     # NOTE: before ASGI 2.4 a send to a gone client may succeed silently: stop once it disconnects.
                     await _race(body, partial(_wait_for_disconnect, receive))
-            finally:
-                # NOTE: shielded, so a cancelled transfer still closes its file.
-                with anyio.CancelScope(shield=True):
-                    await file.aclose()
         if self.background is not None:
             await self.background()
 

@@ -1197,3 +1197,105 @@ def test_client_file_ranges(test_client_factory: TestClientFactory, file: Path) 
     assert b"Content-Range: bytes 25-25/26\r\n\r\nz\r\n" in response.content
     response = client.head("/", headers={"Range": "bytes=2-4"})
     assert (response.status_code, response.content, response.headers["content-length"]) == (206, b"", "3")
+
+
+# --- FileResponse and a client that goes away (Starlette 1.8) -------------------------------------------------
+
+
+class ClosingWatch:
+    """Wraps ``anyio.open_file`` to record whether every file opened was closed again."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened = 0
+        self.closed = 0
+        real_open = anyio.open_file
+
+        async def open_file(*args: Any, **kwargs: Any) -> Any:
+            file = await real_open(*args, **kwargs)
+            self.opened += 1
+            real_close = file.aclose
+
+            async def aclose() -> None:
+                await real_close()
+                self.closed += 1
+
+            file.aclose = aclose  # type: ignore[method-assign]
+            return file
+
+        monkeypatch.setattr(anyio, "open_file", open_file)
+
+
+@pytest.mark.parametrize("header", [None, "bytes=0-200000", "bytes=0-1,5-200000"])
+@pytest.mark.parametrize("asgi", [{"spec_version": "2.0"}, {"spec_version": "2.3"}, {}])
+async def test_file_response_stops_when_the_client_disconnects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str | None, asgi: dict[str, str]
+) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * 300_000)
+    watch = ClosingWatch(monkeypatch)
+    events: list[str] = []
+    gone = anyio.Event()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if len(sent) == 3:
+            gone.set()
+        await anyio.sleep(0)
+
+    response = FileResponse(path, background=BackgroundTask(events.append, "task"))
+    response.chunk_size = 100
+    scope = {"type": "http", "method": "GET", "headers": [(b"range", header.encode())] if header else []}
+    scope.update({"asgi": asgi} if asgi else {})
+    with anyio.fail_after(5):
+        await response(scope, receive, send)
+    assert 3 <= len(sent) < 100
+    assert sent[-1].get("more_body") is True
+    assert events == ["task"]
+    assert (watch.opened, watch.closed) == (1, 1)
+
+
+async def test_file_response_closes_its_file_when_cancelled(file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = ClosingWatch(monkeypatch)
+    started = anyio.Event()
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            started.set()
+            await anyio.sleep_forever()
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover (sleep_forever never returns)
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    async with anyio.create_task_group() as group:
+        group.start_soon(FileResponse(file), scope, receive, send)
+        await started.wait()
+        group.cancel_scope.cancel()
+    assert (watch.opened, watch.closed) == (1, 1)
+
+
+async def test_file_response_send_errors_propagate_from_spec_24(file: Path) -> None:
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("gone")
+
+    async def receive() -> Message:
+        raise AssertionError  # pragma: no cover (never called from ASGI 2.4 on)
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    with pytest.raises(OSError, match="gone"):
+        await FileResponse(file)(scope, receive, send)
+
+
+@pytest.mark.parametrize("status_code", [201, 206, 404])
+async def test_file_response_range_applies_to_status_200_only(file: Path, status_code: int) -> None:
+    messages = await call(FileResponse(file, status_code=status_code), headers=[("range", "bytes=0-1")])
+    assert messages[0]["status"] == status_code
+    assert b"content-range" not in dict(messages[0]["headers"])
+    assert body_of(messages) == CONTENT
