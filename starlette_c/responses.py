@@ -41,10 +41,8 @@ _LOCATION_SAFE = ":/%#?=@[]!$&'()*+,;"
 _OCTET_STREAM = "application/octet-stream"
 
 
-def _sender_for(scope: Scope, send: Send) -> Send:
-    """``send`` itself, or for a websocket scope one that turns the response into a handshake denial."""
-    if scope["type"] != "websocket":
-        return send
+def _denial_send(send: Send) -> Send:
+    """For a websocket scope: a ``send`` turning the response into the denial of the handshake."""
 
     async def deny(message: Message) -> None:
         await send({**message, "type": f"websocket.{message['type']}"})
@@ -146,7 +144,8 @@ class Response:
         self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        send = _sender_for(scope, send)
+        if scope["type"] == "websocket":
+            send = _denial_send(send)
         # PERF: the two messages are sent from here: a send_response coroutine in between cost a frame per response.
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": self.body})
@@ -214,7 +213,8 @@ class StreamingResponse(Response):
         await _impl.send_stream(send, self.status_code, self.raw_headers, self.body_iterator, self.charset)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        send = _sender_for(scope, send)
+        if scope["type"] == "websocket":
+            send = _denial_send(send)
         if not _send_raises_on_disconnect(scope):
             await _race(partial(self.stream_response, send), partial(self.listen_for_disconnect, receive))
         else:
@@ -292,7 +292,8 @@ class FileResponse(Response):
             refusal = PlainTextResponse(status_code=416, headers={"Content-Range": f"bytes */{exc.max_size}"})
             return await refusal(scope, receive, send)
 
-        send = _sender_for(scope, send)
+        if scope["type"] == "websocket":
+            send = _denial_send(send)
         boundary = token_hex(13) if len(ranges) > 1 else ""
         if not ranges:
             status, raw_headers = self.status_code, self.raw_headers
