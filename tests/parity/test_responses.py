@@ -451,6 +451,28 @@ def test_response_init_with_a_body_that_is_not_bytes(module: ModuleType) -> None
 
 
 @pytest.mark.parametrize("module", TWINS)
+def test_render_memoryviews_as_bytes(module: ModuleType) -> None:
+    from array import array
+
+    cls = response_classes(module)[0]
+    plain = memoryview(b"abc")
+    typed = memoryview(array("i", [1, 2, 3]))
+    grid = memoryview(bytes(range(12))).cast("B", (3, 4))
+    strided = memoryview(b"abcdef")[::2]
+    for view, data in ((plain, b"abc"), (typed, typed.tobytes()), (grid, bytes(range(12))), (strided, b"ace")):
+        response = cls(view)
+        body = response.body
+        assert bytes(body) == data
+        if isinstance(body, memoryview):
+            assert (body.format, body.ndim, body.obj) == ("B", 1, view.obj)
+        assert response.raw_headers == [(b"content-length", str(len(data)).encode())]
+    released = memoryview(b"x")
+    released.release()
+    with pytest.raises(ValueError):
+        cls(released)
+
+
+@pytest.mark.parametrize("module", TWINS)
 def test_json_render_honours_a_patched_dumps(module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
 
