@@ -270,27 +270,34 @@ class ResponseFields(Protocol):
         ...
 
 
-def response_init(self, content=None, status_code=200, headers=None, media_type=None, background=None):
+@cython.annotation_typing(False)
+def response_init(self, content: Any = None, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                  media_type: str | None = None, background: BackgroundTask | None = None) -> None:
     """``Response.__init__``: status, media type and background, then ``self.render`` and ``self.init_headers``."""
     _response_init(self, content, status_code, headers, media_type, background)
 
 
-def json_response_init(self, content, status_code=200, headers=None, media_type=None, background=None):
+@cython.annotation_typing(False)
+def json_response_init(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                       media_type: str | None = None, background: BackgroundTask | None = None) -> None:
     """``JSONResponse.__init__``: ``Response.__init__`` with ``content`` required."""
     _response_init(self, content, status_code, headers, media_type, background)
 
 
-def response_render(self, content):
+@cython.annotation_typing(False)
+def response_render(self, content: Any) -> bytes | memoryview:
     """``Response.render``: ``content`` as the body (``str`` encoded with ``self.charset``, ``None`` as empty)."""
     return _render(self, content)
 
 
-def json_response_render(self, content):
+@cython.annotation_typing(False)
+def json_response_render(self, content: Any) -> bytes:
     """``JSONResponse.render``: compact UTF-8 JSON without NaN or infinities."""
     return _render_json(content)
 
 
-def response_init_headers(self, headers=None):
+@cython.annotation_typing(False)
+def response_init_headers(self, headers: Mapping[str, str] | None = None) -> None:
     """``Response.init_headers``: ``self.raw_headers`` from ``headers``, the body's length, media type and status."""
     _init_headers(self, headers)
 

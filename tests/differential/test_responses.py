@@ -295,3 +295,30 @@ def test_hardened_ranges_differ_on_purpose(file: Path, header: str, reference_st
     req = Req(headers=[(b"range", header.encode())])
     reference, ours = run_both(lambda ns: ns.responses.FileResponse(str(file)), req)
     assert (reference.status, ours.status) == (reference_status, our_status)
+
+
+def test_public_signatures() -> None:
+    import inspect
+
+    import starlette.responses
+
+    import starlette_c.responses
+    from starlette_c._backend import responses as impl
+
+    twin_methods = {"__init__", "render", "init_headers"}
+    for name in ("Response", "HTMLResponse", "PlainTextResponse", "JSONResponse", "RedirectResponse",
+                 "StreamingResponse", "FileResponse", "MalformedRangeHeader", "RangeNotSatisfiable"):  # fmt: skip
+        reference, ours = getattr(starlette.responses, name), getattr(starlette_c.responses, name)
+        for attribute, value in vars(reference).items():
+            if attribute.startswith("_") and attribute not in ("__init__", "__call__"):
+                continue
+            if isinstance(value, property):
+                assert isinstance(getattr(ours, attribute), property), (name, attribute)
+                continue
+            if not callable(value) or isinstance(value, type):
+                assert getattr(ours, attribute) == value, (name, attribute)
+                continue
+            if attribute in twin_methods and impl.__name__.startswith("starlette_c._pure"):
+                continue  # NOTE: the pure twin annotates ``self`` (a protocol) for mypy.
+            expected = str(inspect.signature(value)).replace("starlette.", "starlette_c.")
+            assert str(inspect.signature(getattr(ours, attribute))) == expected, (name, attribute)

@@ -195,3 +195,22 @@ def test_directory_redirect_with_an_empty_host(site: Path) -> None:
         Req("GET", "/static/docs", headers=[(b"host", b"ex.com:8080")], query_string=b"a=1"),
     ]
     assert_same(builder(site, html=True), requests)
+
+
+def test_public_signatures() -> None:
+    import inspect
+
+    import starlette.staticfiles
+
+    import starlette_c.staticfiles
+
+    assert starlette_c.staticfiles.PathLike == starlette.staticfiles.PathLike
+    for name in ("StaticFiles", "NotModifiedResponse"):
+        reference, ours = getattr(starlette.staticfiles, name), getattr(starlette_c.staticfiles, name)
+        for attribute, value in vars(reference).items():
+            if attribute.startswith("_") and attribute not in ("__init__", "__call__"):
+                continue
+            if callable(value):
+                assert str(inspect.signature(getattr(ours, attribute))) == str(inspect.signature(value)), attribute
+            else:
+                assert getattr(ours, attribute) == value, attribute

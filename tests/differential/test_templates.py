@@ -119,3 +119,18 @@ def test_through_the_app(directory: Path) -> None:
         return ns.applications.Starlette(routes=[ns.routing.Route("/", page)])
 
     assert_same(build, [Req(), Req(query_string=b"x=%3Cscript%3E"), Req("HEAD")])
+
+
+def test_public_signatures() -> None:
+    import inspect
+
+    import starlette.templating
+
+    import starlette_c.templating
+
+    for name in ("Jinja2Templates", "_TemplateResponse"):
+        reference, ours = getattr(starlette.templating, name), getattr(starlette_c.templating, name)
+        for attribute, value in vars(reference).items():
+            if callable(value) and (not attribute.startswith("_") or attribute in ("__init__", "__call__")):
+                expected = str(inspect.signature(value))
+                assert str(inspect.signature(getattr(ours, attribute))) == expected, (name, attribute)
