@@ -526,7 +526,7 @@ def test_json_encoder_default_patched_on_the_class_is_honoured(monkeypatch: pyte
 def test_pure_json_render_without_the_c_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pure, "_make_encoder", None)
     content = {"a": ["é", 1.5, None]}
-    assert pure.json_response_render(JSONResponse(None), content) == JSONResponse(content).body
+    assert pure.json_response_render(JSONResponse(None), content) == JSONResponse(content).body  # type: ignore[arg-type]
 
 
 def test_json_render_override() -> None:
@@ -1219,7 +1219,7 @@ class ClosingWatch:
                 await real_close()
                 self.closed += 1
 
-            file.aclose = aclose  # type: ignore[method-assign]
+            file.aclose = aclose
             return file
 
         monkeypatch.setattr(anyio, "open_file", open_file)
@@ -1249,7 +1249,8 @@ async def test_file_response_stops_when_the_client_disconnects(
 
     response = FileResponse(path, background=BackgroundTask(events.append, "task"))
     response.chunk_size = 100
-    scope = {"type": "http", "method": "GET", "headers": [(b"range", header.encode())] if header else []}
+    scope: dict[str, Any] = {"type": "http", "method": "GET"}
+    scope["headers"] = [(b"range", header.encode())] if header else []
     scope.update({"asgi": asgi} if asgi else {})
     with anyio.fail_after(5):
         await response(scope, receive, send)

@@ -23,7 +23,7 @@ def directory(tmp_path: Path) -> Path:
 
 
 def outcome(func: Callable[[Namespace], Any]) -> list[Any]:
-    results = []
+    results: list[Any] = []
     for package in ("starlette", "starlette_c"):
         try:
             value = func(Namespace(package))
@@ -88,7 +88,7 @@ def test_debug_message_follows_the_request_extensions(directory: Path, in_scope:
     for package in ("starlette", "starlette_c"):
         ns = Namespace(package)
         templates = ns.templating.Jinja2Templates(directory=directory)
-        extensions = {"http.response.debug": {}}
+        extensions: dict[str, Any] = {"http.response.debug": {}}
         request = ns.requests.Request({**SCOPE, "extensions": extensions if in_request else {}})
         response = templates.TemplateResponse(request, "page.html", {"x": 1})
         messages: list[Any] = []

@@ -309,7 +309,7 @@ def response_classes(module: ModuleType, charset: Any = "utf-8") -> tuple[type[A
         __init__ = module.json_response_init
         render = module.json_response_render
 
-    TwinResponse.charset = charset  # type: ignore[attr-defined]
+    TwinResponse.charset = charset
     return TwinResponse, TwinJSONResponse
 
 

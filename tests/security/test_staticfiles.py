@@ -6,6 +6,7 @@ import ntpath
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def layout(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def mounted(directory: Path, **options: bool) -> Starlette:
+def mounted(directory: Path, **options: Any) -> Starlette:
     return Starlette(routes=[Mount("/static", app=StaticFiles(directory=directory, **options))])
 
 
