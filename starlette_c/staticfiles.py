@@ -1,3 +1,5 @@
+"""``StaticFiles``: serve the files of one or more directories, with revalidation and optional HTML pages."""
+
 from __future__ import annotations
 
 import errno
@@ -14,92 +16,104 @@ from starlette_c.datastructures import URL, Headers
 from starlette_c.exceptions import HTTPException
 from starlette_c.responses import FileResponse, RedirectResponse, Response
 from starlette_c.types import Receive, Scope, Send
+from starlette_c.websockets import WebSocketClose
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+_SERVED_METHODS = ("GET", "HEAD")
 # NOTE: a name too long or a symlink loop in the requested path means "not found", not a server error.
 _NOT_FOUND_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
 
 
 class NotModifiedResponse(Response):
-    NOT_MODIFIED_HEADERS = (
-        "cache-control",
-        "content-location",
-        "date",
-        "etag",
-        "expires",
-        "vary",
-    )
+    """A 304 carrying only the cache-related headers of the response it replaces."""
+
+    NOT_MODIFIED_HEADERS = ("cache-control", "content-location", "date", "etag", "expires", "vary")
 
     def __init__(self, headers: Headers):
-        super().__init__(
-            status_code=304,
-            headers={name: value for name, value in headers.items() if name in self.NOT_MODIFIED_HEADERS},
-        )
+        kept = {name: value for name, value in headers.items() if name in self.NOT_MODIFIED_HEADERS}
+        super().__init__(status_code=304, headers=kept)
+
+
+def _statics_of(package: str | tuple[str, str]) -> str:
+    """The static directory of ``package``: ``"statics"`` next to its module, or the one named in the tuple."""
+    name, folder = package if isinstance(package, tuple) else (package, "statics")
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, f"Package {name!r} could not be found."
+    found = os.path.normpath(os.path.join(spec.origin, os.pardir, folder))
+    assert os.path.isdir(found), f"Directory '{folder!r}' in package {name!r} could not be found."
+    return found
+
+
+def _is_rooted(path: str) -> bool:
+    """Absolute here or on Windows (a leading slash or backslash, a drive, a UNC share)."""
+    return path.startswith(("/", "\\")) or os.path.isabs(path) or bool(os.path.splitdrive(path)[0])
+
+
+def _is_file(found: os.stat_result | None) -> bool:
+    return found is not None and stat.S_ISREG(found.st_mode)
 
 
 class StaticFiles:
-    def __init__(
-        self,
-        *,
-        directory: PathLike | None = None,
-        packages: list[str | tuple[str, str]] | None = None,
-        html: bool = False,
-        check_dir: bool = True,
-        follow_symlink: bool = False,
-    ) -> None:
-        self.directory = directory
-        self.packages = packages
+    """Serve ``directory`` and the static folders of ``packages``; with ``html``, index pages and ``404.html``."""
+
+    def __init__(self, *, directory: PathLike | None = None, packages: list[str | tuple[str, str]] | None = None,
+                 html: bool = False, check_dir: bool = True, follow_symlink: bool = False) -> None:  # fmt: skip
+        self.directory, self.packages = directory, packages
+        self.html, self.follow_symlink = html, follow_symlink
         self.all_directories = self.get_directories(directory, packages)
-        self.html = html
         self.config_checked = False
-        self.follow_symlink = follow_symlink
-        if check_dir and directory is not None and not os.path.isdir(directory):
+        if directory is not None and check_dir and not os.path.isdir(directory):
             raise RuntimeError(f"Directory '{directory}' does not exist")
 
-    def get_directories(
-        self,
-        directory: PathLike | None = None,
-        packages: list[str | tuple[str, str]] | None = None,
-    ) -> list[PathLike]:
+    def get_directories(self, directory: PathLike | None = None,
+                        packages: list[str | tuple[str, str]] | None = None) -> list[PathLike]:  # fmt: skip
         """The directories to serve from: ``directory``, then the static directory of each package, in order."""
-        directories: list[PathLike] = []
-        if directory is not None:
-            directories.append(directory)
-        for package in packages or []:
-            if isinstance(package, tuple):
-                package, statics_dir = package
-            else:
-                statics_dir = "statics"
-            spec = importlib.util.find_spec(package)
-            assert spec is not None and spec.origin is not None, f"Package {package!r} could not be found."
-            package_directory = os.path.normpath(os.path.join(spec.origin, "..", statics_dir))
-            assert os.path.isdir(package_directory), (
-                f"Directory '{statics_dir!r}' in package {package!r} could not be found."
-            )
-            directories.append(package_directory)
-        return directories
+        found: list[PathLike] = [] if directory is None else [directory]
+        found.extend(_statics_of(package) for package in packages or ())
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # NOTE: a websocket handshake is refused with a close, as a route-less websocket would be.
+            return await WebSocketClose()(scope, receive, send)
         assert scope["type"] == "http"
         if not self.config_checked:
             await self.check_config()
             self.config_checked = True
-        path = self.get_path(scope)
-        response = await self.get_response(path, scope)
+        response = await self.get_response(self.get_path(scope), scope)
         await response(scope, receive, send)
 
     def get_path(self, scope: Scope) -> str:
         """The requested path below the mount point, normalized and relative (``"."`` for the root)."""
-        route_path = get_route_path(scope)
-        return os.path.normpath(os.path.join(*route_path.split("/")))
+        segments = [segment for segment in get_route_path(scope).split("/") if segment]
+        return os.path.normpath(os.path.join(*segments)) if segments else os.curdir
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        if scope["method"] not in ("GET", "HEAD"):
-            raise HTTPException(status_code=405)
+        if scope["method"] not in _SERVED_METHODS:
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(_SERVED_METHODS)})
+        full_path, found = await self._find(path)
+        if _is_file(found):
+            assert found is not None
+            return self.file_response(full_path, found, scope)
+        if self.html and found is not None and stat.S_ISDIR(found.st_mode):
+            index_path, index = await self._find(os.path.join(path, "index.html"))
+            if _is_file(index):
+                assert index is not None
+                if scope["path"].endswith("/"):
+                    return self.file_response(index_path, index, scope)
+                url = URL(scope=scope)
+                return RedirectResponse(url=url.replace(path=f"{url.path}/"))
+        if self.html:
+            page_path, page = await self._find("404.html")
+            if _is_file(page):
+                return FileResponse(page_path, stat_result=page, status_code=404)
+        raise HTTPException(status_code=404)
 
+    async def _find(self, path: str) -> tuple[str, os.stat_result | None]:
+        """``lookup_path`` in a worker thread, its file system errors told apart as 401, 404 or raised."""
         try:
-            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, path)
+            return await anyio.to_thread.run_sync(self.lookup_path, path)
         except PermissionError:
             raise HTTPException(status_code=401)
         except ValueError:
@@ -110,59 +124,31 @@ class StaticFiles:
                 raise HTTPException(status_code=404)
             raise
 
-        if stat_result and stat.S_ISREG(stat_result.st_mode):
-            return self.file_response(full_path, stat_result, scope)
-
-        if stat_result and stat.S_ISDIR(stat_result.st_mode) and self.html:
-            index_path = os.path.join(path, "index.html")
-            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, index_path)
-            if stat_result is not None and stat.S_ISREG(stat_result.st_mode):
-                if not scope["path"].endswith("/"):
-                    url = URL(scope=scope)
-                    return RedirectResponse(url=url.replace(path=url.path + "/"))
-                return self.file_response(full_path, stat_result, scope)
-
-        if self.html:
-            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, "404.html")
-            if stat_result and stat.S_ISREG(stat_result.st_mode):
-                return FileResponse(full_path, stat_result=stat_result, status_code=404)
-        raise HTTPException(status_code=404)
-
     def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
         """The first file or directory named ``path`` inside one of the directories, as ``(full_path, stat)``.
 
         ``("", None)`` when there is none, or when ``path`` would lead outside every directory.
         """
-        # NOTE: absolute, drive and UNC paths are refused before any file system access (GHSA-wqp7-x3pw-xc5r).
-        if os.path.isabs(path) or os.path.splitdrive(path)[0]:
+        # NOTE: rooted paths are refused before any file system access (GHSA-wqp7-x3pw-xc5r).
+        if _is_rooted(path):
             return "", None
+        resolve = os.path.abspath if self.follow_symlink else os.path.realpath
         for directory in self.all_directories:
-            joined_path = os.path.join(directory, path)
-            if self.follow_symlink:
-                full_path = os.path.abspath(joined_path)
-                directory = os.path.abspath(directory)
-            else:
-                full_path = os.path.realpath(joined_path)
-                directory = os.path.realpath(directory)
-            # NOTE: compare whole path components; a string prefix would let "/static" admit "/static-secrets".
-            if os.path.commonpath([full_path, directory]) != str(directory):
+            root = resolve(directory)
+            candidate = resolve(os.path.join(directory, path))
+            # NOTE: whole path components are compared; a string prefix would let "/static" admit "/static-x".
+            if os.path.commonpath([candidate, root]) != str(root):
                 continue
             try:
-                return full_path, os.stat(full_path)
+                return candidate, os.stat(candidate)
             except (FileNotFoundError, NotADirectoryError):
-                continue
+                pass
         return "", None
 
-    def file_response(
-        self,
-        full_path: PathLike,
-        stat_result: os.stat_result,
-        scope: Scope,
-        status_code: int = 200,
-    ) -> Response:
-        request_headers = Headers(scope=scope)
+    def file_response(self, full_path: PathLike, stat_result: os.stat_result, scope: Scope,
+                      status_code: int = 200) -> Response:  # fmt: skip
         response = FileResponse(full_path, status_code=status_code, stat_result=stat_result)
-        if self.is_not_modified(response.headers, request_headers):
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
             return NotModifiedResponse(response.headers)
         return response
 
@@ -171,27 +157,20 @@ class StaticFiles:
         if self.directory is None:
             return
         try:
-            stat_result = await anyio.to_thread.run_sync(os.stat, self.directory)
+            found = await anyio.to_thread.run_sync(os.stat, self.directory)
         except FileNotFoundError:
             raise RuntimeError(f"StaticFiles directory '{self.directory}' does not exist.")
-        if not (stat.S_ISDIR(stat_result.st_mode) or stat.S_ISLNK(stat_result.st_mode)):
+        if not (stat.S_ISDIR(found.st_mode) or stat.S_ISLNK(found.st_mode)):
             raise RuntimeError(f"StaticFiles path '{self.directory}' is not a directory.")
 
     def is_not_modified(self, response_headers: Headers, request_headers: Headers) -> bool:
-        """Whether the client's cached copy is current: its ETags, else its ``If-Modified-Since`` date."""
-        if_none_match = request_headers.get("if-none-match")
-        if if_none_match is not None:
+        """Whether the client's copy is current: by its ETags when it sends any, else by its date."""
+        wanted_tags = request_headers.get("if-none-match")
+        if wanted_tags is not None:
+            if wanted_tags.strip() == "*":
+                return True
             etag = response_headers.get("etag")
-            return etag is not None and etag in _entity_tags(if_none_match)
-        if_modified_since = parsedate(request_headers.get("if-modified-since", ""))
-        last_modified = parsedate(response_headers.get("last-modified", ""))
-        return if_modified_since is not None and last_modified is not None and if_modified_since >= last_modified
-
-
-def _entity_tags(header: str) -> list[str]:
-    """The tags of an ``If-None-Match`` header, weak ones (``W/"x"``) compared as strong."""
-    tags = []
-    for tag in header.split(","):
-        tag = tag.strip()
-        tags.append(tag[2:] if tag.startswith("W/") else tag)
-    return tags
+            return etag is not None and any(tag.strip().removeprefix("W/") == etag for tag in wanted_tags.split(","))
+        since = parsedate(request_headers.get("if-modified-since", ""))
+        modified = parsedate(response_headers.get("last-modified", ""))
+        return since is not None and modified is not None and since >= modified

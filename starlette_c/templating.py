@@ -1,3 +1,5 @@
+"""``Jinja2Templates``: HTML responses rendered from Jinja2 templates."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -12,33 +14,35 @@ from starlette_c.types import Receive, Scope, Send
 
 try:
     import jinja2
-    from jinja2 import pass_context
 except ImportError as exc:  # pragma: no cover - run in a subprocess by tests/test_templates.py
     raise ImportError("jinja2 must be installed to use Jinja2Templates") from exc
 
 _ONE_OF_DIRECTORY_OR_ENV = "either 'directory' or 'env' arguments must be passed"
+_DEBUG_EXTENSION = "http.response.debug"
 
 
 class _TemplateResponse(HTMLResponse):
-    def __init__(
-        self,
-        template: Any,
-        context: dict[str, Any],
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ):
-        self.template = template
-        self.context = context
-        content = template.render(context)
-        super().__init__(content, status_code, headers, media_type, background)
+    """The rendered ``template``; keeps ``template`` and ``context`` for tests and debugging tools."""
+
+    def __init__(self, template: Any, context: dict[str, Any], status_code: int = 200,
+                 headers: Mapping[str, str] | None = None, media_type: str | None = None,
+                 background: BackgroundTask | None = None):  # fmt: skip
+        self.template, self.context = template, context
+        HTMLResponse.__init__(self, template.render(context), status_code, headers, media_type, background)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = self.context.get("request", {})
-        if "http.response.debug" in request.get("extensions", {}):
-            await send({"type": "http.response.debug", "info": {"template": self.template, "context": self.context}})
-        await super().__call__(scope, receive, send)
+        # NOTE: the request in the context tells whether the server (or TestClient) takes the debug message.
+        extensions = self.context.get("request", {}).get("extensions", {})
+        if _DEBUG_EXTENSION in extensions:
+            await send({"type": _DEBUG_EXTENSION, "info": {"template": self.template, "context": self.context}})
+        await HTMLResponse.__call__(self, scope, receive, send)
+
+
+@jinja2.pass_context
+def _url_for(context: Any, name: str, /, **path_params: Any) -> URL:
+    """The ``url_for`` global of templates: the URL of the route ``name`` for the request being rendered."""
+    request: Request = context["request"]
+    return request.url_for(name, **path_params)
 
 
 class Jinja2Templates:
@@ -50,69 +54,38 @@ class Jinja2Templates:
     """
 
     @overload
-    def __init__(
-        self,
-        directory: str | PathLike[str] | Sequence[str | PathLike[str]],
-        *,
-        context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
-    ) -> None: ...
+    def __init__(self, directory: str | PathLike[str] | Sequence[str | PathLike[str]], *,
+                 context_processors: list[Callable[[Request], dict[str, Any]]] | None = None) -> None: ...  # fmt: skip
 
     @overload
-    def __init__(
-        self,
-        *,
-        env: jinja2.Environment,
-        context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
-    ) -> None: ...
+    def __init__(self, *, env: jinja2.Environment,
+                 context_processors: list[Callable[[Request], dict[str, Any]]] | None = None) -> None: ...  # fmt: skip
 
-    def __init__(
-        self,
-        directory: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
-        *,
-        context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
-        env: jinja2.Environment | None = None,
-    ) -> None:
+    def __init__(self, directory: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None, *,
+                 context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
+                 env: jinja2.Environment | None = None) -> None:  # fmt: skip
+        assert bool(directory) != (env is not None), _ONE_OF_DIRECTORY_OR_ENV
         if env is None:
-            assert directory, _ONE_OF_DIRECTORY_OR_ENV
             # NOTE: autoescape is on for .html/.htm/.xml templates and for templates built from strings.
-            env = jinja2.Environment(loader=jinja2.FileSystemLoader(directory), autoescape=jinja2.select_autoescape())
-        else:
-            assert not directory, _ONE_OF_DIRECTORY_OR_ENV
-        self.context_processors = context_processors or []
+            loader = jinja2.FileSystemLoader(directory)  # type: ignore[arg-type]
+            env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape())
         self.env = env
+        self.context_processors = context_processors or []
         self._setup_env_defaults(env)
 
     def _setup_env_defaults(self, env: jinja2.Environment) -> None:
-        @pass_context
-        def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
-            request: Request = context["request"]
-            return request.url_for(name, **path_params)
-
-        env.globals.setdefault("url_for", url_for)
+        env.globals.setdefault("url_for", _url_for)
 
     def get_template(self, name: str) -> jinja2.Template:
         return self.env.get_template(name)
 
-    def TemplateResponse(
-        self,
-        request: Request,
-        name: str,
-        context: dict[str, Any] | None = None,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ) -> _TemplateResponse:
+    def TemplateResponse(self, request: Request, name: str, context: dict[str, Any] | None = None,
+                         status_code: int = 200, headers: Mapping[str, str] | None = None,
+                         media_type: str | None = None,
+                         background: BackgroundTask | None = None) -> _TemplateResponse:  # fmt: skip
+        # NOTE: a given (non-empty) context is the one the response keeps, with the request added to it.
         context = context or {}
         context.setdefault("request", request)
-        for context_processor in self.context_processors:
-            context.update(context_processor(request))
-        template = self.get_template(name)
-        return _TemplateResponse(
-            template,
-            context,
-            status_code=status_code,
-            headers=headers,
-            media_type=media_type,
-            background=background,
-        )
+        for processor in self.context_processors:
+            context.update(processor(request))
+        return _TemplateResponse(self.get_template(name), context, status_code, headers, media_type, background)

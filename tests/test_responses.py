@@ -125,11 +125,16 @@ def test_render(content: Any, body: bytes) -> None:
     assert Response(content).body == body
 
 
-def test_render_memoryview_is_kept_and_counted_in_bytes() -> None:
+def test_render_memoryview_is_sent_as_bytes_and_counted_in_bytes() -> None:
     view = memoryview(array("i", [1, 2]))
     response = Response(view)
-    assert response.body is view
-    assert response.headers["content-length"] == str(view.nbytes)
+    assert isinstance(response.body, memoryview)
+    assert (response.body.format, response.body.shape, response.body.obj) == ("B", (8,), view.obj)
+    assert response.headers["content-length"] == "8"
+    grid = Response(memoryview(bytes(range(12))).cast("B", (3, 4)))
+    assert (grid.body.tobytes(), grid.headers["content-length"]) == (bytes(range(12)), "12")  # type: ignore[union-attr]
+    strided = Response(memoryview(b"abcdef")[::2])
+    assert (strided.body, strided.headers["content-length"]) == (b"ace", "3")
 
 
 def test_render_keeps_str_and_bytes_subclasses_as_the_base_types_would() -> None:
@@ -521,7 +526,7 @@ def test_json_encoder_default_patched_on_the_class_is_honoured(monkeypatch: pyte
 def test_pure_json_render_without_the_c_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pure, "_make_encoder", None)
     content = {"a": ["é", 1.5, None]}
-    assert pure.json_response_render(JSONResponse(None), content) == JSONResponse(content).body
+    assert pure.json_response_render(JSONResponse(None), content) == JSONResponse(content).body  # type: ignore[arg-type]
 
 
 def test_json_render_override() -> None:
@@ -863,8 +868,8 @@ def test_file_response_given_headers_win(file: Path) -> None:
     [
         ("a.ico", None, "image/vnd.microsoft.icon"),
         ("a.json", None, "application/json"),
-        ("a.unknownext", None, "text/plain; charset=utf-8"),
-        ("a", None, "text/plain; charset=utf-8"),
+        ("a.unknownext", None, "application/octet-stream"),
+        ("a", None, "application/octet-stream"),
         ("a.html", None, "text/html; charset=utf-8"),
         ("a.txt", "x.json", "application/json"),
     ],
@@ -1010,7 +1015,7 @@ async def test_malformed_range(file: Path, header: str, message: str) -> None:
     ]
 
 
-@pytest.mark.parametrize("header", ["bytes=30-", "bytes=26-", "bytes=-0", "bytes=0-1,30-40", "bytes=5-4"])
+@pytest.mark.parametrize("header", ["bytes=30-", "bytes=26-", "bytes=-0", "bytes=0-1,30-40", "bytes=5-1,30-40"])
 async def test_range_not_satisfiable(file: Path, header: str) -> None:
     events: list[str] = []
     response = FileResponse(file, background=BackgroundTask(events.append, "task"))
@@ -1054,15 +1059,6 @@ def test_range_exceptions() -> None:
     assert RangeNotSatisfiable(10).max_size == 10
     assert issubclass(MalformedRangeHeader, Exception)
     assert issubclass(RangeNotSatisfiable, Exception)
-
-
-def test_parse_ranges() -> None:
-    assert FileResponse._parse_ranges("0-1, 3-", 26) == [(0, 2), (3, 26)]
-    assert FileResponse._parse_ranges("-100", 26) == [(0, 26)]
-    assert FileResponse._parse_ranges("5-4", 26) == [(5, 5)]
-    assert FileResponse._parse_ranges("-0", 26) == [(26, 26)]
-    assert FileResponse._parse_range_header("bytes=3-4,0-1", 26) == [(0, 2), (3, 5)]
-    assert FileResponse._parse_range_header("bytes=0-1,0-1", 26) == [(0, 2)]
 
 
 # --- public names -------------------------------------------------------------------------------
@@ -1120,11 +1116,17 @@ def test_pure_init_raw_headers(
 )
 def test_merged_ranges_cover_exactly_the_requested_bytes(size: int, parts: list[tuple[int, int]]) -> None:
     header = "bytes=" + ",".join(f"{a}-{b}" for a, b in parts)
-    if any(a > b or a >= size for a, b in parts):
+    scope = {"type": "http", "method": "GET", "headers": [(b"range", header.encode())]}
+    response = FileResponse("unused")
+    if any(a >= size for a, _ in parts):
         with pytest.raises(RangeNotSatisfiable):
-            FileResponse._parse_range_header(header, size)
+            response._wanted_ranges(scope, size)
         return
-    merged = FileResponse._parse_range_header(header, size)
+    if any(a > b for a, b in parts):
+        with pytest.raises(MalformedRangeHeader, match="start must be less than end"):
+            response._wanted_ranges(scope, size)
+        return
+    merged = response._wanted_ranges(scope, size)
     covered = {i for start, end in merged for i in range(start, end)}
     assert covered == {i for a, b in parts for i in range(a, min(b, size - 1) + 1)}
     assert all(end < next_start for (_, end), (next_start, _) in zip(merged, merged[1:], strict=False))
@@ -1195,3 +1197,106 @@ def test_client_file_ranges(test_client_factory: TestClientFactory, file: Path) 
     assert b"Content-Range: bytes 25-25/26\r\n\r\nz\r\n" in response.content
     response = client.head("/", headers={"Range": "bytes=2-4"})
     assert (response.status_code, response.content, response.headers["content-length"]) == (206, b"", "3")
+
+
+# --- FileResponse and a client that goes away (Starlette 1.8) -------------------------------------------------
+
+
+class ClosingWatch:
+    """Wraps ``anyio.open_file`` to record whether every file opened was closed again."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened = 0
+        self.closed = 0
+        real_open = anyio.open_file
+
+        async def open_file(*args: Any, **kwargs: Any) -> Any:
+            file = await real_open(*args, **kwargs)
+            self.opened += 1
+            real_close = file.aclose
+
+            async def aclose() -> None:
+                await real_close()
+                self.closed += 1
+
+            file.aclose = aclose
+            return file
+
+        monkeypatch.setattr(anyio, "open_file", open_file)
+
+
+@pytest.mark.parametrize("header", [None, "bytes=0-200000", "bytes=0-1,5-200000"])
+@pytest.mark.parametrize("asgi", [{"spec_version": "2.0"}, {"spec_version": "2.3"}, {}])
+async def test_file_response_stops_when_the_client_disconnects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str | None, asgi: dict[str, str]
+) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * 300_000)
+    watch = ClosingWatch(monkeypatch)
+    events: list[str] = []
+    gone = anyio.Event()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if len(sent) == 3:
+            gone.set()
+        await anyio.sleep(0)
+
+    response = FileResponse(path, background=BackgroundTask(events.append, "task"))
+    response.chunk_size = 100
+    scope: dict[str, Any] = {"type": "http", "method": "GET"}
+    scope["headers"] = [(b"range", header.encode())] if header else []
+    scope.update({"asgi": asgi} if asgi else {})
+    with anyio.fail_after(5):
+        await response(scope, receive, send)
+    assert 3 <= len(sent) < 100
+    assert sent[-1].get("more_body") is True
+    assert events == ["task"]
+    assert (watch.opened, watch.closed) == (1, 1)
+
+
+async def test_file_response_closes_its_file_when_cancelled(file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = ClosingWatch(monkeypatch)
+    started = anyio.Event()
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            started.set()
+            await anyio.sleep_forever()
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover (sleep_forever never returns)
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    async with anyio.create_task_group() as group:
+        group.start_soon(FileResponse(file), scope, receive, send)
+        await started.wait()
+        group.cancel_scope.cancel()
+    assert (watch.opened, watch.closed) == (1, 1)
+
+
+async def test_file_response_send_errors_propagate_from_spec_24(file: Path) -> None:
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("gone")
+
+    async def receive() -> Message:
+        raise AssertionError  # pragma: no cover (never called from ASGI 2.4 on)
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    with pytest.raises(OSError, match="gone"):
+        await FileResponse(file)(scope, receive, send)
+
+
+@pytest.mark.parametrize("status_code", [201, 206, 404])
+async def test_file_response_range_applies_to_status_200_only(file: Path, status_code: int) -> None:
+    messages = await call(FileResponse(file, status_code=status_code), headers=[("range", "bytes=0-1")])
+    assert messages[0]["status"] == status_code
+    assert b"content-range" not in dict(messages[0]["headers"])
+    assert body_of(messages) == CONTENT

@@ -95,8 +95,11 @@ def response_render(self: ResponseFields, content: Any) -> bytes | memoryview:
         return content.encode(self.charset)
     if content is None:
         return b""
-    if isinstance(content, (bytes, memoryview)):
+    if isinstance(content, bytes):
         return content
+    if isinstance(content, memoryview):
+        # NOTE: sent as plain bytes: a flat byte view when C-contiguous, else a copy (typed, strided, n-D views).
+        return content.cast("B") if content.c_contiguous else content.tobytes()
     return content.encode(self.charset)  # type: ignore[no-any-return]
 
 
@@ -190,8 +193,8 @@ async def send_stream(
 
 async def send_file_range(
     send: Send, file: AsyncReadable, start: int, end: int, chunk_size: int, more_body: bool
-) -> None:
-    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces.
+) -> bool:
+    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces; whether the file held all of them.
 
     The last piece carries ``more_body``; a file that turns out shorter than ``end`` ends the range early.
     ``file`` must be at offset 0 when ``start`` is 0.
@@ -206,7 +209,7 @@ async def send_file_range(
         last = remaining <= 0 or not chunk
         await send({"type": "http.response.body", "body": chunk, "more_body": more_body or not last})
         if last:
-            return
+            return remaining <= 0
 
 
 async def send_file_ranges(
@@ -216,10 +219,59 @@ async def send_file_ranges(
     part_headers: Sequence[bytes],
     closing: bytes,
     chunk_size: int,
-) -> None:
-    """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``."""
+) -> bool:
+    """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``.
+
+    ``False``, with the body left unfinished, as soon as the file turns out too short for a range.
+    """
     for (start, end), part_header in zip(ranges, part_headers, strict=True):
         await send({"type": "http.response.body", "body": part_header, "more_body": True})
-        await send_file_range(send, file, start, end, chunk_size, True)
+        if not await send_file_range(send, file, start, end, chunk_size, True):
+            return False
         await send({"type": "http.response.body", "body": b"\r\n", "more_body": True})
     await send({"type": "http.response.body", "body": closing, "more_body": False})
+    return True
+
+
+# NOTE: past the end of any file; a longer digit string is not converted (int() of thousands of digits is slow).
+_BEYOND = 10**20
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) < 20 else _BEYOND
+
+
+def parse_byte_ranges(spec: str, size: int) -> list[tuple[int, int]]:
+    """The parts of a ``Range: bytes=`` set (``spec`` is what follows ``=``) as half-open ``(start, end)`` pairs.
+
+    Positions are ASCII digits; a part that does not parse is skipped. ``end`` is clamped to ``size``;
+    ``-n`` is the last ``n`` bytes (the whole file when ``n > size``, ``(size, size)`` when ``n`` is 0).
+    An inverted part (``last < first``) comes back with ``start >= end``.
+    """
+    pairs: list[tuple[int, int]] = []
+    for part in spec.split(","):
+        first, dash, last = part.partition("-")
+        first, last = first.strip(), last.strip()
+        if not dash or not (first or last):
+            continue
+        if not all(text.isascii() and text.isdigit() for text in (first, last) if text):
+            continue
+        if not first:
+            count = _position(last)
+            pairs.append((max(size - count, 0) if count else size, size))
+        else:
+            pairs.append((_position(first), min(_position(last) + 1, size) if last else size))
+    return pairs
+
+
+def merge_ranges(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``pairs`` sorted, with overlapping and adjacent ranges joined; in O(n log n) (GHSA-7f5h-v6xp-fcq8)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(pairs):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged

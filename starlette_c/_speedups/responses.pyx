@@ -270,27 +270,34 @@ class ResponseFields(Protocol):
         ...
 
 
-def response_init(self, content=None, status_code=200, headers=None, media_type=None, background=None):
+@cython.annotation_typing(False)
+def response_init(self, content: Any = None, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                  media_type: str | None = None, background: BackgroundTask | None = None) -> None:
     """``Response.__init__``: status, media type and background, then ``self.render`` and ``self.init_headers``."""
     _response_init(self, content, status_code, headers, media_type, background)
 
 
-def json_response_init(self, content, status_code=200, headers=None, media_type=None, background=None):
+@cython.annotation_typing(False)
+def json_response_init(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None,
+                       media_type: str | None = None, background: BackgroundTask | None = None) -> None:
     """``JSONResponse.__init__``: ``Response.__init__`` with ``content`` required."""
     _response_init(self, content, status_code, headers, media_type, background)
 
 
-def response_render(self, content):
+@cython.annotation_typing(False)
+def response_render(self, content: Any) -> bytes | memoryview:
     """``Response.render``: ``content`` as the body (``str`` encoded with ``self.charset``, ``None`` as empty)."""
     return _render(self, content)
 
 
-def json_response_render(self, content):
+@cython.annotation_typing(False)
+def json_response_render(self, content: Any) -> bytes:
     """``JSONResponse.render``: compact UTF-8 JSON without NaN or infinities."""
     return _render_json(content)
 
 
-def response_init_headers(self, headers=None):
+@cython.annotation_typing(False)
+def response_init_headers(self, headers: Mapping[str, str] | None = None) -> None:
     """``Response.init_headers``: ``self.raw_headers`` from ``headers``, the body's length, media type and status."""
     _init_headers(self, headers)
 
@@ -333,8 +340,11 @@ cdef object _render(object self, object content):
         return content.encode(charset)
     if content is None:
         return _EMPTY
-    if isinstance(content, (bytes, memoryview)):
+    if isinstance(content, bytes):
         return content
+    if isinstance(content, memoryview):
+        # NOTE: sent as plain bytes: a flat byte view when C-contiguous, else a copy (typed, strided, n-D views).
+        return content.cast("B") if content.c_contiguous else content.tobytes()
     return content.encode(self.charset)
 
 
@@ -572,7 +582,7 @@ async def send_stream(send, status_code, raw_headers, iterator, charset):
 
 
 async def send_file_range(send, file, start, end, chunk_size, more_body):
-    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces.
+    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces; whether the file held all of them.
 
     The last piece carries ``more_body``; a file that turns out shorter than ``end`` ends the range early.
     ``file`` must be at offset 0 when ``start`` is 0.
@@ -591,11 +601,14 @@ async def send_file_range(send, file, start, end, chunk_size, more_body):
         last = remaining <= 0 or not chunk
         await send({"type": _BODY, "body": chunk, "more_body": more_body or not last})
         if last:
-            return
+            return remaining <= 0
 
 
 async def send_file_ranges(send, file, ranges, part_headers, closing, chunk_size):
-    """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``."""
+    """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``.
+
+    ``False``, with the body left unfinished, as soon as the file turns out too short for a range.
+    """
     for bounds, part_header in zip(ranges, part_headers, strict=True):
         if type(bounds) is tuple and PyTuple_GET_SIZE(bounds) == 2:
             start = <object>PyTuple_GET_ITEM(bounds, 0)
@@ -603,7 +616,69 @@ async def send_file_ranges(send, file, ranges, part_headers, closing, chunk_size
         else:
             start, end = _unpack_pair(bounds)
         await send({"type": _BODY, "body": part_header, "more_body": True})
-        await send_file_range(send, file, start, end, chunk_size, True)
+        if not await send_file_range(send, file, start, end, chunk_size, True):
+            return False
         await send({"type": _BODY, "body": _CRLF, "more_body": True})
     await send({"type": _BODY, "body": closing, "more_body": False})
+    return True
 
+
+# --- Range headers ---------------------------------------------------------------------------------------------
+
+# NOTE: past the end of any file; a longer digit string is not converted (int() of thousands of digits is slow).
+cdef object _BEYOND = 10**20
+
+
+cdef object _position(str digits):
+    cdef str significant = digits.lstrip("0")
+    if len(significant) >= 20:
+        return _BEYOND
+    return int(significant or "0")
+
+
+cdef bint _is_digits(str text):
+    cdef Py_UCS4 ch
+    for ch in text:
+        if ch < 48 or ch > 57:
+            return False
+    return True
+
+
+def parse_byte_ranges(str spec, size):
+    """The parts of a ``Range: bytes=`` set (``spec`` is what follows ``=``) as half-open ``(start, end)`` pairs.
+
+    Positions are ASCII digits; a part that does not parse is skipped. ``end`` is clamped to ``size``;
+    ``-n`` is the last ``n`` bytes (the whole file when ``n > size``, ``(size, size)`` when ``n`` is 0).
+    An inverted part (``last < first``) comes back with ``start >= end``.
+    """
+    cdef list pairs = []
+    cdef str part, first, last
+    for part in spec.split(","):
+        first, dash, last = part.partition("-")
+        first = first.strip()
+        last = last.strip()
+        if not dash or not (first or last) or not _is_digits(first) or not _is_digits(last):
+            continue
+        if not first:
+            count = _position(last)
+            pairs.append((max(size - count, 0) if count else size, size))
+        else:
+            pairs.append((_position(first), min(_position(last) + 1, size) if last else size))
+    return pairs
+
+
+def merge_ranges(list pairs):
+    """``pairs`` sorted, with overlapping and adjacent ranges joined; in O(n log n) (GHSA-7f5h-v6xp-fcq8)."""
+    cdef list merged = []
+    cdef tuple previous
+    cdef Py_ssize_t top = -1
+    for start, end in sorted(pairs):
+        if top >= 0:
+            previous = <tuple>merged[top]
+            if start <= previous[1]:
+                if end > previous[1]:
+                    merged[top] = (previous[0], end)
+                continue
+        merged.append((start, end))
+        top += 1
+    return merged

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from array import array
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -154,17 +158,167 @@ def test_if_range(file: Path) -> None:
         )
 
 
+# Inputs Starlette 1.10 answers as written in its release notes (1.3 to 1.10): compared with it exactly.
+RANGES_1_10 = [
+    "bytes=5-1",
+    "bytes=5-4",
+    "bytes=1-0",
+    "bytes=0-1,5-1",
+    "bytes=5-1,0-1",
+    "bytes=0-1,5-1,30-40",
+    "bytes=-0,5-1",
+    "bytes=-26",
+    "bytes=-27",
+    "bytes=-100",
+    "bytes=25-25,26-27",
+    "bytes=0-1,2-3",
+    "bytes=0-2,1-3",
+    "bytes=-5,0-2",
+    "bytes=٣-5",
+    "bytes=0x1-2",
+    "bytes=1 2-3",
+    "BYTES=0-1",
+    "bytes =0-1",
+    "bytes=" + ",".join(f"{i % 26}-{i % 26}" for i in range(100)),
+    "bytes=" + ",".join(f"{i % 26}-{i % 26}" for i in range(101)),
+    "bytes=0-1" + "," * 99,
+    "bytes=0-1" + "," * 100,
+    "bytes=0-1" + ",x" * 100,
+    "bytes=5-1" + ",x" * 100,
+    "items=0-1" + ",x" * 100,
+    "bytes" + ",x" * 100,
+]
+
+
+def test_ranges_as_1_10(file: Path) -> None:
+    requests = []
+    for header in RANGES_1_10:
+        for method in ("GET", "HEAD", "POST", "get", "OPTIONS"):
+            requests.append(Req(method, headers=[(b"range", header.encode())]))
+    each(lambda ns: ns.responses.FileResponse(str(file)), requests)
+
+
+@pytest.mark.parametrize("status_code", [201, 203, 206, 404, 500])
+def test_range_ignored_unless_status_200(file: Path, status_code: int) -> None:
+    requests = [Req(headers=[(b"range", header)]) for header in (b"bytes=0-1", b"bytes=0-1,3-4", b"bytes=5-1", b"x")]
+    each(lambda ns: ns.responses.FileResponse(str(file), status_code=status_code), requests)
+
+
+def test_if_range_with_etags(file: Path) -> None:
+    reference, _ = run_both(lambda ns: ns.responses.FileResponse(str(file)), Req())
+    etag = dict(reference.headers)[b"etag"]
+    values = [etag, b"W/" + etag, b"w/" + etag, b" " + etag, etag + b", " + etag, b"", b'"x"']
+    requests = [Req(headers=[(b"range", b"bytes=0-1"), (b"if-range", value)]) for value in values]
+    each(lambda ns: ns.responses.FileResponse(str(file)), requests)
+    each(
+        lambda ns: ns.responses.FileResponse(str(file), headers={"etag": 'W/"v"'}),
+        [Req(headers=[(b"range", b"bytes=0-1"), (b"if-range", b'W/"v"')])],
+    )
+
+
+def file_response(path: str, ns: Namespace) -> Any:
+    return ns.responses.FileResponse(path)
+
+
+def plain_response(body: memoryview, ns: Namespace) -> Any:
+    return ns.responses.Response(body)
+
+
+def test_octet_stream_fallback(tmp_path: Path) -> None:
+    for name in ("data.unknownext", "noext"):
+        (tmp_path / name).write_bytes(b"x")
+        each(partial(file_response, str(tmp_path / name)), [Req(), Req("HEAD")])
+    each(lambda ns: ns.responses.FileResponse(str(tmp_path / "noext"), filename="a.json"), [Req()])
+
+
+def test_multi_range_stops_when_the_file_is_shorter(file: Path) -> None:
+    real = file.stat()
+    claimed = os.stat_result((*real[:6], 100, *real[7:]))
+    requests = [
+        Req(headers=[(b"range", header)]) for header in (b"bytes=0-1,20-40", b"bytes=30-40,0-1", b"bytes=20-40")
+    ]
+    each(lambda ns: ns.responses.FileResponse(str(file), stat_result=claimed), requests)
+
+
+def test_memoryview_bodies() -> None:
+    typed = memoryview(array("i", [1, 2, 3]))
+    grid = memoryview(bytes(range(12))).cast("B", (3, 4))
+    strided = memoryview(b"abcdef")[::2]
+    for body in (typed, grid, strided):
+        each(partial(plain_response, body), [Req(), Req("HEAD")])
+
+
+def test_delete_cookie() -> None:
+    def build(ns: Namespace) -> Any:
+        response = ns.responses.Response("ok")
+        response.delete_cookie("a")
+        response.delete_cookie("b", path="/p", domain="ex.com", secure=True, httponly=True, samesite=None)
+        response.delete_cookie("c", samesite="strict", partitioned=False)
+        return response
+
+    # NOTE: Expires holds the current time: compare within the same second, retried once across a boundary.
+    try:
+        each(build, [Req()])
+    except AssertionError:
+        each(build, [Req()])
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="partitioned cookies work from Python 3.14 on")
+def test_partitioned_cookie_before_3_14() -> None:
+    import starlette.responses
+
+    import starlette_c.responses
+
+    errors = []
+    for module in (starlette.responses, starlette_c.responses):
+        for method in ("set_cookie", "delete_cookie"):
+            with pytest.raises(ValueError) as caught:
+                getattr(module.Response(), method)("a", partitioned=True)
+            errors.append(str(caught.value))
+    assert len(set(errors)) == 1
+
+
+# NOTE: the deliberate deviations left, all on input Starlette 1.10 reads through int(): the project reads
+# RFC 9110's 1*DIGIT only, and a position of thousands of digits as "beyond any file" rather than an error.
 @pytest.mark.parametrize(
-    "req, reference_status, our_status",
+    "header, reference_status, our_status",
     [
-        # NOTE: deliberate deviations, the hardened behaviour of security-advisories.md.
-        (Req(headers=[(b"range", b"bytes=5-1")]), 400, 416),
-        (Req(headers=[(b"range", b"bytes=5-4")]), 206, 416),
-        (Req(headers=[(b"range", b"bytes=-100")]), 416, 206),
-        (Req("POST", headers=[(b"range", b"bytes=0-1")]), 206, 200),
-        (Req(headers=[(b"range", ("bytes=" + ",".join(f"{i % 26}-{i % 26}" for i in range(101))).encode())]), 206, 200),
+        ("bytes=+1-2", 206, 400),
+        ("bytes=1_0-12", 206, 400),
+        ("bytes=--1", 416, 400),
+        ("bytes=" + "1" * 5000 + "-", 400, 416),
+        ("bytes=0-" + "1" * 5000, 400, 206),
+        ("bytes=-" + "1" * 5000, 400, 206),
     ],
 )
-def test_hardened_ranges_differ_on_purpose(file: Path, req: Req, reference_status: int, our_status: int) -> None:
+def test_hardened_ranges_differ_on_purpose(file: Path, header: str, reference_status: int, our_status: int) -> None:
+    req = Req(headers=[(b"range", header.encode())])
     reference, ours = run_both(lambda ns: ns.responses.FileResponse(str(file)), req)
     assert (reference.status, ours.status) == (reference_status, our_status)
+
+
+def test_public_signatures() -> None:
+    import inspect
+
+    import starlette.responses
+
+    import starlette_c.responses
+    from starlette_c._backend import responses as impl
+
+    twin_methods = {"__init__", "render", "init_headers"}
+    for name in ("Response", "HTMLResponse", "PlainTextResponse", "JSONResponse", "RedirectResponse",
+                 "StreamingResponse", "FileResponse", "MalformedRangeHeader", "RangeNotSatisfiable"):  # fmt: skip
+        reference, ours = getattr(starlette.responses, name), getattr(starlette_c.responses, name)
+        for attribute, value in vars(reference).items():
+            if attribute.startswith("_") and attribute not in ("__init__", "__call__"):
+                continue
+            if isinstance(value, property):
+                assert isinstance(getattr(ours, attribute), property), (name, attribute)
+                continue
+            if not callable(value) or isinstance(value, type):
+                assert getattr(ours, attribute) == value, (name, attribute)
+                continue
+            if attribute in twin_methods and impl.__name__.startswith("starlette_c._pure"):
+                continue  # NOTE: the pure twin annotates ``self`` (a protocol) for mypy.
+            expected = str(inspect.signature(value)).replace("starlette.", "starlette_c.")
+            assert str(inspect.signature(getattr(ours, attribute))) == expected, (name, attribute)

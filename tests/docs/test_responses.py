@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,15 @@ def test_file_response_filename(test_client_factory: TestClientFactory, tmp_path
     assert response.headers["content-disposition"] == 'inline; filename="report.csv"'
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.text == "a,b\n"
+
+
+def test_delete_partitioned_cookie() -> None:
+    response = Response("bye")
+    if sys.version_info >= (3, 14):  # pragma: no cover (Python >= 3.14 only)
+        response.delete_cookie("session", secure=True, samesite="none", partitioned=True)
+        assert "Partitioned" in response.headers["set-cookie"]
+    else:
+        with pytest.raises(ValueError, match="only supported in Python 3.14 and above"):
+            response.delete_cookie("session", secure=True, samesite="none", partitioned=True)
+    response.delete_cookie("session", partitioned=False)
+    assert "Max-Age=0" in response.headers["set-cookie"]

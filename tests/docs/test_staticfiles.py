@@ -41,7 +41,8 @@ def test_mount_static_directory(workdir: Path, test_client_factory: TestClientFa
     client = test_client_factory(app)
     assert client.get("/static/app.js").text == "// app"
     assert client.get("/static/missing.js").status_code == 404
-    assert client.post("/static/app.js").status_code == 405
+    not_allowed = client.post("/static/app.js")
+    assert (not_allowed.status_code, not_allowed.headers["allow"]) == (405, "GET, HEAD")
 
 
 def test_html_mode_404_page(workdir: Path, test_client_factory: TestClientFactory) -> None:

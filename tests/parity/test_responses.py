@@ -39,6 +39,8 @@ PUBLIC = (
     "response_render",
     "json_response_render",
     "response_init_headers",
+    "parse_byte_ranges",
+    "merge_ranges",
 )
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -307,7 +309,7 @@ def response_classes(module: ModuleType, charset: Any = "utf-8") -> tuple[type[A
         __init__ = module.json_response_init
         render = module.json_response_render
 
-    TwinResponse.charset = charset  # type: ignore[attr-defined]
+    TwinResponse.charset = charset
     return TwinResponse, TwinJSONResponse
 
 
@@ -446,6 +448,28 @@ def test_response_init_with_a_body_that_is_not_bytes(module: ModuleType) -> None
     assert built(Odd, bytearray(b"abc"), 200)[-1] == ("raw_headers", [(b"content-length", b"3")])
     with pytest.raises(TypeError):
         Odd(5)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_render_memoryviews_as_bytes(module: ModuleType) -> None:
+    from array import array
+
+    cls = response_classes(module)[0]
+    plain = memoryview(b"abc")
+    typed = memoryview(array("i", [1, 2, 3]))
+    grid = memoryview(bytes(range(12))).cast("B", (3, 4))
+    strided = memoryview(b"abcdef")[::2]
+    for view, data in ((plain, b"abc"), (typed, typed.tobytes()), (grid, bytes(range(12))), (strided, b"ace")):
+        response = cls(view)
+        body = response.body
+        assert bytes(body) == data
+        if isinstance(body, memoryview):
+            assert (body.format, body.ndim, body.obj) == ("B", 1, view.obj)
+        assert response.raw_headers == [(b"content-length", str(len(data)).encode())]
+    released = memoryview(b"x")
+    released.release()
+    with pytest.raises(ValueError):
+        cls(released)
 
 
 @pytest.mark.parametrize("module", TWINS)
@@ -676,3 +700,45 @@ def test_compiled_does_not_leak() -> None:
         assert growth < 64 * 1024, (operation, growth)
     gc.collect()
     assert [sys.getrefcount(item) for item in shared] == counts
+
+
+# --- Range headers ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_parse_byte_ranges(twin: ModuleType) -> None:
+    assert twin.parse_byte_ranges("0-1, 3-", 26) == [(0, 2), (3, 26)]
+    assert twin.parse_byte_ranges("-100", 26) == [(0, 26)]
+    assert twin.parse_byte_ranges("5-4", 26) == [(5, 5)]
+    assert twin.parse_byte_ranges("5-1", 26) == [(5, 2)]
+    assert twin.parse_byte_ranges("-0", 26) == [(26, 26)]
+    assert twin.parse_byte_ranges("000-0001,-", 26) == [(0, 2)]
+    assert twin.parse_byte_ranges("+1-2,1_0-12,٣-5,0x1-2,1 2-3,--1,1--2,x,", 26) == []
+    assert twin.parse_byte_ranges("1" * 5000 + "-", 26) == [(10**20, 26)]
+    assert twin.parse_byte_ranges("0-" + "9" * 25, 26) == [(0, 26)]
+    assert twin.merge_ranges([(3, 5), (0, 2)]) == [(0, 2), (3, 5)]
+    assert twin.merge_ranges([(0, 2), (0, 2), (2, 4), (1, 3)]) == [(0, 4)]
+    assert twin.merge_ranges([]) == []
+
+
+@SETTINGS
+@given(
+    spec=st.text(alphabet="0123456789-, +_x٣\t", max_size=40),
+    size=st.integers(min_value=0, max_value=10**6),
+)
+@needs_compiled
+def test_parse_byte_ranges_parity(spec: str, size: int) -> None:
+    assert outcome(lambda: pure.parse_byte_ranges(spec, size)) == outcome(
+        lambda: compiled.parse_byte_ranges(spec, size)  # type: ignore[union-attr]
+    )
+
+
+@SETTINGS
+@given(pairs=st.lists(st.tuples(st.integers(0, 100), st.integers(0, 100)), max_size=30))
+@needs_compiled
+def test_merge_ranges_parity(pairs: list[tuple[int, int]]) -> None:
+    expected = pure.merge_ranges(list(pairs))
+    assert compiled.merge_ranges(list(pairs)) == expected  # type: ignore[union-attr]
+    covered = {i for start, end in pairs for i in range(start, end)}
+    assert {i for start, end in expected for i in range(start, end)} == covered
+    assert all(end < following for (_, end), (following, _) in zip(expected, expected[1:], strict=False))

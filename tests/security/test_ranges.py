@@ -8,6 +8,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from starlette_c._backend import responses as _impl
 from starlette_c.responses import FileResponse
 from starlette_c.types import Message
 
@@ -55,7 +56,7 @@ async def test_ghsa_7f5h_v6xp_fcq8_merging_many_ranges_is_not_quadratic(file: Pa
 
     many = "bytes=" + ",".join(f"{2 * i}-{2 * i}" for i in range(20_000))
     started = time.perf_counter()
-    assert len(FileResponse._parse_ranges(many.partition("=")[2], 10**9)) == 20_000
+    assert len(_impl.parse_byte_ranges(many.partition("=")[2], 10**9)) == 20_000
     status, _, body = await request(FileResponse(file), many)
     assert time.perf_counter() - started < 2
     assert (status, body) == (200, CONTENT)
@@ -63,9 +64,13 @@ async def test_ghsa_7f5h_v6xp_fcq8_merging_many_ranges_is_not_quadratic(file: Pa
 
 def test_merge_is_sort_then_merge() -> None:
     ranges = ",".join(f"{i * 3}-{i * 3 + 1}" for i in range(50, 0, -1)) + ",0-200"
-    assert FileResponse._parse_range_header("bytes=" + ranges, 1024) == [(0, 201)]
+    assert _impl.merge_ranges(_impl.parse_byte_ranges(ranges, 1024)) == [(0, 201)]
     disjoint = ",".join(f"{i * 3}-{i * 3}" for i in range(99, -1, -1))
-    assert FileResponse._parse_range_header("bytes=" + disjoint, 1024) == [(i * 3, i * 3 + 1) for i in range(100)]
+    expected = [(i * 3, i * 3 + 1) for i in range(100)]
+    assert _impl.merge_ranges(_impl.parse_byte_ranges(disjoint, 1024)) == expected
+    started = time.perf_counter()
+    _impl.merge_ranges([(i, i + 2) for i in range(200_000, 0, -1)])
+    assert time.perf_counter() - started < 2
 
 
 async def test_at_most_100_ranges(file: Path) -> None:
@@ -75,16 +80,26 @@ async def test_at_most_100_ranges(file: Path) -> None:
     assert headers[b"content-type"].startswith(b"multipart/byteranges; boundary=")
     assert body.count(b"Content-Range: bytes ") == 100
 
-    too_many = "bytes=" + ",".join(f"{3 * i}-{3 * i}" for i in range(101))
-    status, headers, body = await request(FileResponse(file), too_many)
-    assert status == 200
-    assert b"content-range" not in headers
-    assert body == CONTENT
+    # NOTE: as in Starlette 1.10, the parts are counted before parsing: empty and unparsable ones count too.
+    for too_many in (
+        "bytes=" + ",".join(f"{3 * i}-{3 * i}" for i in range(101)),
+        "bytes=0-1" + "," * 100,
+        "bytes=5-1" + ",x" * 100,
+    ):
+        status, headers, body = await request(FileResponse(file), too_many)
+        assert status == 200
+        assert b"content-range" not in headers
+        assert body == CONTENT
 
 
-@pytest.mark.parametrize("header", ["bytes=5-1", "bytes=5-4", "bytes=0-1,9-3"])
-async def test_inverted_range_is_not_satisfiable(file: Path, header: str) -> None:
+@pytest.mark.parametrize("header", ["bytes=5-1", "bytes=5-4", "bytes=0-1,9-3", "bytes=9-3,0-1"])
+async def test_inverted_range_is_rejected(file: Path, header: str) -> None:
     status, headers, body = await request(FileResponse(file), header)
+    assert (status, body) == (400, b"Range header: start must be less than end")
+
+
+async def test_unsatisfiable_beats_inverted(file: Path) -> None:
+    status, headers, body = await request(FileResponse(file), "bytes=5-1,2000-3000")
     assert (status, headers[b"content-range"], body) == (416, b"bytes */1024", b"")
 
 
@@ -108,10 +123,9 @@ async def test_multi_range_on_a_file_that_shrank_terminates(file: Path) -> None:
     file.write_bytes(CONTENT[:10])
     response = FileResponse(file, stat_result=stat_result)
     response.chunk_size = 7
-    status, _, body = await request(response, "bytes=0-3,500-600,900-")
-    assert status == 206
-    assert body.startswith(b"--")
-    assert body.rstrip(b"-").endswith(body[2:28])  # closing boundary still sent
+    # NOTE: as in Starlette 1.10: the multipart body is left unfinished and the server told why.
+    with pytest.raises(RuntimeError, match="is shorter than expected"):
+        await request(response, "bytes=0-3,500-600,900-")
     status, _, body = await request(response, "bytes=5-600")
     assert (status, body) == (206, CONTENT[5:10])
 

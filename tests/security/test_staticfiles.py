@@ -6,6 +6,7 @@ import ntpath
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def layout(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def mounted(directory: Path, **options: bool) -> Starlette:
+def mounted(directory: Path, **options: Any) -> Starlette:
     return Starlette(routes=[Mount("/static", app=StaticFiles(directory=directory, **options))])
 
 
@@ -70,9 +71,12 @@ def test_absolute_paths_are_refused_even_inside_the_directory(layout: Path) -> N
     assert app.lookup_path(str(layout / "static" / "public.txt")) == ("", None)
 
 
-@pytest.mark.parametrize("path", ["\\\\attacker\\share\\file.txt", "C:\\Windows\\win.ini", "C:win.ini", "/etc/passwd"])
+@pytest.mark.parametrize(
+    "path", ["\\\\attacker\\share\\file.txt", "C:\\Windows\\win.ini", "C:win.ini", "/etc/passwd", "\\Windows\\win.ini"]
+)
+@pytest.mark.parametrize("windows", [True, False], ids=["ntpath", "posixpath"])
 def test_windows_unc_drive_and_absolute_paths_never_touch_the_file_system(
-    layout: Path, monkeypatch: pytest.MonkeyPatch, path: str
+    layout: Path, monkeypatch: pytest.MonkeyPatch, path: str, windows: bool
 ) -> None:
     """GHSA-wqp7-x3pw-xc5r: with Windows path rules, UNC and drive paths are refused before any resolution
     (resolving a UNC path would already connect to the remote host)."""
@@ -90,8 +94,11 @@ def test_windows_unc_drive_and_absolute_paths_never_touch_the_file_system(
             resolved.append(path)
         return abspath(path)
 
-    monkeypatch.setattr(os.path, "isabs", ntpath.isabs)
-    monkeypatch.setattr(os.path, "splitdrive", ntpath.splitdrive)
+    if windows:
+        monkeypatch.setattr(os.path, "isabs", ntpath.isabs)
+        monkeypatch.setattr(os.path, "splitdrive", ntpath.splitdrive)
+    elif ":" in path:
+        pytest.skip("a drive letter is an ordinary file name character on POSIX")
     monkeypatch.setattr(os.path, "realpath", recording_realpath)
     monkeypatch.setattr(os.path, "abspath", recording_abspath)
     assert app.lookup_path(path) == ("", None)
