@@ -404,6 +404,3 @@ class FileResponse(Response):
         body_length = sum(framing + len(f"{first}-{end - 1}") + end - first for first, end in ranges)
         return body_length + len(boundary) + 4, part_header
 
-
-# NOTE: as defined here: patched onto the class later, it is an override, always called.
-_STOCK_CALL = Response.__call__
