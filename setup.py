@@ -1,7 +1,15 @@
-"""Build script: compiles ``starlette_c/_speedups/*.pyx`` when it can, else ships the pure package.
+"""Build script: compiles ``starlette_c/_speedups/*.pyx`` into the compiled twins.
 
-``STARLETTE_C_NO_EXTENSIONS=1`` skips compiling and yields a ``py3-none-any`` wheel.
-A compile that fails (no compiler, no Cython, unsupported interpreter) also falls back to pure.
+A wheel is either fully compiled (tagged for its interpreter and platform) or pure (``py3-none-any``),
+never a platform-tagged wheel that silently lacks its compiled twins. At build time:
+
+- ``STARLETTE_C_NO_EXTENSIONS=1`` compiles nothing: the pure ``py3-none-any`` wheel, on purpose.
+- Otherwise, on CPython, every twin is compiled; when that is impossible (no Cython, no C compiler or
+  Python headers, a compile error) the build stops with a message saying why and what to do,
+- unless ``STARLETTE_C_ALLOW_PURE_FALLBACK=1``: then it warns as loudly and builds the pure wheel.
+
+Other interpreters (PyPy, GraalPy) get the pure wheel. Extensions are linked stripped of symbols and
+debug information; ``build_ext --debug`` keeps them.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import sys
 from glob import glob
 
 from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
@@ -28,39 +37,80 @@ COMPILER_DIRECTIVES = {
     "cdivision": True,
 }
 
+# ld64 (macOS) has no `-s`: `-S` drops debug information, `-x` local symbols.
+STRIP_LINK_ARGS = ["-Wl,-S", "-Wl,-x"] if sys.platform == "darwin" else ["-s"]
 
-def _want_extensions() -> bool:
-    if os.environ.get("STARLETTE_C_NO_EXTENSIONS", "") not in ("", "0"):
-        return False
-    return platform.python_implementation() == "CPython"
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+ALLOW_PURE_FALLBACK = _env_flag("STARLETTE_C_ALLOW_PURE_FALLBACK")
+
+
+def _cannot_compile(reason: str) -> None:
+    """Say loudly that the compiled twins are not being built; stop unless the pure fallback is allowed."""
+    rule = "=" * 78
+    lines = ["starlette_c: the compiled twins cannot be built.", f"  Reason: {reason}"]
+    if ALLOW_PURE_FALLBACK:
+        lines += [
+            "  STARLETTE_C_ALLOW_PURE_FALLBACK is set, so the PURE package is built instead:",
+            "  a py3-none-any wheel, same behaviour, slower. `python -m starlette_c info` shows",
+            "  which twins an installation runs.",
+        ]
+    else:
+        lines += [
+            "  Install a C compiler and the Python development headers (Cython >= 3.0.10 comes",
+            "  from the build requirements), or build the pure package explicitly:",
+            "    STARLETTE_C_NO_EXTENSIONS=1        always build the pure py3-none-any wheel",
+            "    STARLETTE_C_ALLOW_PURE_FALLBACK=1  build it only when compiling fails",
+        ]
+    print("\n".join([rule, *lines, rule]), file=sys.stderr)
+    if not ALLOW_PURE_FALLBACK:
+        raise SystemExit(1)
 
 
 def _extensions() -> list:  # type: ignore[type-arg]
     sources = sorted(glob(os.path.join("starlette_c", "_speedups", "*.pyx")))
-    if not sources or not _want_extensions():
+    if _env_flag("STARLETTE_C_NO_EXTENSIONS") or platform.python_implementation() != "CPython":
         return []
     try:
         from Cython.Build import cythonize
     except ImportError:
-        print("starlette_c: Cython is not available, building the pure package", file=sys.stderr)
+        _cannot_compile("Cython is not installed")
         return []
     return cythonize(sources, compiler_directives=COMPILER_DIRECTIVES, quiet=True)
 
 
-class OptionalBuildExt(build_ext):
-    """Build the extensions, but never let a failed compile stop the install."""
+class CompiledTwinsBuildExt(build_ext):
+    """Compile every twin, stripped unless ``--debug``; on failure stop, or fall back to pure when allowed."""
+
+    def build_extensions(self) -> None:
+        if not self.debug and self.compiler.compiler_type == "unix":
+            for ext in self.extensions:
+                ext.extra_link_args = [*ext.extra_link_args, *STRIP_LINK_ARGS]
+        super().build_extensions()
 
     def run(self) -> None:
         try:
             super().run()
         except Exception as exc:
-            print(f"starlette_c: extensions not built ({exc}); the pure package will be used", file=sys.stderr)
+            _cannot_compile(f"{type(exc).__name__}: {exc}")
+            # NOTE: no twin survives a partial failure, and without ext_modules the wheel is tagged pure.
+            for path in self.get_outputs():
+                if os.path.exists(path):
+                    os.remove(path)
+            self.distribution.ext_modules = []
 
-    def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
-        try:
-            super().build_extension(ext)
-        except Exception as exc:
-            print(f"starlette_c: {ext.name} not built ({exc}); its pure twin will be used", file=sys.stderr)
+
+class WheelTaggedByItsContents(bdist_wheel):
+    """Tag the wheel by what the build produced, decided after building rather than before."""
+
+    def run(self) -> None:
+        if not self.skip_build:
+            self.run_command("build")
+            self.root_is_pure = not self.distribution.has_ext_modules()
+        super().run()
 
 
 class BuildPyWithAliasHook(build_py):
@@ -68,7 +118,16 @@ class BuildPyWithAliasHook(build_py):
 
     def run(self) -> None:
         super().run()
-        self.copy_file(ALIAS_PTH, os.path.join(self.build_lib, ALIAS_PTH))
+        # NOTE: an editable wheel is assembled from `install`'s directory; its build_lib is thrown away.
+        root = self.get_finalized_command("install").install_lib if self.editable_mode else self.build_lib
+        self.copy_file(ALIAS_PTH, os.path.join(root, ALIAS_PTH))
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithAliasHook})
+setup(
+    ext_modules=_extensions(),
+    cmdclass={
+        "build_ext": CompiledTwinsBuildExt,
+        "bdist_wheel": WheelTaggedByItsContents,
+        "build_py": BuildPyWithAliasHook,
+    },
+)
