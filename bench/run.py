@@ -172,7 +172,7 @@ def machine() -> dict[str, Any]:
         subprocess.run([wrk, "--version"], capture_output=True, text=True).stdout.split(" [")[0] if wrk else None
     )
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "platform": platform.platform(),

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar
 from starlette_c._backend import routing as _impl
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from starlette_c.convertors import Convertor
 

@@ -403,4 +403,3 @@ class FileResponse(Response):
         framing = len(before) + len(after) + 2
         body_length = sum(framing + len(f"{first}-{end - 1}") + end - first for first, end in ranges)
         return body_length + len(boundary) + 4, part_header
-

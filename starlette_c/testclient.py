@@ -47,9 +47,10 @@ def _http_client_module() -> ModuleType:
 
 
 if TYPE_CHECKING:
+    from typing import Self
+
     import httpx2 as httpx
     from anyio.abc import TaskStatus
-    from typing_extensions import Self
 else:
     httpx = _http_client_module()
 

@@ -287,7 +287,7 @@ def test_set_cookie_quotes_special_values() -> None:
 @pytest.mark.parametrize(
     "expires, rendered",
     [
-        (dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc), "Tue, 01 Jan 2030 00:00:00 GMT"),
+        (dt.datetime(2030, 1, 1, tzinfo=dt.UTC), "Tue, 01 Jan 2030 00:00:00 GMT"),
         ("Wed, 01 Jan 2030 00:00:00 GMT", "Wed, 01 Jan 2030 00:00:00 GMT"),
     ],
 )

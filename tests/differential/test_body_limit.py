@@ -165,7 +165,7 @@ def grouped(ns: Namespace) -> Any:
         try:
             await receive()
         except Exception as exc:
-            raise ExceptionGroup("group", [exc]) from None  # noqa: F821 (builtin since Python 3.11)
+            raise ExceptionGroup("group", [exc]) from None
 
     return ns.module("middleware.body_limit").RequestBodyLimitMiddleware(app, max_body_size=3)
 

@@ -668,7 +668,7 @@ def handled_exceptions(ns: Namespace) -> Any:
         raise KEPT[ns.package]
 
     async def raise_group(request: Any) -> Any:
-        raise ExceptionGroup("user group", [ValueError("inside")])  # noqa: F821 (builtin since Python 3.11)
+        raise ExceptionGroup("user group", [ValueError("inside")])
 
     async def handler(request: Any, exc: Exception) -> Any:
         return responses.PlainTextResponse(f"handled {exc}", status_code=400)

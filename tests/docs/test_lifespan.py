@@ -6,9 +6,8 @@ whose transport answers locally, so that the documented state sharing is exercis
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypedDict
+from typing import Any, TypedDict, reveal_type
 
 import httpx
 import pytest
@@ -19,11 +18,6 @@ from starlette_c.responses import PlainTextResponse
 from starlette_c.routing import Route, WebSocketRoute
 from starlette_c.websockets import WebSocket
 from tests.conftest import TestClientFactory
-
-if sys.version_info >= (3, 11):  # pragma: no cover (Python >= 3.11 only)
-    from typing import reveal_type
-else:  # pragma: no cover (Python 3.10 only)
-    from typing_extensions import reveal_type
 
 
 class LocalAsyncClient(httpx.AsyncClient):
