@@ -28,22 +28,6 @@ else:  # pragma: no cover (taken on Python 3.11 only)
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-AwaitableCallable = Callable[..., Awaitable[T]]
-
-
-@overload
-def is_async_callable(obj: AwaitableCallable[T]) -> TypeIs[AwaitableCallable[T]]: ...
-
-
-@overload
-def is_async_callable(obj: Any) -> TypeIs[AwaitableCallable[Any]]: ...
-
-
-def is_async_callable(obj: Any) -> Any:
-    while isinstance(obj, functools.partial):
-        obj = obj.func
-    return iscoroutinefunction(obj) or (callable(obj) and iscoroutinefunction(obj.__call__))
-
 
 class AwaitableOrContextManager(Awaitable[T_co], AbstractAsyncContextManager[T_co], Protocol[T_co]): ...
 
@@ -63,27 +47,39 @@ class AwaitableOrContextManagerWrapper(Generic[SupportsAsyncCloseType]):
     def __init__(self, aw: Awaitable[SupportsAsyncCloseType]) -> None:
         self.aw = aw
 
+    async def __aenter__(self) -> SupportsAsyncCloseType:
+        resource = await self.aw
+        self.entered = resource
+        return resource
+
+    async def __aexit__(self, *args: Any) -> None | bool:
+        # NOTE: the error (if any) propagates: closing the resource never swallows it.
+        await self.entered.close()
+        return False
+
     def __await__(self) -> Generator[Any, None, SupportsAsyncCloseType]:
         return self.aw.__await__()
 
-    async def __aenter__(self) -> SupportsAsyncCloseType:
-        self.entered = await self.aw
-        return self.entered
 
-    async def __aexit__(self, *args: Any) -> None | bool:
-        await self.entered.close()
-        return None
+AwaitableCallable = Callable[..., Awaitable[T]]
 
 
-@contextmanager
-def collapse_excgroups() -> Generator[None, None, None]:
-    """Re-raise the lone exception of (nested) single-member exception groups as itself."""
-    try:
-        yield
-    except BaseException as exc:
-        while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-            exc = exc.exceptions[0]
-        raise exc
+@overload
+def is_async_callable(obj: AwaitableCallable[T]) -> TypeIs[AwaitableCallable[T]]: ...
+
+
+@overload
+def is_async_callable(obj: Any) -> TypeIs[AwaitableCallable[Any]]: ...
+
+
+def is_async_callable(obj: Any) -> Any:
+    """Whether calling ``obj`` (seen through any ``functools.partial``) gives a coroutine."""
+    target = obj
+    while isinstance(target, functools.partial):
+        target = target.func
+    if not callable(target):
+        return False
+    return iscoroutinefunction(target) or iscoroutinefunction(target.__call__)
 
 
 @asynccontextmanager
@@ -101,6 +97,18 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
             raise
         lone = wrapper.exceptions[0]
         raise lone from lone.__cause__
+
+
+@contextmanager
+def collapse_excgroups() -> Generator[None, None, None]:
+    """Re-raise the lone exception of (nested) single-member exception groups as itself."""
+    try:
+        yield
+    except BaseException as raised:
+        innermost = raised
+        while isinstance(innermost, BaseExceptionGroup) and len(innermost.exceptions) == 1:
+            innermost = innermost.exceptions[0]
+        raise innermost
 
 
 def get_route_path(scope: Scope) -> str:

@@ -7,9 +7,10 @@ strings, scopes) come from whichever twin ``starlette_c._backend`` chose.
 from __future__ import annotations
 
 import ipaddress
+import typing
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from shlex import shlex
-from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
+from typing import Any, Literal, NamedTuple, TypeVar, Union, overload
 from urllib.parse import SplitResult, urlencode, urlsplit
 
 from starlette_c._backend import datastructures as _algo
@@ -83,49 +84,53 @@ class URL:
 
     @property
     def components(self) -> SplitResult:
-        if self._components is None:
-            self._components = urlsplit(self._url)
-        return self._components
+        split = self._components
+        if split is None:
+            split = self._components = urlsplit(self._url)
+        return split
+
+    # NOTE: the parts below read the split through this alias of `components` (same property object).
+    _split = components
 
     @property
     def scheme(self) -> str:
-        return self.components.scheme
+        return self._split.scheme
 
     @property
     def netloc(self) -> str:
-        return self.components.netloc
+        return self._split.netloc
 
     @property
     def path(self) -> str:
-        return self.components.path
+        return self._split.path
 
     @property
     def query(self) -> str:
-        return self.components.query
+        return self._split.query
 
     @property
     def fragment(self) -> str:
-        return self.components.fragment
+        return self._split.fragment
 
     @property
     def username(self) -> None | str:
-        return self.components.username
+        return self._split.username
 
     @property
     def password(self) -> None | str:
-        return self.components.password
+        return self._split.password
 
     @property
     def hostname(self) -> None | str:
-        return self.components.hostname
+        return self._split.hostname
 
     @property
     def port(self) -> int | None:
-        return self.components.port
+        return self._split.port
 
     @property
     def is_secure(self) -> bool:
-        return self.scheme in _SECURE_SCHEMES
+        return self._split.scheme in _SECURE_SCHEMES
 
     def _netloc_with(self, changes: dict[str, Any]) -> str:
         hostname = changes.pop("hostname", None)
@@ -201,6 +206,13 @@ def _pairs_of(source: Any) -> list[tuple[Any, Any]]:
     return list(source.items() if hasattr(source, "keys") else source)
 
 
+_PairSource = Union[
+    "ImmutableMultiDict[_KeyType, _CovariantValueType]",
+    Mapping[_KeyType, _CovariantValueType],
+    Iterable[tuple[_KeyType, _CovariantValueType]],
+]
+
+
 def _grouped(pairs: list[tuple[Any, Any]]) -> dict[Any, list[Any]]:
     groups: dict[Any, list[Any]] = {}
     for key, value in pairs:
@@ -214,13 +226,7 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
     _dict: dict[_KeyType, _CovariantValueType]
     _list: list[tuple[_KeyType, _CovariantValueType]]
 
-    def __init__(
-        self,
-        *args: ImmutableMultiDict[_KeyType, _CovariantValueType]
-        | Mapping[_KeyType, _CovariantValueType]
-        | Iterable[tuple[_KeyType, _CovariantValueType]],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: _PairSource[_KeyType, _CovariantValueType], **kwargs: Any) -> None:
         assert len(args) < 2, "Too many arguments."
         pairs = _pairs_of(args[0]) if args else []
         if kwargs:
@@ -321,11 +327,7 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
 class QueryParams(ImmutableMultiDict[str, str]):
     """An immutable multi-dict of query parameters: parsed from a query string, or stringified pairs."""
 
-    def __init__(
-        self,
-        *args: ImmutableMultiDict[Any, Any] | Mapping[Any, Any] | list[tuple[Any, Any]] | str | bytes,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: _PairSource[Any, Any] | str | bytes, **kwargs: Any) -> None:
         assert len(args) < 2, "Too many arguments."
         source: Any = args[0] if args else []
         if isinstance(source, bytes):
@@ -499,7 +501,7 @@ class UploadFile:
 
     def __init__(
         self,
-        file: BinaryIO,
+        file: typing.BinaryIO,
         *,
         size: int | None = None,
         filename: str | None = None,
@@ -550,13 +552,6 @@ class UploadFile:
 
 class FormData(ImmutableMultiDict[str, str | UploadFile]):
     """An immutable multi-dict of form fields and uploaded files."""
-
-    def __init__(
-        self,
-        *args: FormData | Mapping[str, str | UploadFile] | list[tuple[str, str | UploadFile]],
-        **kwargs: str | UploadFile,
-    ) -> None:
-        super().__init__(*args, **kwargs)
 
     async def close(self) -> None:
         for upload in [value for _, value in self._list if isinstance(value, UploadFile)]:
@@ -617,6 +612,15 @@ class State:
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "_state", {} if state is None else state)
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state)
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._state[key]
+
     def __getattr__(self, key: Any) -> Any:
         # NOTE: read through `__dict__` so that an instance without `_state` (mid copy or unpickle) cannot recurse.
         store = self.__dict__.get("_state", {})
@@ -624,23 +628,14 @@ class State:
             return store[key]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
 
-    def __setattr__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: str, value: Any) -> None:
         self._state[key] = value
 
-    def __delattr__(self, key: Any) -> None:
-        del self._state[key]
-
-    def __getitem__(self, key: str) -> Any:
-        return self._state[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setattr__(self, key: Any, value: Any) -> None:
         self._state[key] = value
 
     def __delitem__(self, key: str) -> None:
         del self._state[key]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._state)
-
-    def __len__(self) -> int:
-        return len(self._state)
+    def __delattr__(self, key: Any) -> None:
+        del self._state[key]
