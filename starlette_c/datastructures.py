@@ -355,8 +355,9 @@ def _query_params_from_string(query_string: Any) -> QueryParams:
         return QueryParams(query_string)
     params = _new_instance(QueryParams)
     text = query_string if isinstance(query_string, str) else query_string.decode("latin-1")
-    params._list = pairs = _parse_query(text)
+    pairs = _parse_query(text)
     params._dict = dict(pairs)
+    params._list = pairs
     return params
 
 
