@@ -55,7 +55,7 @@ class AwaitableOrContextManagerWrapper(Generic[SupportsAsyncCloseType]):
     async def __aexit__(self, *args: Any) -> None | bool:
         # NOTE: the error (if any) propagates: closing the resource never swallows it.
         await self.entered.close()
-        return False
+        return None
 
     def __await__(self) -> Generator[Any, None, SupportsAsyncCloseType]:
         return self.aw.__await__()
