@@ -89,48 +89,46 @@ class URL:
             split = self._components = urlsplit(self._url)
         return split
 
-    # NOTE: the parts below read the split through this alias of `components` (same property object).
-    _split = components
-
+    # PERF: each part reads a split the scope already gave without entering the `components` property.
     @property
     def scheme(self) -> str:
-        return self._split.scheme
+        return (self._components or self.components).scheme
 
     @property
     def netloc(self) -> str:
-        return self._split.netloc
+        return (self._components or self.components).netloc
 
     @property
     def path(self) -> str:
-        return self._split.path
+        return (self._components or self.components).path
 
     @property
     def query(self) -> str:
-        return self._split.query
+        return (self._components or self.components).query
 
     @property
     def fragment(self) -> str:
-        return self._split.fragment
+        return (self._components or self.components).fragment
 
     @property
     def username(self) -> None | str:
-        return self._split.username
+        return (self._components or self.components).username
 
     @property
     def password(self) -> None | str:
-        return self._split.password
+        return (self._components or self.components).password
 
     @property
     def hostname(self) -> None | str:
-        return self._split.hostname
+        return (self._components or self.components).hostname
 
     @property
     def port(self) -> int | None:
-        return self._split.port
+        return (self._components or self.components).port
 
     @property
     def is_secure(self) -> bool:
-        return self._split.scheme in _SECURE_SCHEMES
+        return (self._components or self.components).scheme in _SECURE_SCHEMES
 
     def _netloc_with(self, changes: dict[str, Any]) -> str:
         hostname = changes.pop("hostname", None)
