@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
-from collections.abc import Awaitable, Callable, Generator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from ipaddress import AddressValueError, IPv6Address
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+
+import anyio
+import anyio.abc
 
 from starlette_c.types import Scope
 
@@ -15,38 +21,12 @@ if TYPE_CHECKING:
 
 if sys.version_info >= (3, 12):  # pragma: no cover (taken on Python >= 3.12 only)
     from inspect import iscoroutinefunction
-else:  # pragma: no cover (taken on Python < 3.12 only)
+else:  # pragma: no cover (taken on Python 3.11 only)
     # NOTE: asyncio's check also honours the legacy ``_is_coroutine`` marker set by older shims.
     from asyncio import iscoroutinefunction
 
-if sys.version_info >= (3, 11):  # pragma: no cover (taken on Python >= 3.11 only)
-    has_exceptiongroups = True
-else:  # pragma: no cover (taken on Python 3.10 only)
-    try:
-        from exceptiongroup import BaseExceptionGroup
-    except ImportError:
-        has_exceptiongroups = False
-    else:
-        has_exceptiongroups = True
-
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
-
-AwaitableCallable = Callable[..., Awaitable[T]]
-
-
-@overload
-def is_async_callable(obj: AwaitableCallable[T]) -> TypeIs[AwaitableCallable[T]]: ...
-
-
-@overload
-def is_async_callable(obj: Any) -> TypeIs[AwaitableCallable[Any]]: ...
-
-
-def is_async_callable(obj: Any) -> Any:
-    while isinstance(obj, functools.partial):
-        obj = obj.func
-    return iscoroutinefunction(obj) or (callable(obj) and iscoroutinefunction(obj.__call__))
 
 
 class AwaitableOrContextManager(Awaitable[T_co], AbstractAsyncContextManager[T_co], Protocol[T_co]): ...
@@ -67,16 +47,56 @@ class AwaitableOrContextManagerWrapper(Generic[SupportsAsyncCloseType]):
     def __init__(self, aw: Awaitable[SupportsAsyncCloseType]) -> None:
         self.aw = aw
 
+    async def __aenter__(self) -> SupportsAsyncCloseType:
+        resource = await self.aw
+        self.entered = resource
+        return resource
+
+    async def __aexit__(self, *args: Any) -> None | bool:
+        # NOTE: the error (if any) propagates: closing the resource never swallows it.
+        await self.entered.close()
+        return None
+
     def __await__(self) -> Generator[Any, None, SupportsAsyncCloseType]:
         return self.aw.__await__()
 
-    async def __aenter__(self) -> SupportsAsyncCloseType:
-        self.entered = await self.aw
-        return self.entered
 
-    async def __aexit__(self, *args: Any) -> None | bool:
-        await self.entered.close()
-        return None
+AwaitableCallable = Callable[..., Awaitable[T]]
+
+
+@overload
+def is_async_callable(obj: AwaitableCallable[T]) -> TypeIs[AwaitableCallable[T]]: ...
+
+
+@overload
+def is_async_callable(obj: Any) -> TypeIs[AwaitableCallable[Any]]: ...
+
+
+def is_async_callable(obj: Any) -> Any:
+    """Whether calling ``obj`` (seen through any ``functools.partial``) gives a coroutine."""
+    target = obj
+    while isinstance(target, functools.partial):
+        target = target.func
+    if not callable(target):
+        return False
+    return iscoroutinefunction(target) or iscoroutinefunction(target.__call__)
+
+
+@asynccontextmanager
+async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, None]:
+    """An anyio task group whose own wrapping group is dropped when it holds one error.
+
+    Only the group the task group itself raises is unwrapped (one level); a group raised by user code
+    inside it comes out as that group.
+    """
+    try:
+        async with anyio.create_task_group() as group:
+            yield group
+    except BaseExceptionGroup as wrapper:
+        if len(wrapper.exceptions) != 1:
+            raise
+        lone = wrapper.exceptions[0]
+        raise lone from lone.__cause__
 
 
 @contextmanager
@@ -84,11 +104,11 @@ def collapse_excgroups() -> Generator[None, None, None]:
     """Re-raise the lone exception of (nested) single-member exception groups as itself."""
     try:
         yield
-    except BaseException as exc:
-        if has_exceptiongroups:  # pragma: no branch (False only on Python 3.10 without exceptiongroup)
-            while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-                exc = exc.exceptions[0]
-        raise exc
+    except BaseException as raised:
+        innermost = raised
+        while isinstance(innermost, BaseExceptionGroup) and len(innermost.exceptions) == 1:
+            innermost = innermost.exceptions[0]
+        raise innermost
 
 
 def get_route_path(scope: Scope) -> str:
@@ -102,3 +122,43 @@ def get_route_path(scope: Scope) -> str:
     if path[len(root_path)] == "/":
         return path[len(root_path) :]
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedHost:
+    """A ``Host`` header split at its port; ``host`` keeps the brackets of an IP literal."""
+
+    host: str
+    port: str | None
+
+
+# RFC 3986 `host [ ":" port ]`: a reg-name (unreserved, sub-delims, `%`), or an IP literal in brackets.
+_AUTHORITY = re.compile(
+    r"(?P<host>\[(?P<literal>[^\[\]]*)\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(?P<port>[0-9]+))?",
+    re.ASCII,
+)
+_IP_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+", re.ASCII)
+
+
+def _ip_literal(text: str) -> bool:
+    if _IP_FUTURE.fullmatch(text) is not None:
+        return True
+    # NOTE: a zone id (`%eth0`) is not allowed in a Host header, though `IPv6Address` would take it.
+    if "%" in text:
+        return False
+    try:
+        IPv6Address(text)
+    except AddressValueError:
+        return False
+    return True
+
+
+def parse_host_header(host_header: str | None) -> ParsedHost | None:
+    """The host and port of a ``Host`` header value, or None when it is absent, empty or malformed."""
+    found = _AUTHORITY.fullmatch(host_header) if host_header else None
+    if found is None:
+        return None
+    literal = found["literal"]
+    if literal is not None and not _ip_literal(literal):
+        return None
+    return ParsedHost(found["host"], found["port"])
