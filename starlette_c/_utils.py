@@ -6,7 +6,7 @@ import functools
 import re
 import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from ipaddress import AddressValueError, IPv6Address
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
@@ -97,18 +97,6 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
             raise
         lone = wrapper.exceptions[0]
         raise lone from lone.__cause__
-
-
-@contextmanager
-def collapse_excgroups() -> Generator[None, None, None]:
-    """Re-raise the lone exception of (nested) single-member exception groups as itself."""
-    try:
-        yield
-    except BaseException as raised:
-        innermost = raised
-        while isinstance(innermost, BaseExceptionGroup) and len(innermost.exceptions) == 1:
-            innermost = innermost.exceptions[0]
-        raise innermost
 
 
 def get_route_path(scope: Scope) -> str:

@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 
 from starlette_c._backend import responses as _impl
-from starlette_c._utils import collapse_excgroups
+from starlette_c._utils import create_collapsing_task_group
 from starlette_c.background import BackgroundTask
 from starlette_c.concurrency import iterate_in_threadpool
 from starlette_c.datastructures import URL, Headers, MutableHeaders
@@ -63,16 +63,15 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 
 async def _race(main: Callable[[], Awaitable[None]], *others: Callable[[], Awaitable[None]]) -> None:
     """Run ``main`` inline and ``others`` as tasks; whichever finishes first cancels the rest."""
-    with collapse_excgroups():
-        async with anyio.create_task_group() as group:
+    async with create_collapsing_task_group() as group:
 
-            async def then_stop(job: Callable[[], Awaitable[None]]) -> None:
-                await job()
-                group.cancel_scope.cancel()
+        async def then_stop(job: Callable[[], Awaitable[None]]) -> None:
+            await job()
+            group.cancel_scope.cancel()
 
-            for job in others:
-                group.start_soon(then_stop, job)
-            await then_stop(main)
+        for job in others:
+            group.start_soon(then_stop, job)
+        await then_stop(main)
 
 
 class Response:

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from starlette_c import _route_index
 from starlette_c._backend import routing as _impl
@@ -162,7 +162,9 @@ class BaseRoute:
             _route_index.note_edit()
 
 
-def _endpoint_url(route: Route | WebSocketRoute, name: str, params: dict[str, Any], protocol: str) -> URLPath:
+def _endpoint_url(
+    route: Route | WebSocketRoute, name: str, params: dict[str, Any], protocol: Literal["http", "websocket"]
+) -> URLPath:
     """The URL of a route serving one endpoint, when ``name`` is its name and ``params`` are exactly its own."""
     if name == route.name and params.keys() == route.param_convertors.keys():
         return URLPath(path=replace_params(route.path_format, route.param_convertors, params)[0], protocol=protocol)

@@ -11,7 +11,6 @@ from starlette_c._utils import (
     AwaitableOrContextManager,
     AwaitableOrContextManagerWrapper,
     ParsedHost,
-    collapse_excgroups,
     create_collapsing_task_group,
     get_route_path,
     is_async_callable,
@@ -82,26 +81,6 @@ def test_get_route_path(path: str, root_path: str, expected: str) -> None:
 
 def test_get_route_path_without_root_path() -> None:
     assert get_route_path({"path": "/x"}) == "/x"
-
-
-def test_collapse_excgroups_unwraps_single_exceptions() -> None:
-    error = ValueError("inner")
-    with pytest.raises(ValueError) as info, collapse_excgroups():
-        raise ExceptionGroup("outer", [ExceptionGroup("middle", [error])])
-    assert info.value is error
-
-
-def test_collapse_excgroups_keeps_groups_of_many() -> None:
-    with pytest.raises(ExceptionGroup) as info, collapse_excgroups():
-        raise ExceptionGroup("outer", [ValueError("a"), KeyError("b")])
-    assert len(info.value.exceptions) == 2
-
-
-def test_collapse_excgroups_passes_plain_exceptions() -> None:
-    with pytest.raises(KeyError, match="plain"), collapse_excgroups():
-        raise KeyError("plain")
-    with collapse_excgroups():
-        pass
 
 
 class Closable:

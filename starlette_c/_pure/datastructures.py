@@ -155,7 +155,11 @@ def parse_query(query: str) -> list[tuple[str, str]]:
 def usable_host(host: str) -> bool:
     """Whether a Host header value may become a URL's authority (a port past 65535 may not)."""
     parsed = parse_host_header(host)
-    return parsed is not None and (parsed.port is None or int(parsed.port) < 65536)
+    if parsed is None or parsed.port is None:
+        return parsed is not None
+    # NOTE: a port of thousands of digits is refused by its length, never handed to int().
+    digits = parsed.port.lstrip("0")
+    return len(digits) <= 5 and int(digits or "0") < 65536
 
 
 def _authority(scope: Scope, scheme: str) -> str | None:

@@ -14,7 +14,7 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from starlette_c._utils import collapse_excgroups
+from starlette_c._utils import create_collapsing_task_group
 from starlette_c.requests import ClientDisconnect, Request
 from starlette_c.responses import Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
@@ -182,14 +182,13 @@ class BaseHTTPMiddleware:
             return
 
         request = _CachedRequest(scope, receive)
-        with collapse_excgroups():
-            async with anyio.create_task_group() as task_group:
-                downstream = _Downstream(self.app, scope, request.wrapped_receive, task_group)
-                try:
-                    response = await self.dispatch_func(request, downstream.call_next)
-                    await response(scope, request.wrapped_receive, send)
-                finally:
-                    downstream.close()
+        async with create_collapsing_task_group() as task_group:
+            downstream = _Downstream(self.app, scope, request.wrapped_receive, task_group)
+            try:
+                response = await self.dispatch_func(request, downstream.call_next)
+                await response(scope, request.wrapped_receive, send)
+            finally:
+                downstream.close()
 
         if downstream.error is not None and not downstream.error_raised:
             raise downstream.error

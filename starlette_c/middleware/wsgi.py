@@ -15,7 +15,7 @@ import anyio.from_thread
 import anyio.to_thread
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from starlette_c._utils import collapse_excgroups
+from starlette_c._utils import create_collapsing_task_group
 from starlette_c.exceptions import StarletteDeprecationWarning
 from starlette_c.types import Message, Receive, Scope, Send
 
@@ -111,11 +111,10 @@ class WSGIResponder:
 
     async def __call__(self, receive: Receive, send: Send) -> None:
         environ = build_environ(self.scope, await _read_body(receive))
-        with collapse_excgroups():
-            async with anyio.create_task_group() as task_group:
-                task_group.start_soon(self.sender, send)
-                async with self.stream_send:
-                    await anyio.to_thread.run_sync(self.wsgi, environ, self.start_response)
+        async with create_collapsing_task_group() as task_group:
+            task_group.start_soon(self.sender, send)
+            async with self.stream_send:
+                await anyio.to_thread.run_sync(self.wsgi, environ, self.start_response)
         if self.exc_info is not None:
             _, error, traceback = self.exc_info
             raise error.with_traceback(traceback)

@@ -187,7 +187,6 @@ def test_rooted_paths_are_refused_before_the_file_system(tmp_path: Path) -> None
     assert_same(builder(tmp_path), requests)
 
 
-@pytest.mark.xfail(reason="needs the 1.10 URL rules of datastructures (another worker's branch)", strict=False)
 def test_directory_redirect_with_an_empty_host(site: Path) -> None:
     requests = [
         Req("GET", "/static/docs", headers=[(b"host", b"")]),

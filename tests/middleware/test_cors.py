@@ -245,7 +245,7 @@ def drive(app: CORSMiddleware, headers: list[tuple[bytes, bytes]], start: Messag
 
 
 def test_response_headers_are_set_not_appended(cors_class: type[CORSMiddleware]) -> None:
-    """Allow-Origin replaces the app's (first position, later duplicates dropped); Origin joins the first Vary."""
+    """Allow-Origin replaces the app's (first position, later duplicates dropped); every Vary merges into the first."""
     app = cors_class(homepage, allow_origins=["https://example.org"], expose_headers=["X-A"])  # type: ignore[arg-type]
     raw = (
         (b"access-control-allow-origin", b"https://app.example"),
@@ -257,7 +257,7 @@ def test_response_headers_are_set_not_appended(cors_class: type[CORSMiddleware])
     start, _ = drive(app, [(b"origin", b"https://example.org")], {"type": "http.response.start", "headers": raw})
     assert start["headers"] == [
         (b"access-control-allow-origin", b"https://example.org"),
-        (b"vary", b"Accept-Encoding, Origin"),
+        (b"vary", b"Accept-Encoding, Cookie, Origin"),
         (b"access-control-expose-headers", b"X-A"),
     ]
 
