@@ -70,14 +70,27 @@ class RequestBodyLimitResponder:
     def _declared_too_large(self) -> bool:
         return self.declared is not None and self.declared > self.max_body_size
 
+    def _refuse_if_over(self) -> None:
+        # NOTE: a limit lowered further in applies to bytes already counted (a body read, then replayed, by middleware).
+        if self.received > self.max_body_size or self._declared_too_large():
+            raise _RequestBodyTooLarge()
+
+    def guarding(self, receive: Receive) -> Receive:
+        """``receive`` for an app inside a nested limit: refused once the count so far is over the limit in force."""
+
+        async def receive_under_limit() -> Message:
+            self._refuse_if_over()
+            return await receive()
+
+        return receive_under_limit
+
     async def _send_too_large(self) -> None:
         self.started = self.replaced = True
         await PlainTextResponse("Content Too Large", status_code=413)(self.scope, self.receive, self.send)
 
     async def receive_with_limit(self) -> Message:
         # NOTE: a declared length over the limit is refused before a byte is read.
-        if self._declared_too_large():
-            raise _RequestBodyTooLarge()
+        self._refuse_if_over()
         message = await self.receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
@@ -115,4 +128,4 @@ class RequestBodyLimitMiddleware:
             return
         # NOTE: nested: this limit replaces the outer one, and errors are left to the outer responder.
         responder.max_body_size = scope[MAX_BODY_SIZE_SCOPE_KEY] = self.max_body_size
-        await self.app(scope, receive, send)
+        await self.app(scope, responder.guarding(receive), send)

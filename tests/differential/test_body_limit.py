@@ -190,3 +190,34 @@ def test_public_surface() -> None:
     assert [cls.__name__ for cls in ours._RequestBodyLimitResponseSent.__mro__] == [
         cls.__name__ for cls in theirs._RequestBodyLimitResponseSent.__mro__
     ]
+
+
+def reading_middleware_application(ns: Namespace) -> Any:
+    """A middleware reads the whole body under the app's limit; the route's lower limit still applies to it."""
+    routing, responses = ns.routing, ns.responses
+
+    async def echo(request: Any) -> Any:
+        return responses.PlainTextResponse(await request.body())
+
+    class ReadFirst(ns.module("middleware.base").BaseHTTPMiddleware):  # type: ignore[misc]
+        async def dispatch(self, request: Any, call_next: Any) -> Any:
+            await request.body()
+            return await call_next(request)
+
+    return ns.applications.Starlette(
+        routes=[
+            routing.Route("/low", echo, methods=["POST"], max_body_size=5),
+            routing.Route("/high", echo, methods=["POST"], max_body_size=10),
+            routing.Mount(
+                "/router", app=routing.Router([routing.Route("/e", echo, methods=["POST"])], max_body_size=5)
+            ),
+        ],
+        middleware=[ns.middleware.Middleware(ReadFirst)],
+        max_body_size=10,
+    )
+
+
+@pytest.mark.parametrize("path", ["/low", "/high", "/router/e"])
+@pytest.mark.parametrize("body", [[b"123", b"456"], [b"12345"]], ids=["six", "five"])
+def test_a_lower_inner_limit_refuses_a_body_middleware_already_read(path: str, body: list[bytes]) -> None:
+    assert_same(reading_middleware_application, [Req("POST", path, body=body)])
