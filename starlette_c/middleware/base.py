@@ -101,7 +101,7 @@ class _Downstream:
         if self.response_sent.is_set():
             return _DISCONNECT
         message = _DISCONNECT
-        async with anyio.create_task_group() as race:
+        async with create_collapsing_task_group() as race:
 
             async def stop_when_sent() -> None:
                 await self.response_sent.wait()
