@@ -24,7 +24,6 @@ _T = TypeVar("_T")
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 
 # PERF: the chosen twin's functions as module globals: one lookup per call instead of two.
-_new_instance = _algo.new_instance
 _url_from_scope = _algo.url_from_scope
 _parse_query = _algo.parse_query
 _encode_mapping = _algo.encode_mapping
@@ -347,18 +346,6 @@ class QueryParams(ImmutableMultiDict[str, str]):
         return f"{type(self).__name__}({str(self)!r})"
 
 
-def _query_params_from_string(query_string: Any) -> QueryParams:
-    # PERF: what a request builds from its scope, without the constructor's argument handling.
-    if type(query_string) is not bytes and type(query_string) is not str:
-        return QueryParams(query_string)
-    params = _new_instance(QueryParams)
-    text = query_string if isinstance(query_string, str) else query_string.decode("latin-1")
-    pairs = _parse_query(text)
-    params._dict = dict(pairs)
-    params._list = pairs
-    return params
-
-
 # -- headers ------------------------------------------------------------------------------------
 
 
@@ -442,13 +429,6 @@ class Headers(Mapping[str, str]):
         pairs = self.items()
         as_dict = dict(pairs)
         return f"{name}({as_dict!r})" if len(as_dict) == len(pairs) else f"{name}(raw={self.raw!r})"
-
-
-def _headers_from_scope(scope: Scope) -> Headers:
-    # PERF: `Headers(scope=scope)` without the constructor's argument handling.
-    headers = _new_instance(Headers)
-    headers._list = _scope_headers(scope)
-    return headers
 
 
 def _require_mapping(other: object) -> None:

@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import SplitResult, unquote
 
 from starlette_c._utils import parse_host_header
 from starlette_c.types import Scope
 
 RawHeaders = list[tuple[bytes, bytes]]
-_T = TypeVar("_T")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
-def new_instance(cls: type[_T]) -> _T:
-    """An instance of ``cls`` (whose ``__new__`` is object's) without running its ``__init__``."""
-    instance: _T = object.__new__(cls)
-    return instance
 
 
 def header_name(key: str) -> bytes:

@@ -1,15 +1,13 @@
 """Type stub of the compiled datastructures twin: the same functions and signatures as the pure twin."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import SplitResult
 
 from starlette_c.types import Scope
 
 RawHeaders = list[tuple[bytes, bytes]]
-_T = TypeVar("_T")
 
-def new_instance(cls: type[_T]) -> _T: ...
 def header_name(key: str) -> bytes: ...
 def encode_mapping(headers: Mapping[str, str]) -> RawHeaders: ...
 def raw_get(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None: ...

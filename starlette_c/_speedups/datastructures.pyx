@@ -42,7 +42,6 @@ __all__ = [
     "RawHeaders",
     "encode_mapping",
     "header_append",
-    "new_instance",
     "header_contains",
     "header_delete",
     "header_get",
@@ -69,27 +68,6 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _python = {}
 exec("def unpack2(item):\n    first, second = item\n    return first, second\n", _python)
 cdef object _unpack2 = _python["unpack2"]
-
-
-cdef extern from *:
-    """
-    static PyObject* starlette_c_new_instance(PyObject* cls) {
-        PyObject* no_args = PyTuple_New(0);
-        if (no_args == NULL) return NULL;
-        PyObject* instance = ((PyTypeObject*)cls)->tp_new((PyTypeObject*)cls, no_args, NULL);
-        Py_DECREF(no_args);
-        return instance;
-    }
-    """
-    object starlette_c_new_instance(object cls)
-
-
-def new_instance(cls):
-    """An instance of ``cls`` (whose ``__new__`` is object's) without running its ``__init__``."""
-    # PERF: calls the type's tp_new slot directly, skipping `object.__new__`'s argument and MRO checks.
-    if not isinstance(cls, type):
-        raise TypeError(f"expected a class, got {type(cls).__name__}")
-    return starlette_c_new_instance(cls)
 
 
 cdef inline tuple _pair(object item):

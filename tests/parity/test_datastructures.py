@@ -280,7 +280,6 @@ def test_compiled_twin_does_not_leak() -> None:
         compiled.raw_add_vary(edited, b"Origin")
         compiled.parse_query("a=1&b=%20+c&d=%zz&\u00e9=%E2%82%AC")
         compiled.url_from_scope(scope)
-        compiled.new_instance(dict)
         for bad in (lambda: compiled.header_get([1], "x", None), lambda: compiled.header_name(None)):
             try:
                 bad()
@@ -300,14 +299,3 @@ def test_compiled_twin_does_not_leak() -> None:
     finally:
         tracemalloc.stop()
     assert after - before < 20_000
-
-
-@pytest.mark.parametrize("module", TWINS)
-def test_new_instance_skips_init(module: ModuleType) -> None:
-    class Thing:
-        def __init__(self) -> None:  # pragma: no cover (must not run)
-            raise AssertionError
-
-    assert type(module.new_instance(Thing)) is Thing
-    with pytest.raises(TypeError):
-        module.new_instance(3)
