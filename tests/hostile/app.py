@@ -47,7 +47,11 @@ async def convert(request: Request) -> Response:
 
 
 async def echo_json(request: Request) -> Response:
-    return JSONResponse({"got": await request.json()})
+    try:
+        data = await request.json()
+    except (ValueError, RecursionError):
+        return PlainTextResponse("bad json", status_code=400)
+    return JSONResponse({"got": data})
 
 
 async def form(request: Request) -> Response:

@@ -21,7 +21,7 @@ from tests.hostile.rawclient import exchange, request
 from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-LEAKS = (b"Traceback", b"File \"", b".py\"", b"Exception", b"Error:", b"starlette_c", str(REPO).encode())
+LEAKS = (b"Traceback", b'File "', b'.py"', b"Exception", b"Error:", b"starlette_c", str(REPO).encode())
 
 
 @dataclass
@@ -93,6 +93,17 @@ def server() -> Iterator[Server]:
             finally:
                 process.terminate()
                 process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def baseline(server: Server) -> tuple[int, int]:
+    """RSS (KiB) and open descriptors of the server right after start, before any hostile case."""
+    return server.rss_kib(), server.fds()
+
+
+@pytest.fixture(autouse=True)
+def _take_baseline(baseline: tuple[int, int]) -> None:
+    """Every test takes the baseline first, so it is measured before the first case runs."""
 
 
 def assert_no_leak(raw: bytes) -> None:

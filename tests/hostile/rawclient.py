@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+import weakref
 from dataclasses import dataclass, field
 
 
@@ -32,6 +33,10 @@ def connect(port: int, timeout: float = 5.0) -> socket.socket:
     return sock
 
 
+# Bytes read past one response (a pipelined next response) wait here for the next read on that socket.
+_pending: weakref.WeakKeyDictionary[socket.socket, bytes] = weakref.WeakKeyDictionary()
+
+
 def _read_until(sock: socket.socket, buf: bytearray, marker: bytes, deadline: float) -> bool:
     while marker not in buf:
         if time.monotonic() > deadline:
@@ -49,7 +54,7 @@ def _read_until(sock: socket.socket, buf: bytearray, marker: bytes, deadline: fl
 def read_response(sock: socket.socket, timeout: float = 5.0, *, head_only: bool = False) -> RawResponse:
     """Read one response; the body by Content-Length, chunked framing, or to close."""
     deadline = time.monotonic() + timeout
-    buf = bytearray()
+    buf = bytearray(_pending.pop(sock, b""))
     if not _read_until(sock, buf, b"\r\n\r\n", deadline):
         return RawResponse(status=0, body=bytes(buf), closed=True)
     head, _, rest = bytes(buf).partition(b"\r\n\r\n")
@@ -83,6 +88,7 @@ def read_response(sock: socket.socket, timeout: float = 5.0, *, head_only: bool 
                 break
             data += chunk
         response.body = bytes(data[:need])
+        _pending[sock] = bytes(data[need:])
     elif (response.header("transfer-encoding") or "").lower() == "chunked":
         _read_until(sock, data, b"0\r\n\r\n", deadline)
         response.body = _dechunk(bytes(data))
@@ -143,4 +149,4 @@ def request(
         lines.append(f"{key}: {value}")
     if body or method in ("POST", "PUT"):
         lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
