@@ -155,9 +155,12 @@ def test_host(server: Server, host: bytes, target: str) -> None:
     payload = b"GET " + target.encode() + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n"
     response = check(server, payload, {NO_ANSWER, 200, 307, 400, 404})
     location_is_safe(response.header("location"))
-    if host.strip() == b"" and response.header("location"):
-        # An empty Host must not let the client pick the redirect's host.
-        assert "evil" not in (response.header("location") or "")
+    if host.strip() in (b"", b":") and target == "/redirect":
+        # An empty or blank Host is ignored: the redirect names the server's own address, never `http:///`.
+        assert response.header("location") == f"http://127.0.0.1:{server.port}/health"
+    if host.startswith(b"evil.com:") and host[9:].lstrip(b"-").isdigit() and target == "/redirect":
+        # An impossible port makes the Host unusable: it must not leak into the Location either.
+        assert response.header("location") == f"http://127.0.0.1:{server.port}/health"
 
 
 def test_duplicate_host(server: Server) -> None:
@@ -603,7 +606,8 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_header_injection(server: Server, value: str) -> None:
-    response = check(server, request("GET", "/header-echo?v=" + value), {NO_ANSWER, 200, 500})
+    # uvicorn refuses to write a header value with CR, LF, NUL or DEL: the connection closes with no response.
+    response = check(server, request("GET", "/header-echo?v=" + value), {NO_ANSWER})
     names = [key.lower() for key, _ in response.headers]
     assert "set-cookie" not in names and "x-evil" not in names
     assert b"<html>" not in response.body
