@@ -1,0 +1,189 @@
+"""Soak: serve tests/hostile/app.py with uvicorn, drive load at rotating endpoints, watch the server's RSS.
+
+``python scripts/soak_run.py [minutes]`` (scripts/soak wraps it). Load comes from wrk when installed (one Lua
+script rotating the endpoints), else from an asyncio generator here. Exits non-zero on any error response,
+transport error, or RSS growth past ``SOAK_RSS_BOUND_MIB`` (default 5) after the warm-up (the first fifth).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.hostile.conftest import Server, make_tree  # noqa: E402
+from tests.servers import free_port  # noqa: E402
+
+ENDPOINTS = [
+    ("GET", "/health", b""),
+    ("GET", "/plain", b""),
+    ("GET", "/conv/int/42", b""),
+    ("GET", "/conv/uuid/12345678-1234-5678-1234-567812345678", b""),
+    ("GET", "/conv/path/a/b/c", b""),
+    ("POST", "/json", b'{"a": [1, 2, 3]}'),
+    ("POST", "/form", b"a=1&b=2"),
+    ("GET", "/static/index.txt", b""),
+    ("GET", "/static/sub/a.txt", b""),
+    ("GET", "/stream?n=50", b""),
+    ("GET", "/session/set?user=soak", b""),
+    ("GET", "/background", b""),
+    ("GET", "/redirect-relative", b""),
+]
+CONTENT_TYPES = {"/json": "application/json", "/form": "application/x-www-form-urlencoded"}
+
+
+def wrk_script(path: Path) -> None:
+    rows = []
+    for method, target, body in ENDPOINTS:
+        ctype = CONTENT_TYPES.get(target.split("?")[0], "text/plain")
+        rows.append(f'{{"{method}", "{target}", [[{body.decode()}]], "{ctype}"}}')
+    path.write_text(
+        "local reqs = {" + ",\n".join(rows) + "}\nlocal i = 0\n"
+        "request = function()\n  i = i % #reqs + 1\n  local r = reqs[i]\n"
+        '  local body = nil\n  if r[1] == "POST" then body = r[3] end\n'
+        '  return wrk.format(r[1], r[2], {["Content-Type"] = r[4]}, body)\nend\n'
+        "errors = 0\nresponse = function(status, headers, body)\n"
+        "  if status >= 400 then errors = errors + 1 end\nend\n"
+        'done = function(summary, latency, requests)\n  io.write(string.format("BAD_STATUS %d\\n", errors))\nend\n'
+    )
+
+
+async def python_load(port: int, seconds: float, concurrency: int, stats: dict[str, int]) -> None:
+    stop = time.monotonic() + seconds
+
+    async def worker(offset: int) -> None:
+        i = offset
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while time.monotonic() < stop:
+                method, target, body = ENDPOINTS[i % len(ENDPOINTS)]
+                i += 1
+                ctype = CONTENT_TYPES.get(target.split("?")[0], "text/plain")
+                head = f"{method} {target} HTTP/1.1\r\nHost: soak\r\nContent-Type: {ctype}\r\n"
+                head += f"Content-Length: {len(body)}\r\n\r\n"
+                writer.write(head.encode() + body)
+                status_line = await reader.readline()
+                status = int(status_line.split()[1])
+                length, chunked = -1, False
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                    elif name.lower() == "transfer-encoding" and "chunked" in value:
+                        chunked = True
+                if chunked:
+                    while True:
+                        size = int((await reader.readline()).split(b";")[0], 16)
+                        await reader.readexactly(size + 2)
+                        if size == 0:
+                            break
+                elif length >= 0:
+                    await reader.readexactly(length)
+                stats["requests"] += 1
+                if status >= 400:
+                    stats["bad_status"] += 1
+        except (OSError, ValueError, asyncio.IncompleteReadError):
+            stats["transport_errors"] += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+
+
+def main() -> int:
+    minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+    bound_kib = int(float(os.environ.get("SOAK_RSS_BOUND_MIB", "5")) * 1024)
+    interval = float(os.environ.get("SOAK_SAMPLE_SECONDS", "5"))
+    seconds = minutes * 60
+    with tempfile.TemporaryDirectory() as base_name:
+        base = Path(base_name)
+        root = make_tree(base)
+        tmpdir = base / "tmp"
+        tmpdir.mkdir()
+        port = free_port()
+        env = {**os.environ, "HOSTILE_ROOT": str(root), "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)}
+        argv = [sys.executable, "-m", "uvicorn", "tests.hostile.app:app", "--port", str(port), "--http", "httptools"]
+        argv += ["--loop", "uvloop", "--log-level", "warning", "--no-access-log"]
+        process = subprocess.Popen(argv, cwd=REPO, env=env)
+        try:
+            server = Server(port=port, pid=process.pid, root=root, tmpdir=tmpdir)
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    server.healthy()
+                    break
+                except (OSError, AssertionError):
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        print("server did not start", file=sys.stderr)
+                        return 2
+                    time.sleep(0.1)
+            mode = "pure" if os.environ.get("STARLETTE_C_PURE") == "1" else "compiled"
+            samples: list[tuple[float, int, int]] = []
+            start = time.monotonic()
+            stats = {"requests": 0, "bad_status": 0, "transport_errors": 0}
+            wrk = None if os.environ.get("SOAK_LOAD") == "python" else shutil.which("wrk")
+
+            def drive() -> None:
+                if wrk:
+                    script = base / "rotate.lua"
+                    wrk_script(script)
+                    out = subprocess.run(
+                        [wrk, "-t1", "-c16", f"-d{int(seconds)}s", "-s", str(script), f"http://127.0.0.1:{port}/"],
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    ).stdout
+                    for line in out.splitlines():
+                        words = line.split()
+                        if "requests in" in line:
+                            stats["requests"] = int(words[0])
+                        elif line.startswith("BAD_STATUS"):
+                            stats["bad_status"] = int(words[1])
+                        elif "Socket errors" in line:
+                            stats["transport_errors"] = sum(
+                                int(w.rstrip(",")) for w in words if w.rstrip(",").isdigit()
+                            )
+                        elif "Non-2xx or 3xx" in line:
+                            stats["bad_status"] = max(stats["bad_status"], int(words[-1]))
+                    print(out)
+                else:
+                    asyncio.run(python_load(port, seconds, 16, stats))
+
+            loader = threading.Thread(target=drive)
+            loader.start()
+            print(
+                f"soak: {minutes} min, {mode} twins, load by {'wrk' if wrk else 'asyncio generator'}, pid {process.pid}"
+            )
+            print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'fds':>5}")
+            while loader.is_alive():
+                elapsed = time.monotonic() - start
+                samples.append((elapsed, server.rss_kib(), server.fds()))
+                print(f"{elapsed:7.1f} {samples[-1][1] / 1024:10.1f} {samples[-1][2]:5d}", flush=True)
+                loader.join(timeout=interval)
+            samples.append((time.monotonic() - start, server.rss_kib(), server.fds()))
+            print(f"{samples[-1][0]:7.1f} {samples[-1][1] / 1024:10.1f} {samples[-1][2]:5d}")
+            server.healthy()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    warm = [rss for t, rss, _ in samples if t >= seconds / 5] or [samples[-1][1]]
+    growth = max(warm) - warm[0]
+    rate = stats["requests"] / seconds
+    print(f"requests {stats['requests']} ({rate:.0f}/s), bad status {stats['bad_status']}, ", end="")
+    print(f"transport errors {stats['transport_errors']}, RSS growth after warm-up {growth / 1024:.2f} MiB")
+    failed = stats["bad_status"] or stats["transport_errors"] or growth > bound_kib or not stats["requests"]
+    print("FAIL" if failed else "OK")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
