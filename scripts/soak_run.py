@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,8 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.hostile.conftest import Server, make_tree  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.hostile.conftest import Server, ServerDidNotStart, hostile_server  # noqa: E402
 
 ENDPOINTS = [
     ("GET", "/health", b""),
@@ -99,82 +97,65 @@ async def python_load(port: int, seconds: float, concurrency: int, stats: dict[s
     await asyncio.gather(*(worker(n) for n in range(concurrency)))
 
 
+def run_load(server: Server, minutes: float, interval: float) -> tuple[list[tuple[float, int, int]], dict[str, int]]:
+    """Drive ``minutes`` of load at the server, sampling its RSS and descriptors every ``interval`` seconds."""
+    base, port, seconds = server.root.parent, server.port, minutes * 60
+    mode = "pure" if os.environ.get("STARLETTE_C_PURE") == "1" else "compiled"
+    samples: list[tuple[float, int, int]] = []
+    start = time.monotonic()
+    stats = {"requests": 0, "bad_status": 0, "transport_errors": 0}
+    wrk = None if os.environ.get("SOAK_LOAD") == "python" else shutil.which("wrk")
+
+    def drive() -> None:
+        if wrk:
+            script = base / "rotate.lua"
+            wrk_script(script)
+            out = subprocess.run(
+                [wrk, "-t1", "-c16", f"-d{int(seconds)}s", "-s", str(script), f"http://127.0.0.1:{port}/"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            for line in out.splitlines():
+                words = line.split()
+                if "requests in" in line:
+                    stats["requests"] = int(words[0])
+                elif line.startswith("BAD_STATUS"):
+                    stats["bad_status"] = int(words[1])
+                elif "Socket errors" in line:
+                    stats["transport_errors"] = sum(int(w.rstrip(",")) for w in words if w.rstrip(",").isdigit())
+                elif "Non-2xx or 3xx" in line:
+                    stats["bad_status"] = max(stats["bad_status"], int(words[-1]))
+            print(out)
+        else:
+            asyncio.run(python_load(port, seconds, 16, stats))
+
+    loader = threading.Thread(target=drive)
+    loader.start()
+    print(f"soak: {minutes} min, {mode} twins, load by {'wrk' if wrk else 'asyncio generator'}, pid {server.pid}")
+    print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'fds':>5}")
+    while loader.is_alive():
+        elapsed = time.monotonic() - start
+        samples.append((elapsed, server.rss_kib(), server.fds()))
+        print(f"{elapsed:7.1f} {samples[-1][1] / 1024:10.1f} {samples[-1][2]:5d}", flush=True)
+        loader.join(timeout=interval)
+    samples.append((time.monotonic() - start, server.rss_kib(), server.fds()))
+    print(f"{samples[-1][0]:7.1f} {samples[-1][1] / 1024:10.1f} {samples[-1][2]:5d}")
+    server.healthy()
+    return samples, stats
+
+
 def main() -> int:
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     bound_kib = int(float(os.environ.get("SOAK_RSS_BOUND_MIB", "5")) * 1024)
     interval = float(os.environ.get("SOAK_SAMPLE_SECONDS", "5"))
     seconds = minutes * 60
-    with tempfile.TemporaryDirectory() as base_name:
-        base = Path(base_name)
-        root = make_tree(base)
-        tmpdir = base / "tmp"
-        tmpdir.mkdir()
-        port = free_port()
-        env = {**os.environ, "HOSTILE_ROOT": str(root), "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)}
-        argv = [sys.executable, "-m", "uvicorn", "tests.hostile.app:app", "--port", str(port), "--http", "httptools"]
-        argv += ["--loop", "uvloop", "--log-level", "warning", "--no-access-log"]
-        process = subprocess.Popen(argv, cwd=REPO, env=env)
-        try:
-            server = Server(port=port, pid=process.pid, root=root, tmpdir=tmpdir)
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    server.healthy()
-                    break
-                except (OSError, AssertionError):
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        print("server did not start", file=sys.stderr)
-                        return 2
-                    time.sleep(0.1)
-            mode = "pure" if os.environ.get("STARLETTE_C_PURE") == "1" else "compiled"
-            samples: list[tuple[float, int, int]] = []
-            start = time.monotonic()
-            stats = {"requests": 0, "bad_status": 0, "transport_errors": 0}
-            wrk = None if os.environ.get("SOAK_LOAD") == "python" else shutil.which("wrk")
-
-            def drive() -> None:
-                if wrk:
-                    script = base / "rotate.lua"
-                    wrk_script(script)
-                    out = subprocess.run(
-                        [wrk, "-t1", "-c16", f"-d{int(seconds)}s", "-s", str(script), f"http://127.0.0.1:{port}/"],
-                        capture_output=True,
-                        text=True,
-                        check=False,
-                    ).stdout
-                    for line in out.splitlines():
-                        words = line.split()
-                        if "requests in" in line:
-                            stats["requests"] = int(words[0])
-                        elif line.startswith("BAD_STATUS"):
-                            stats["bad_status"] = int(words[1])
-                        elif "Socket errors" in line:
-                            stats["transport_errors"] = sum(
-                                int(w.rstrip(",")) for w in words if w.rstrip(",").isdigit()
-                            )
-                        elif "Non-2xx or 3xx" in line:
-                            stats["bad_status"] = max(stats["bad_status"], int(words[-1]))
-                    print(out)
-                else:
-                    asyncio.run(python_load(port, seconds, 16, stats))
-
-            loader = threading.Thread(target=drive)
-            loader.start()
-            print(
-                f"soak: {minutes} min, {mode} twins, load by {'wrk' if wrk else 'asyncio generator'}, pid {process.pid}"
-            )
-            print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'fds':>5}")
-            while loader.is_alive():
-                elapsed = time.monotonic() - start
-                samples.append((elapsed, server.rss_kib(), server.fds()))
-                print(f"{elapsed:7.1f} {samples[-1][1] / 1024:10.1f} {samples[-1][2]:5d}", flush=True)
-                loader.join(timeout=interval)
-            samples.append((time.monotonic() - start, server.rss_kib(), server.fds()))
-            print(f"{samples[-1][0]:7.1f} {samples[-1][1] / 1024:10.1f} {samples[-1][2]:5d}")
-            server.healthy()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    try:
+        with hostile_server(["--log-level", "warning", "--no-access-log"]) as server:
+            samples, stats = run_load(server, minutes, interval)
+    except ServerDidNotStart as exc:
+        print(exc, file=sys.stderr)
+        return 2
     warm = [rss for t, rss, _ in samples if t >= seconds / 5] or [samples[-1][1]]
     growth = max(warm) - warm[0]
     rate = stats["requests"] / seconds

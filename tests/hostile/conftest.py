@@ -12,8 +12,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -63,8 +65,14 @@ def make_tree(base: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
+class ServerDidNotStart(RuntimeError):
+    """The hostile app's server exited or never answered /health."""
+
+
+@contextmanager
+def hostile_server(options: list[str], output: IO[bytes] | None = None) -> Iterator[Server]:
+    """uvicorn (httptools, uvloop) serving tests/hostile/app.py over a fresh tree, until /health answers; stopped
+    by its PID on exit. The server's output goes to ``output`` (inherited when None)."""
     with tempfile.TemporaryDirectory() as base_name:
         base = Path(base_name)
         root = make_tree(base)
@@ -73,26 +81,34 @@ def server() -> Iterator[Server]:
         port = free_port()
         env = {**os.environ, "HOSTILE_ROOT": str(root), "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)}
         argv = [sys.executable, "-m", "uvicorn", "tests.hostile.app:app", "--port", str(port)]
-        argv += ["--http", "httptools", "--loop", "uvloop", "--workers", "1", "--log-level", "critical"]
-        argv += ["--timeout-keep-alive", "2", "--ws-max-size", "65536"]
-        with tempfile.TemporaryFile() as log:
-            process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=log)
-            try:
-                srv = Server(port=port, pid=process.pid, root=root, tmpdir=tmpdir)
-                deadline = time.monotonic() + 20
-                while True:
-                    try:
-                        srv.healthy()
-                        break
-                    except (OSError, AssertionError):
-                        if process.poll() is not None or time.monotonic() > deadline:
-                            log.seek(0)
-                            raise RuntimeError(log.read().decode(errors="replace")) from None
-                        time.sleep(0.1)
-                yield srv
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
+        argv += ["--http", "httptools", "--loop", "uvloop", *options]
+        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=output, stderr=output)
+        try:
+            srv = Server(port=port, pid=process.pid, root=root, tmpdir=tmpdir)
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    srv.healthy()
+                    break
+                except (OSError, AssertionError):
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        detail = b""
+                        if output is not None:
+                            output.seek(0)
+                            detail = output.read()
+                        raise ServerDidNotStart(f"server did not start: {detail.decode(errors='replace')}") from None
+                    time.sleep(0.1)
+            yield srv
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    options = ["--workers", "1", "--log-level", "critical", "--timeout-keep-alive", "2", "--ws-max-size", "65536"]
+    with tempfile.TemporaryFile() as log, hostile_server(options, log) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

@@ -37,18 +37,32 @@ def connect(port: int, timeout: float = 5.0) -> socket.socket:
 _pending: weakref.WeakKeyDictionary[socket.socket, bytes] = weakref.WeakKeyDictionary()
 
 
+def _receive(sock: socket.socket, buf: bytearray, deadline: float) -> bool | None:
+    """Append what the socket has to ``buf``: True when bytes came, False when the server closed, None on timeout."""
+    if time.monotonic() > deadline:
+        return None
+    try:
+        chunk = sock.recv(65536)
+    except (TimeoutError, ConnectionError):
+        return None
+    buf += chunk
+    return bool(chunk)
+
+
 def _read_until(sock: socket.socket, buf: bytearray, marker: bytes, deadline: float) -> bool:
     while marker not in buf:
-        if time.monotonic() > deadline:
+        if not _receive(sock, buf, deadline):
             return False
-        try:
-            chunk = sock.recv(65536)
-        except (TimeoutError, ConnectionError):
-            return False
-        if not chunk:
-            return False
-        buf += chunk
     return True
+
+
+def _read_to(sock: socket.socket, buf: bytearray, deadline: float, need: int | None) -> bool:
+    """Read until ``buf`` holds ``need`` bytes (None: until the server closes); whether the server closed."""
+    while need is None or len(buf) < need:
+        received = _receive(sock, buf, deadline)
+        if not received:
+            return received is False
+    return False
 
 
 def read_response(sock: socket.socket, timeout: float = 5.0, *, head_only: bool = False) -> RawResponse:
@@ -78,15 +92,7 @@ def read_response(sock: socket.socket, timeout: float = 5.0, *, head_only: bool 
     data = bytearray(rest)
     if length is not None:
         need = int(length)
-        while len(data) < need and time.monotonic() < deadline:
-            try:
-                chunk = sock.recv(65536)
-            except (TimeoutError, ConnectionError):
-                break
-            if not chunk:
-                response.closed = True
-                break
-            data += chunk
+        response.closed = _read_to(sock, data, deadline, need)
         response.body = bytes(data[:need])
         _pending[sock] = bytes(data[need:])
     elif (response.header("transfer-encoding") or "").lower() == "chunked":
@@ -95,15 +101,7 @@ def read_response(sock: socket.socket, timeout: float = 5.0, *, head_only: bool 
     elif status in (204, 304) or 100 <= status < 200:
         response.body = bytes(data)
     else:
-        while time.monotonic() < deadline:
-            try:
-                chunk = sock.recv(65536)
-            except (TimeoutError, ConnectionError):
-                break
-            if not chunk:
-                response.closed = True
-                break
-            data += chunk
+        response.closed = _read_to(sock, data, deadline, None)
         response.body = bytes(data)
     return response
 
