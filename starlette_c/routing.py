@@ -17,7 +17,7 @@ from starlette_c import _route_index
 from starlette_c._backend import routing as _impl
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Filing, RouteList, filing
-from starlette_c._utils import get_route_path, is_async_callable
+from starlette_c._utils import get_route_path, is_async_callable, parse_host_header
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
 from starlette_c.convertors import Convertor
@@ -339,16 +339,12 @@ class Mount(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name or ''!r}, app={self.app!r})"
 
 
-# A Host header value: a bracketed IP literal or a registered name, then an optional numeric port.
-_HOST_HEADER = re.compile(r"(\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]+)(?::[0-9]+)?")
-
-
 def _request_host(scope: Scope) -> str:
     """The lowercased host name of the first Host header; empty when absent, blank or malformed (1.7, 1.9)."""
     for key, value in scope.get("headers") or ():
         if key == b"host":
-            well_formed = _HOST_HEADER.fullmatch(value.decode("latin-1"))
-            return "" if well_formed is None else well_formed[1].lower()
+            parsed = parse_host_header(value.decode("latin-1"))
+            return "" if parsed is None else parsed.host.lower()
     return ""
 
 

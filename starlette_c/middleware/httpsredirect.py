@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from starlette_c._utils import parse_host_header
 from starlette_c.datastructures import URL
-from starlette_c.middleware.trustedhost import _first_host, _parse_host_header
+from starlette_c.middleware.trustedhost import _first_host
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
@@ -12,10 +13,10 @@ _SECURE_SCHEMES = {"http": "https", "ws": "wss"}
 
 def _authority(scope: Scope) -> str | None:
     """The redirect's netloc: the Host header when well-formed, else the server address; None when neither is."""
-    parsed = _parse_host_header(_first_host(scope))
+    parsed = parse_host_header(_first_host(scope))
     port: int | None
-    if parsed is not None and (parsed[1] is None or int(parsed[1]) <= 65535):
-        host, port = parsed[0], None if parsed[1] is None else int(parsed[1])
+    if parsed is not None and (parsed.port is None or int(parsed.port) <= 65535):
+        host, port = parsed.host, None if parsed.port is None else int(parsed.port)
     elif scope.get("server"):
         host, port = scope["server"]
         host = f"[{host}]" if ":" in host else host

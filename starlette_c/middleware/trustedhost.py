@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Sequence
 
+from starlette_c._utils import parse_host_header
 from starlette_c.datastructures import URL
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
-
-# NOTE: RFC 3986 host: a bracketed IP literal or a reg-name (unreserved, pct-encoded, sub-delims), then a port.
-_HOST_AND_PORT = re.compile(r"(\[[^\]]*\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::([0-9]+))?")
-
-
-def _parse_host_header(value: str | None) -> tuple[str, str | None] | None:
-    """``(host, port)`` of a well-formed ``Host`` value (IPv6 hosts keep their brackets), else None."""
-    match = _HOST_AND_PORT.fullmatch(value or "")
-    if match is None:
-        return None
-    host, port = match.groups()
-    if host.startswith("[") and host[1:2].lower() != "v":
-        # NOTE: an IPv6 literal with a zone ("%eth0") is no valid URI host.
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            return None
-        if "%" in host:
-            return None
-    return host, port
 
 
 def _first_host(scope: Scope) -> str | None:
@@ -59,8 +38,8 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
 
-        parsed = _parse_host_header(_first_host(scope))
-        host = "" if parsed is None else parsed[0].lower()
+        parsed = parse_host_header(_first_host(scope))
+        host = "" if parsed is None else parsed.host.lower()
         if parsed is not None and (host in self._names or host.endswith(self._suffixes)):
             await self.app(scope, receive, send)
             return

@@ -142,6 +142,10 @@ def test_gzip(path: str, accept: bytes, options: dict[str, Any]) -> None:
         b"[::1",
         b"[fe80::1%eth0]",
         b"[v1.x]",
+        b"[v]",
+        b"[V1.a]",
+        b"[zz]",
+        b"[ab:]",
         b"a@example.org",
     ],
 )
@@ -150,7 +154,7 @@ def test_trusted_host(host: bytes, www_redirect: bool) -> None:
     build = middleware(
         "trustedhost",
         "TrustedHostMiddleware",
-        allowed_hosts=["www.example.com", "*.Example.com", "example.org", "[::1]", "[v1.x]"],
+        allowed_hosts=["www.example.com", "*.Example.com", "example.org", "[::1]", "[v1.x]", "[v]", "[V1.a]", "[zz]"],
         www_redirect=www_redirect,
     )
     assert_same(

@@ -210,6 +210,17 @@ def test_host_matching_is_case_insensitive_as_in_the_reference(host: bytes) -> N
     assert ours == reference
 
 
+def any_host_app(ns: Namespace) -> Any:
+    return ns.routing.Router([ns.routing.Host("{name}", echo(ns))])
+
+
+@pytest.mark.parametrize(
+    "host", [b"[::1]", b"[::1]:80", b"[v1.x]", b"[v]", b"[V1.a]", b"[v1.]", b"[zz]", b"[ab:]", b"["]
+)
+def test_ip_literal_hosts_as_in_the_reference(host: bytes) -> None:
+    assert_same(any_host_app, [Req("GET", "/", headers=[(b"host", host)])])
+
+
 def test_oversized_int_segment_is_a_404_unlike_the_reference() -> None:
     reference, ours = run_both(router_app, Req("GET", "/int/" + "9" * 5000))
     assert reference.exception is not None and reference.exception.startswith("ValueError: Exceeds the limit")
