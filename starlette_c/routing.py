@@ -25,6 +25,7 @@ from starlette_c.datastructures import URL, URLPath
 from starlette_c.datastructures import Headers as Headers
 from starlette_c.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette_c.middleware import Middleware
+from starlette_c.middleware._raw_headers import get_value
 from starlette_c.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette_c.requests import Request
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
@@ -341,11 +342,9 @@ class Mount(BaseRoute):
 
 def _request_host(scope: Scope) -> str:
     """The lowercased host name of the first Host header; empty when absent, blank or malformed (1.7, 1.9)."""
-    for key, value in scope.get("headers") or ():
-        if key == b"host":
-            parsed = parse_host_header(value.decode("latin-1"))
-            return "" if parsed is None else parsed.host.lower()
-    return ""
+    value = get_value(scope.get("headers") or (), b"host")
+    parsed = None if value is None else parse_host_header(value.decode("latin-1"))
+    return "" if parsed is None else parsed.host.lower()
 
 
 class Host(BaseRoute):

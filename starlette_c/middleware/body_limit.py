@@ -8,6 +8,7 @@ mounted application's) replaces the limit in force from then on, against the sam
 from __future__ import annotations
 
 from starlette_c.exceptions import HTTPException
+from starlette_c.middleware._raw_headers import get_value
 from starlette_c.responses import PlainTextResponse
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,14 +29,14 @@ class _RequestBodyLimitResponseSent(Exception):
 
 def _declared_length(scope: Scope) -> int | None:
     """The first ``Content-Length`` as a non-negative int; None when it is absent or not a number."""
-    for key, value in scope.get("headers") or ():
-        if key == b"content-length":
-            try:
-                length = int(value.decode("latin-1"))
-            except ValueError:
-                return None
-            return length if length >= 0 else None
-    return None
+    value = get_value(scope.get("headers") or (), b"content-length")
+    if value is None:
+        return None
+    try:
+        length = int(value.decode("latin-1"))
+    except ValueError:
+        return None
+    return length if length >= 0 else None
 
 
 class RequestBodyLimitResponder:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Collection
 
 from starlette_c.datastructures import Headers, MutableHeaders
-from starlette_c.middleware._raw_headers import add_vary
+from starlette_c.middleware._raw_headers import add_vary, get_value
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -89,7 +89,7 @@ class CORSMiddleware:
             await self.app(scope, receive, send)
             return
         # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
-        if not any(name == b"origin" for name, _ in scope["headers"]):
+        if get_value(scope["headers"], b"origin") is None:
             await self.app(scope, receive, _with_vary_origin(send))
             return
         request_headers = Headers(scope=scope)

@@ -11,7 +11,7 @@ import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 
-from starlette_c.middleware._raw_headers import add_vary, delete, set_value
+from starlette_c.middleware._raw_headers import add_vary, delete, get_value, set_value
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_EXCLUDED_CONTENT_TYPES: tuple[str, ...] = (
@@ -79,7 +79,7 @@ class GZipMiddleware:
             await self.app(scope, receive, send)
             return
         # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
-        accepted = next((value for name, value in scope["headers"] if name == b"accept-encoding"), b"")
+        accepted = get_value(scope["headers"], b"accept-encoding") or b""
         responder: IdentityResponder
         if b"gzip" in accepted:
             responder = GZipResponder(

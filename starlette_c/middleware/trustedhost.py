@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from starlette_c._utils import parse_host_header
 from starlette_c.datastructures import URL
+from starlette_c.middleware._raw_headers import get_value
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
@@ -13,7 +14,8 @@ ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'
 
 
 def _first_host(scope: Scope) -> str | None:
-    return next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), None)
+    value = get_value(scope["headers"], b"host")
+    return None if value is None else value.decode("latin-1")
 
 
 class TrustedHostMiddleware:
