@@ -18,6 +18,7 @@ def _info() -> int:
     print(f"forced pure (STARLETTE_C_PURE): {'yes' if _backend.FORCE_PURE else 'no'}")
     for name in _backend.TWINS:
         print(f"  {name}: {'compiled' if _backend.compiled[name] else 'pure'}")
+    print(f"lane (STARLETTE_C_NO_LANE to turn off): {'on' if _backend.lane else 'off'}")
     print(f"__compiled__ = {starlette_c.__compiled__}")
     return 0
 

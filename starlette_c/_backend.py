@@ -2,7 +2,7 @@
 
 ``STARLETTE_C_PURE=1`` (read at import time) forces the pure twins. Otherwise each compiled module
 under ``starlette_c._speedups`` is used when it was built, and its twin under ``starlette_c._pure``
-when it was not.
+when it was not. ``STARLETTE_C_NO_LANE=1`` turns off the lane (``_lane.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 TWINS = ("datastructures", "routing", "responses")
 
 FORCE_PURE = os.environ.get("STARLETTE_C_PURE", "") not in ("", "0")
+
+lane = os.environ.get("STARLETTE_C_NO_LANE", "") in ("", "0")
+"""Whether HTTP requests through a stock stack take the lane (``_lane.py``); ``STARLETTE_C_NO_LANE=1`` says no."""
 
 compiled: dict[str, bool] = {}
 

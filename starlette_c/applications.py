@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
+from starlette_c import _lane
 from starlette_c.datastructures import State, URLPath
 from starlette_c.middleware import Middleware, _MiddlewareFactory
 from starlette_c.middleware.body_limit import RequestBodyLimitMiddleware
@@ -70,7 +71,7 @@ class Starlette:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        await (self.middleware_stack or self._build_stack())(scope, receive, send)
+        await _lane.serve(self.middleware_stack or self._build_stack(), scope, receive, send)
 
     def _build_stack(self) -> ASGIApp:
         self.middleware_stack = self.build_middleware_stack()

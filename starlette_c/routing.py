@@ -15,8 +15,10 @@ from typing import Any, Literal
 
 from starlette_c import _route_index
 from starlette_c._backend import routing as _impl
+from starlette_c._exception_handler import _NO_HANDLERS, _SCOPE_KEY, _handle_exception, _start_tracking
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Filing, RouteList, filing
+from starlette_c._stock import stock
 from starlette_c._utils import get_route_path, is_async_callable, parse_host_header
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
@@ -56,15 +58,21 @@ def _awaitable(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return func if is_async_callable(func) else functools.partial(run_in_threadpool, func)
 
 
-async def _respond(
-    endpoint: Callable[..., Awaitable[Any]], request: Request, scope: Scope, r: Receive, s: Send
-) -> None:
-    response = await endpoint(request)
-    await response(scope, r, s)
-
-
 async def _converse(endpoint: Callable[[WebSocket], Awaitable[None]], session: WebSocket, *_: Any) -> None:
     await endpoint(session)
+
+
+async def serve_endpoint(
+    endpoint: Callable[..., Awaitable[Any]], request: Request, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Send what ``endpoint(request)`` answers; its exceptions go to the handlers ``scope`` carries."""
+    handlers = scope.get(_SCOPE_KEY) or _NO_HANDLERS
+    sender = _start_tracking(send)
+    try:
+        response = await endpoint(request)
+        await response(scope, receive, sender)
+    except Exception as exc:
+        await _handle_exception(handlers, exc, scope, receive, sender, request)
 
 
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
@@ -72,10 +80,10 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
     endpoint = _awaitable(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, send)
-        answer = functools.partial(_respond, endpoint, request)
-        await wrap_app_handling_exceptions(answer, request)(scope, receive, send)
+        await serve_endpoint(endpoint, Request(scope, receive, send), scope, receive, send)
 
+    # NOTE: the lane serves this app as the app itself does: serve_endpoint(endpoint, Request(...), ...).
+    app.lane_endpoint = endpoint  # type: ignore[attr-defined]
     return app
 
 
@@ -206,13 +214,18 @@ class Route(BaseRoute):
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         return _endpoint_url(self, name, path_params, "http")
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _allows(self, scope: Scope) -> bool:
+        """Whether ``scope``'s method is one this route serves."""
         allowed = self.methods
-        if not allowed or scope["method"] in allowed:
+        return not allowed or scope["method"] in allowed
+
+    @stock
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._allows(scope):
             await self.app(scope, receive, send)
             return
         # NOTE: sorted, so the header is stable (the reference lists them in set order).
-        allow = {"Allow": ", ".join(sorted(allowed))}
+        allow = {"Allow": ", ".join(sorted(self.methods or ()))}
         if "app" not in scope:
             await PlainTextResponse("Method Not Allowed", status_code=405, headers=allow)(scope, receive, send)
             return
@@ -516,27 +529,40 @@ class Router:
             raise
         await send({"type": "lifespan.shutdown.complete"})
 
+    @stock
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.middleware_stack(scope, receive, send)
 
+    @stock
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         assert kind in ("http", "websocket", "lifespan")
-        scope.setdefault("router", self)
         if kind == "lifespan":
+            scope.setdefault("router", self)
             await self.lifespan(scope, receive, send)
             return
+        route = self._enter_route(scope)
+        if route is None:
+            await self._unrouted(scope, receive, send)
+        else:
+            await route.handle(scope, receive, send)
+
+    def _enter_route(self, scope: Scope) -> BaseRoute | None:
+        """The route that serves ``scope``, its child scope merged into ``scope``; None when no route matches."""
+        scope.setdefault("router", self)
+        route: BaseRoute | None
         route, child_scope = _matcher.routes(self._routes, scope)
         if route is not None:
             scope.update(child_scope)
             scope["route"] = route
-            await route.handle(scope, receive, send)
-            return
-        redirect = self._slash_redirect(scope) if kind == "http" and self.redirect_slashes else None
+        return route
+
+    def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """What a connection no route matches gets: the slash-toggled redirect, else the router's default."""
+        redirect = self._slash_redirect(scope) if scope["type"] == "http" and self.redirect_slashes else None
         if redirect is not None:
-            await RedirectResponse(url=redirect)(scope, receive, send)
-            return
-        await self.default(scope, receive, send)
+            return RedirectResponse(url=redirect)(scope, receive, send)
+        return self.default(scope, receive, send)
 
     def _slash_redirect(self, scope: Scope) -> str | None:
         """The URL with its trailing slash toggled, when a route would match that path."""

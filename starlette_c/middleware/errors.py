@@ -7,6 +7,7 @@ import inspect
 import traceback
 
 from starlette_c._exception_handler import _call_handler, _start_tracking, _StartTrackingSend
+from starlette_c._stock import stock
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.requests import Request
 from starlette_c.responses import HTMLResponse, PlainTextResponse, Response
@@ -139,6 +140,7 @@ class ServerErrorMiddleware:
     def __init__(self, app: ASGIApp, handler: ExceptionHandler | None = None, debug: bool = False) -> None:
         self.app, self.handler, self.debug = app, handler, debug
 
+    @stock
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

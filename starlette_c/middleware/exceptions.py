@@ -8,10 +8,12 @@ from typing import Any, cast
 from starlette_c._exception_handler import (
     _SCOPE_KEY,
     ExceptionHandlers,
+    Handlers,
     StatusHandlers,
     _handle_exception,
     _start_tracking,
 )
+from starlette_c._stock import stock
 from starlette_c.exceptions import HTTPException, WebSocketException
 from starlette_c.requests import Request
 from starlette_c.responses import PlainTextResponse, Response
@@ -45,18 +47,23 @@ class ExceptionMiddleware:
             raise AssertionError()
         self._exception_handlers[exc_class_or_status_code] = handler
 
+    @stock
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        handlers = (self._exception_handlers, self._status_handlers)
-        scope[_SCOPE_KEY] = handlers
+        handlers = self._install(scope)
         # PERF: the handling is inlined here (no wrapper coroutine); try costs nothing until something raises.
         sender = _start_tracking(send)
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:
             await _handle_exception(handlers, exc, scope, receive, sender, None)
+
+    def _install(self, scope: Scope) -> Handlers:
+        """Put this middleware's handlers in ``scope``, where routes find them."""
+        handlers = scope[_SCOPE_KEY] = (self._exception_handlers, self._status_handlers)
+        return handlers
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         http_exc = cast(HTTPException, exc)
