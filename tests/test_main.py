@@ -25,7 +25,17 @@ def test_info_lists_every_twin(capsys: pytest.CaptureFixture[str]) -> None:
         mode = "compiled" if _backend.compiled[name] else "pure"
         assert f"  {name}: {mode}\n" in out
     assert "__compiled__ = " in out
+    assert f"lane (STARLETTE_C_NO_LANE to turn off): {'on' if _backend.lane else 'off'}\n" in out
     assert out.startswith("starlette_c 1.10.0 on Python ")
+
+
+@pytest.mark.parametrize("value, shown", [("1", "off"), ("0", "on"), ("", "on")])
+def test_the_lane_switch_from_the_environment(value: str, shown: str) -> None:
+    env = {**os.environ, "STARLETTE_C_NO_LANE": value}
+    result = subprocess.run(
+        [sys.executable, "-m", "starlette_c", "info"], env=env, capture_output=True, text=True, check=True
+    )
+    assert f"lane (STARLETTE_C_NO_LANE to turn off): {shown}\n" in result.stdout
 
 
 def test_usage(capsys: pytest.CaptureFixture[str]) -> None:
