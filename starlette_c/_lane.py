@@ -1,5 +1,7 @@
 """The lane: an HTTP request through the stock stack, served in one coroutine by the layers' own functions.
 
+``serve_app`` is ``Starlette.__call__``.
+
 Without middleware, ``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)), and a route's
 ``request_response`` app serves the endpoint: five coroutines per request before the endpoint's own. While
 each layer's entry point is still the stock one (``_stock.STOCK``, checked on the object's class on every
@@ -31,29 +33,15 @@ _ROUTER_APP = STOCK["Router.app"]
 _ROUTE_HANDLE = STOCK["Route.handle"]
 
 
-def serve(stack: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-    """``stack(scope, receive, send)``: through the lane when ``stack`` is a stock stack and the request HTTP."""
-    if scope["type"] != "http" or not _backend.lane or type(stack).__call__ is not _SERVER_ERRORS_CALL:
-        return stack(scope, receive, send)
-    errors: ServerErrorMiddleware = stack  # type: ignore[assignment]
-    exceptions = errors.app
-    if type(exceptions).__call__ is not _EXCEPTIONS_CALL:
-        return stack(scope, receive, send)
-    router = exceptions.app  # type: ignore[attr-defined]
-    inner = getattr(router, "middleware_stack", None)
-    if (
-        type(router).__call__ is not _ROUTER_CALL
-        or getattr(inner, "__func__", None) is not _ROUTER_APP
-        or getattr(inner, "__self__", None) is not router
-    ):
-        return stack(scope, receive, send)
-    return _serve(errors, exceptions, router, scope, receive, send)  # type: ignore[arg-type]
-
-
-async def _serve(
-    errors: ServerErrorMiddleware, exceptions: ExceptionMiddleware, router: Router, scope: Scope, receive: Receive,
-    send: Send,
-) -> None:  # fmt: skip
+async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    """``Starlette.__call__``: the app's middleware stack serves the connection, through the lane when it can."""
+    scope["app"] = app
+    stack: ASGIApp = app.middleware_stack or app._build_stack()
+    layers = stock_layers(stack, scope)
+    if layers is None:
+        await stack(scope, receive, send)
+        return
+    errors, exceptions, router = layers
     # NOTE: the try blocks nest as the layers do: exception handlers inside, the server error answer outside.
     sender = _start_tracking(send)
     try:
@@ -73,6 +61,25 @@ async def _serve(
     except Exception as exc:
         await errors._answer(exc, scope, receive, send, sender)
         raise
+
+
+def stock_layers(stack: ASGIApp, scope: Scope) -> tuple[ServerErrorMiddleware, ExceptionMiddleware, Router] | None:
+    """The layers of ``stack`` when the lane may serve ``scope`` around them: an HTTP request, a stock stack."""
+    if scope["type"] != "http" or not _backend.lane or type(stack).__call__ is not _SERVER_ERRORS_CALL:
+        return None
+    errors: ServerErrorMiddleware = stack  # type: ignore[assignment]
+    exceptions = errors.app
+    if type(exceptions).__call__ is not _EXCEPTIONS_CALL:
+        return None
+    router = exceptions.app  # type: ignore[attr-defined]
+    inner = getattr(router, "middleware_stack", None)
+    if (
+        type(router).__call__ is not _ROUTER_CALL
+        or getattr(inner, "__func__", None) is not _ROUTER_APP
+        or getattr(inner, "__self__", None) is not router
+    ):
+        return None
+    return errors, exceptions, router  # type: ignore[return-value]
 
 
 def _endpoint(route: BaseRoute, scope: Scope) -> Callable[..., Awaitable[Any]] | None:

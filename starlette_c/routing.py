@@ -19,7 +19,7 @@ from starlette_c._exception_handler import _NO_HANDLERS, _SCOPE_KEY, _handle_exc
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Filing, RouteList, filing
 from starlette_c._stock import stock
-from starlette_c._utils import get_route_path, is_async_callable, parse_host_header
+from starlette_c._utils import is_async_callable, parse_host_header
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
 from starlette_c.convertors import Convertor
@@ -38,6 +38,7 @@ PARAM_REGEX = _impl.PARAM_REGEX
 # The placeholders of a path format (``compile_path``'s second result): names only, convertors already applied.
 PARAM_FORMAT_REGEX = re.compile("{([a-zA-Z_][a-zA-Z0-9_]*)}")
 compile_path = _impl.compile_path
+get_route_path = _impl.get_route_path
 
 
 class NoMatchFound(Exception):

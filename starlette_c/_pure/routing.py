@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from re import Pattern
 from typing import Any
 
-from starlette_c._utils import get_route_path
+from starlette_c._utils import get_route_path as get_route_path
 from starlette_c.convertors import CONVERTOR_TYPES, Convertor
 from starlette_c.types import Scope
 

@@ -47,7 +47,7 @@ cdef extern from "Python.h":
 import re
 
 from starlette_c._pure import routing as _pure
-from starlette_c._utils import get_route_path as _get_route_path
+from starlette_c._utils import get_route_path as _py_get_route_path
 
 PARAM_REGEX = _pure.PARAM_REGEX
 compile_path = _pure.compile_path
@@ -66,6 +66,29 @@ cdef dict _GROUP_KINDS = {">[^/]+)": _STR, ">[0-9]+)": _INT, ">.*)": _PATH}
 # The characters a regex gives a meaning to; re.escape puts a backslash before each one in literal text.
 cdef str _SPECIAL = ".^$*+?{}[]|()\\"
 cdef Py_ssize_t _fallbacks = 0
+
+
+cdef object _get_route_path(object scope):
+    """``_utils.get_route_path`` over a dict scope holding str paths; any other scope is handed to it."""
+    if type(scope) is not dict:
+        return _py_get_route_path(scope)
+    path = (<dict>scope)["path"]
+    root = (<dict>scope).get("root_path", "")
+    if type(path) is not str or type(root) is not str:
+        return _py_get_route_path(scope)
+    cdef Py_ssize_t size = len(<str>root)
+    if size == 0 or not PyUnicode_Tailmatch(path, root, 0, size, -1):
+        return path
+    if len(<str>path) == size:
+        return ""
+    if (<str>path)[size] == "/":
+        return (<str>path)[size:]
+    return path
+
+
+def get_route_path(scope):
+    """The part of ``scope["path"]`` below ``scope["root_path"]`` (the whole path when it is not below it)."""
+    return _get_route_path(scope)
 
 
 def regex_fallbacks():
@@ -263,7 +286,8 @@ cdef dict _converted(dict captures, object convertors):
 
 cdef dict _over(object scope, dict captures):
     """The path params: ``scope``'s (those of the mounts above), updated with ``captures``."""
-    cdef object inherited = scope.get("path_params")
+    # PERF: a dict scope's get without the attribute lookup.
+    cdef object inherited = (<dict>scope).get("path_params") if type(scope) is dict else scope.get("path_params")
     if not inherited:
         return captures
     cdef dict params = dict(inherited)

@@ -710,3 +710,32 @@ def test_hand_written_patterns_agree(pattern: str) -> None:
     regex = re.compile(pattern)
     for text in ("/a", "/a$", "/a5", "/z", "b", "/a|b", "/12"):
         both("match_path", regex, {"x": CONVERTOR_TYPES["str"]}, text, {})
+
+
+ROUTE_PATH_VALUES = st.one_of(st.text(alphabet="/ab%é", max_size=8), st.binary(max_size=3), st.none(), st.integers())
+
+
+@needs_compiled
+@SETTINGS
+@given(path=ROUTE_PATH_VALUES, root_path=st.one_of(ROUTE_PATH_VALUES, st.just("")), has_root=st.booleans())
+def test_get_route_path_agrees(path: Any, root_path: Any, has_root: bool) -> None:
+    scope: dict[str, Any] = {"path": path, "root_path": root_path} if has_root else {"path": path}
+    both("get_route_path", scope)
+
+
+@needs_compiled
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"path": "/app/x", "root_path": "/app"},
+        {"path": "/app", "root_path": "/app"},
+        {"path": "/apple", "root_path": "/app"},
+        {"path": "/x", "root_path": "/app/x/y"},
+        {"root_path": "/app"},
+        {},
+        {"path": "/str-subclass", "root_path": type("S", (str,), {})("/str")},
+    ],
+)
+def test_get_route_path_agrees_on_edges(scope: dict[str, Any]) -> None:
+    both("get_route_path", scope)
+    both("get_route_path", type("Scope", (dict,), {})(scope))
