@@ -1,4 +1,4 @@
-"""Soak: serve tests/hostile/app.py with uvicorn, drive load at rotating endpoints, watch the server's RSS.
+"""Soak: serve tests/hostile/app.py with uvicorn (or granian), drive load at rotating endpoints, watch its RSS.
 
 ``python scripts/soak_run.py [minutes]`` (scripts/soak wraps it). Load comes from wrk when installed (one Lua
 script rotating the endpoints), else from an asyncio generator here. Exits non-zero on any error response,
@@ -132,7 +132,8 @@ def run_load(server: Server, minutes: float, interval: float) -> tuple[list[tupl
 
     loader = threading.Thread(target=drive)
     loader.start()
-    print(f"soak: {minutes} min, {mode} twins, load by {'wrk' if wrk else 'asyncio generator'}, pid {server.pid}")
+    load = "wrk" if wrk else "asyncio generator"
+    print(f"soak: {minutes} min, {server.kind}, {mode} twins, load by {load}, pid {server.pid}")
     print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'fds':>5}")
     while loader.is_alive():
         elapsed = time.monotonic() - start
@@ -150,8 +151,9 @@ def main() -> int:
     bound_kib = int(float(os.environ.get("SOAK_RSS_BOUND_MIB", "5")) * 1024)
     interval = float(os.environ.get("SOAK_SAMPLE_SECONDS", "5"))
     seconds = minutes * 60
+    kind = os.environ.get("SOAK_SERVER", "uvicorn")
     try:
-        with hostile_server(["--log-level", "warning", "--no-access-log"]) as server:
+        with hostile_server(kind, ["--log-level", "warning", "--no-access-log"]) as server:
             samples, stats = run_load(server, minutes, interval)
     except ServerDidNotStart as exc:
         print(exc, file=sys.stderr)
