@@ -22,6 +22,9 @@ Provider = Any  # atheris.FuzzedDataProvider (atheris ships no type information)
 SCHEMES = ["http", "https", "ws", "wss", "ftp", ""]
 SERVERS = ["127.0.0.1", "::1", "[::1]", "a.com", ""]
 MEDIA_TYPES = [None, "text/plain", "text/html; charset=x", "TEXT/x", "application/json"]
+PARAM_NAMES = ["a", "b", "x_1", "path", "1a", ""]
+CONVERTORS = ["", ":str", ":int", ":float", ":uuid", ":path", ":nope", ":"]
+PATH_PIECES = ["", "a", "0", "12", "-1", "1.5", "1e5", ".5", "12345678-1234-5678-1234-567812345678", "%2F", "..", "é"]
 
 
 def text(fdp: Provider, longest: int) -> str:
@@ -103,10 +106,26 @@ def route_shape(result: tuple[Any, str, dict[str, Any]]) -> tuple[str, str, dict
     return pattern.pattern, fmt, {name: type(conv).__name__ for name, conv in convertors.items()}
 
 
+def route_template(fdp: Provider) -> str:
+    """Literal pieces and ``{name:convertor}`` parameters, joined by slashes (a path) or not (a host template)."""
+    parts = []
+    for _ in range(fdp.ConsumeIntInRange(0, 4)):
+        if fdp.ConsumeBool():
+            parts.append("{" + fdp.PickValueInList(PARAM_NAMES) + fdp.PickValueInList(CONVERTORS) + "}")
+        else:
+            parts.append(text(fdp, 6))
+    return "/" + "/".join(parts) if fdp.ConsumeBool() else ".".join(parts)
+
+
+def request_path(fdp: Provider) -> str:
+    pieces = [fdp.PickValueInList(PATH_PIECES) if fdp.ConsumeBool() else text(fdp, 8) for _ in range(4)]
+    return "/" + "/".join(pieces[: fdp.ConsumeIntInRange(0, 4)])
+
+
 def routing_one(data: bytes) -> None:
     pure, compiled = twins("routing")
     fdp = atheris.FuzzedDataProvider(data)
-    route, path = text(fdp, 30), text(fdp, 30)
+    route, path = route_template(fdp), request_path(fdp)
     shape = same(pure, compiled, "compile_path", route, compare_args=False, key=route_shape)
     if shape is not None:
         pattern, _, convertors = shape
