@@ -163,6 +163,8 @@ def main() -> int:
     rate = stats["requests"] / seconds
     print(f"requests {stats['requests']} ({rate:.0f}/s), bad status {stats['bad_status']}, ", end="")
     print(f"transport errors {stats['transport_errors']}, RSS growth after warm-up {growth / 1024:.2f} MiB")
+    first, last, top = samples[0][1] / 1024, samples[-1][1] / 1024, max(rss for _, rss, _ in samples) / 1024
+    print(f"RSS (MiB): start {first:.1f}, after warm-up {warm[0] / 1024:.1f}, end {last:.1f}, max {top:.1f}")
     failed = stats["bad_status"] or stats["transport_errors"] or growth > bound_kib or not stats["requests"]
     print("FAIL" if failed else "OK")
     return 1 if failed else 0
