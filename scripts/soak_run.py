@@ -1,4 +1,4 @@
-"""Soak: serve tests/hostile/app.py with uvicorn, drive load at rotating endpoints, watch the server's RSS.
+"""Soak: serve tests/hostile/app.py with uvicorn (or granian), drive load at rotating endpoints, watch its RSS.
 
 ``python scripts/soak_run.py [minutes]`` (scripts/soak wraps it). Load comes from wrk when installed (one Lua
 script rotating the endpoints), else from an asyncio generator here. Exits non-zero on any error response,
@@ -132,7 +132,8 @@ def run_load(server: Server, minutes: float, interval: float) -> tuple[list[tupl
 
     loader = threading.Thread(target=drive)
     loader.start()
-    print(f"soak: {minutes} min, {mode} twins, load by {'wrk' if wrk else 'asyncio generator'}, pid {server.pid}")
+    load = "wrk" if wrk else "asyncio generator"
+    print(f"soak: {minutes} min, {server.kind}, {mode} twins, load by {load}, pid {server.pid}")
     print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'fds':>5}")
     while loader.is_alive():
         elapsed = time.monotonic() - start
@@ -150,8 +151,9 @@ def main() -> int:
     bound_kib = int(float(os.environ.get("SOAK_RSS_BOUND_MIB", "5")) * 1024)
     interval = float(os.environ.get("SOAK_SAMPLE_SECONDS", "5"))
     seconds = minutes * 60
+    kind = os.environ.get("SOAK_SERVER", "uvicorn")
     try:
-        with hostile_server(["--log-level", "warning", "--no-access-log"]) as server:
+        with hostile_server(kind, ["--log-level", "warning", "--no-access-log"]) as server:
             samples, stats = run_load(server, minutes, interval)
     except ServerDidNotStart as exc:
         print(exc, file=sys.stderr)
@@ -161,6 +163,8 @@ def main() -> int:
     rate = stats["requests"] / seconds
     print(f"requests {stats['requests']} ({rate:.0f}/s), bad status {stats['bad_status']}, ", end="")
     print(f"transport errors {stats['transport_errors']}, RSS growth after warm-up {growth / 1024:.2f} MiB")
+    first, last, top = samples[0][1] / 1024, samples[-1][1] / 1024, max(rss for _, rss, _ in samples) / 1024
+    print(f"RSS (MiB): start {first:.1f}, after warm-up {warm[0] / 1024:.1f}, end {last:.1f}, max {top:.1f}")
     failed = stats["bad_status"] or stats["transport_errors"] or growth > bound_kib or not stats["requests"]
     print("FAIL" if failed else "OK")
     return 1 if failed else 0

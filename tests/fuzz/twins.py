@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import marshal
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -33,9 +34,19 @@ def twins(name: str) -> tuple[ModuleType, ModuleType]:
     return pure, compiled
 
 
+def fresh(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A copy of ``args`` no call can reach into."""
+    # PERF: copy.deepcopy took three quarters of each atheris input; marshal copies plain data ~8x faster.
+    try:
+        copied: tuple[Any, ...] = marshal.loads(marshal.dumps(args))
+    except ValueError:  # objects marshal cannot write: compiled patterns, convertors
+        return copy.deepcopy(args)
+    return copied
+
+
 def outcome(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any, tuple[Any, ...]]:
     """What ``fn(*args)`` does: ``("ok", result, args after)`` or ``("raise", exception type name, args after)``."""
-    args = copy.deepcopy(args)
+    args = fresh(args)
     try:
         return "ok", fn(*args), args
     except Exception as exc:

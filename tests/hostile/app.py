@@ -67,7 +67,11 @@ async def body(request: Request) -> Response:
 
 
 async def big_file(request: Request) -> Response:
-    return FileResponse(ROOT / "big.bin")
+    return FileResponse(str(ROOT / "big.bin"))
+
+
+async def big_file_path(request: Request) -> Response:
+    return FileResponse(ROOT / "big.bin")  # a Path, not a str: what http.response.pathsend is given differs
 
 
 async def stream(request: Request) -> Response:
@@ -141,6 +145,7 @@ app = Starlette(
         Route("/form", form, methods=["POST"]),
         Route("/body", body, methods=["POST"]),
         Route("/file", big_file),
+        Route("/file-path", big_file_path),
         Route("/stream", stream),
         Route("/background", background),
         Route("/header-echo", header_echo),

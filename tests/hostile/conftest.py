@@ -1,11 +1,12 @@
-"""One uvicorn process (httptools + uvloop, one worker) serving tests/hostile/app.py for the whole directory.
+"""One server process serving tests/hostile/app.py per server kind: uvicorn (httptools + uvloop) and granian.
 
-The mode (compiled or pure twins) follows the environment's ``STARLETTE_C_PURE``: the suite runs once per mode,
-so this directory does too, and starting a second server per pass would only double the cost.
+Every case runs against each kind (granian's are skipped when it is not installed). The mode (compiled or pure
+twins) follows the environment's ``STARLETTE_C_PURE``: the suite runs once per mode, so this directory does too.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -26,10 +27,26 @@ REPO = Path(__file__).resolve().parents[2]
 LEAKS = (b"Traceback", b'File "', b'.py"', b"Exception", b"Error:", b"starlette_c", str(REPO).encode())
 
 
+APP = "tests.hostile.app:app"
+# The command line of each server kind, without the port; --workers 1 keeps the app in one process whose memory
+# and descriptors the cases measure (granian runs it in a child of the process started here).
+COMMANDS = {
+    "uvicorn": ["uvicorn", APP, "--http", "httptools", "--loop", "uvloop", "--workers", "1"],
+    "granian": ["granian", "--interface", "asgi", "--loop", "uvloop", "--workers", "1", APP],
+}
+# What the cases add: quiet logs, idle keep-alive connections closed after 2 s, websocket messages up to 64 KiB
+# (granian has no such limit to set).
+TEST_OPTIONS = {
+    "uvicorn": ["--log-level", "critical", "--timeout-keep-alive", "2", "--ws-max-size", "65536"],
+    "granian": ["--log-level", "critical", "--no-access-log", "--http1-header-read-timeout", "2000"],
+}
+
+
 @dataclass
 class Server:
+    kind: str
     port: int
-    pid: int
+    pid: int  # the process running the app
     root: Path
     tmpdir: Path
 
@@ -46,6 +63,7 @@ class Server:
         return sum(len(files) for _, _, files in os.walk(self.tmpdir))
 
     def healthy(self) -> None:
+        assert Path(f"/proc/{self.pid}").exists(), f"{self.kind} worker {self.pid} is gone"
         response = exchange(self.port, request("GET", "/health"), timeout=10)
         assert response.status == 200, response.raw[:500]
         assert response.body == b"ok"
@@ -69,9 +87,18 @@ class ServerDidNotStart(RuntimeError):
     """The hostile app's server exited or never answered /health."""
 
 
+def app_process(pid: int, kind: str) -> int:
+    """The PID of the process running the app: the server's own, or for granian its one worker child."""
+    if kind != "granian":
+        return pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
 @contextmanager
-def hostile_server(options: list[str], output: IO[bytes] | None = None) -> Iterator[Server]:
-    """uvicorn (httptools, uvloop) serving tests/hostile/app.py over a fresh tree, until /health answers; stopped
+def hostile_server(kind: str, options: list[str], output: IO[bytes] | None = None) -> Iterator[Server]:
+    """``kind`` (uvicorn or granian) serving tests/hostile/app.py over a fresh tree, until /health answers; stopped
     by its PID on exit. The server's output goes to ``output`` (inherited when None)."""
     with tempfile.TemporaryDirectory() as base_name:
         base = Path(base_name)
@@ -80,15 +107,15 @@ def hostile_server(options: list[str], output: IO[bytes] | None = None) -> Itera
         tmpdir.mkdir()
         port = free_port()
         env = {**os.environ, "HOSTILE_ROOT": str(root), "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)}
-        argv = [sys.executable, "-m", "uvicorn", "tests.hostile.app:app", "--port", str(port)]
-        argv += ["--http", "httptools", "--loop", "uvloop", *options]
+        argv = [sys.executable, "-m", *COMMANDS[kind], "--port", str(port), *options]
         process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
-            srv = Server(port=port, pid=process.pid, root=root, tmpdir=tmpdir)
+            srv = Server(kind=kind, port=port, pid=process.pid, root=root, tmpdir=tmpdir)
             deadline = time.monotonic() + 20
             while True:
                 try:
                     srv.healthy()
+                    srv.pid = app_process(process.pid, kind)
                     break
                 except (OSError, AssertionError):
                     if process.poll() is not None or time.monotonic() > deadline:
@@ -104,10 +131,12 @@ def hostile_server(options: list[str], output: IO[bytes] | None = None) -> Itera
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    options = ["--workers", "1", "--log-level", "critical", "--timeout-keep-alive", "2", "--ws-max-size", "65536"]
-    with tempfile.TemporaryFile() as log, hostile_server(options, log) as srv:
+@pytest.fixture(scope="session", params=sorted(COMMANDS))
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    kind: str = request.param
+    if importlib.util.find_spec(kind) is None:
+        pytest.skip(f"{kind} is not installed: its hostile cases need `pip install {kind}`")
+    with tempfile.TemporaryFile() as log, hostile_server(kind, TEST_OPTIONS[kind], log) as srv:
         yield srv
 
 

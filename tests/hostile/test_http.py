@@ -215,7 +215,14 @@ FRAMING = [
 @pytest.mark.parametrize("framing", FRAMING, ids=range(len(FRAMING)))
 def test_framing(server: Server, framing: bytes, target: str) -> None:
     payload = b"POST " + target.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + framing
-    check(server, payload, {NO_ANSWER, 200, 400, 413, 501}, timeout=3)
+    allowed = {NO_ANSWER, 200, 400, 413, 501}
+    if server.kind == "granian":
+        # NOTE: granian hands a malformed chunked body to the app as http.disconnect mid-body: ClientDisconnect, and
+        # a plain 500 to a client still there (Starlette 1.10 answers the same under granian).
+        allowed.add(500)
+    response = check(server, payload, allowed, timeout=3)
+    if response.status == 500:
+        assert response.body == b"Internal Server Error"
 
 
 def test_smuggled_request_is_not_answered_as_second(server: Server) -> None:
@@ -443,6 +450,17 @@ def test_ranges(server: Server, spec: str, allowed: set[int], target: str) -> No
         assert (response.header("content-range") or "").startswith("bytes */")
 
 
+@pytest.mark.parametrize("target", ["/file", "/file-path"])
+def test_file_whole(server: Server, target: str, request: pytest.FixtureRequest) -> None:
+    if server.kind == "granian" and target == "/file-path":
+        # NOTE: granian offers http.response.pathsend and refuses a message whose path is not a str; Starlette 1.10
+        # sends str(path), starlette_c/responses.py sends the Path itself: a 500 (strict: remove this when fixed).
+        reason = "FileResponse(Path) sends a Path in http.response.pathsend; granian answers 500"
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    response = check(server, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {200})
+    assert response.body == bytes(range(256)) * 4096
+
+
 # -- forms --------------------------------------------------------------------------------------------------------
 
 
@@ -606,8 +624,12 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_header_injection(server: Server, value: str) -> None:
-    # uvicorn refuses to write a header value with CR, LF, NUL or DEL: the connection closes with no response.
-    response = check(server, request("GET", "/header-echo?v=" + value), {NO_ANSWER})
+    # The server refuses to write a header value with CR, LF, NUL or DEL: uvicorn closes the connection with no
+    # response, granian answers a 500 of its own (or a 400: its parser refuses `<` in the request target).
+    allowed = {NO_ANSWER} if server.kind == "uvicorn" else {400, 500}
+    response = check(server, request("GET", "/header-echo?v=" + value), allowed)
+    if response.status == 500:
+        assert (response.header("server"), response.body) == ("granian", b"Internal server error")
     names = [key.lower() for key, _ in response.headers]
     assert "set-cookie" not in names and "x-evil" not in names
     assert b"<html>" not in response.body
