@@ -8,7 +8,8 @@ apart by identity, errors are the exceptions of ``starlette_c.websockets``.
 from __future__ import annotations
 
 cimport cython
-from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
+from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
+from cpython.object cimport PyObject
 
 from collections.abc import Awaitable
 from typing import Any, Protocol
@@ -164,22 +165,12 @@ def payload(message, key):
     return _payload(message, key)
 
 
-cdef extern from "Python.h":
-    PyObject *_PyType_Lookup(PyTypeObject *type, PyObject *name)
-    PyObject **_PyObject_GetDictPtr(PyObject *obj)
-
-
-cdef str _RECEIVE = "receive"
-cdef str _SEND_NAME = "send"
-
-
-cdef inline bint _own(object self, str name, object function):
-    """Whether ``self.<name>`` is ``function`` bound to ``self``: not overridden by its class nor its instance."""
-    cdef PyObject *found = _PyType_Lookup(Py_TYPE(self), <PyObject *>name)
-    if found is NULL or found is not <PyObject *>function:
-        return False
-    cdef PyObject **instance_dict = _PyObject_GetDictPtr(<PyObject *>self)
-    return instance_dict is NULL or instance_dict[0] is NULL or name not in <dict>instance_dict[0]
+cdef inline bint _bound(object method, object self, object function):
+    """Whether ``method`` is ``function`` bound to ``self`` (neither the class nor the instance overrides it)."""
+    # NOTE: not the instance dict: reading it turns CPython's inline instance attributes into a dict, slower after.
+    return PyMethod_Check(method) and PyMethod_GET_FUNCTION(method) is <PyObject *>function and (
+        PyMethod_GET_SELF(method) is <PyObject *>self
+    )
 
 
 async def receive(self):
@@ -203,47 +194,51 @@ cdef object _send_function = send
 async def receive_text(self):
     """``WebSocket.receive_text``: the text of the next message (through ``self.receive``)."""
     _require_connected(self.application_state)
-    if _own(self, _RECEIVE, _receive_function):
+    method = self.receive
+    if _bound(method, self, _receive_function):
         # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
         moves = _receive_moves(self.client_state)
         message = await self._receive()
         self.client_state = _next_state(moves, message)
     else:
-        message = await self.receive()
+        message = await method()
     return _payload(message, _TEXT)
 
 
 async def receive_bytes(self):
     """``WebSocket.receive_bytes``: the bytes of the next message (through ``self.receive``)."""
     _require_connected(self.application_state)
-    if _own(self, _RECEIVE, _receive_function):
+    method = self.receive
+    if _bound(method, self, _receive_function):
         # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
         moves = _receive_moves(self.client_state)
         message = await self._receive()
         self.client_state = _next_state(moves, message)
     else:
-        message = await self.receive()
+        message = await method()
     return _payload(message, _BYTES)
 
 
 async def send_text(self, data):
     """``WebSocket.send_text`` (through ``self.send``)."""
     message = {_TYPE: _SEND, _TEXT: data}
-    if _own(self, _SEND_NAME, _send_function):
+    method = self.send
+    if _bound(method, self, _send_function):
         # PERF: ``send``'s steps run here instead of in a coroutine of their own.
         self.application_state = _sent_state(self.application_state, message)
         await self._send(message)
     else:
-        await self.send(message)
+        await method(message)
 
 
 async def send_bytes(self, data):
     """``WebSocket.send_bytes`` (through ``self.send``)."""
     message = {_TYPE: _SEND, _BYTES: data}
-    if _own(self, _SEND_NAME, _send_function):
+    method = self.send
+    if _bound(method, self, _send_function):
         # PERF: ``send``'s steps run here instead of in a coroutine of their own.
         self.application_state = _sent_state(self.application_state, message)
         await self._send(message)
     else:
-        await self.send(message)
+        await method(message)
 

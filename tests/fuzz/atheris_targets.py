@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from tests.fuzz.atheris_websockets import websockets_one
 from tests.fuzz.twins import same, twins
 
 
@@ -56,6 +57,7 @@ def routing_one(data: bytes) -> None:
 
 
 TARGETS = {"datastructures": datastructures_one, "responses": responses_one, "routing": routing_one}
+TARGETS["websockets"] = websockets_one
 
 
 def main() -> None:
