@@ -173,6 +173,16 @@ cdef inline bint _bound(object method, object self, object function):
     )
 
 
+cdef int _advance_application(object self, object message) except -1:
+    """``send``'s step before the server's send: check ``message`` and move the application's state."""
+    state = self.application_state
+    after = _sent_state(state, message)
+    # PERF: an open socket stays open; the attribute is written only when the state changes.
+    if after is not state:
+        self.application_state = after
+    return 0
+
+
 async def receive(self):
     """``WebSocket.receive``: the next client message, checked against the client's state."""
     moves = _receive_moves(self.client_state)
@@ -183,7 +193,7 @@ async def receive(self):
 
 async def send(self, message):
     """``WebSocket.send``: ``message`` checked against (and moving) the application's state, then sent."""
-    self.application_state = _sent_state(self.application_state, message)
+    _advance_application(self, message)
     await self._send(message)
 
 
@@ -225,7 +235,7 @@ async def send_text(self, data):
     method = self.send
     if _bound(method, self, _send_function):
         # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        self.application_state = _sent_state(self.application_state, message)
+        _advance_application(self, message)
         await self._send(message)
     else:
         await method(message)
@@ -237,7 +247,7 @@ async def send_bytes(self, data):
     method = self.send
     if _bound(method, self, _send_function):
         # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        self.application_state = _sent_state(self.application_state, message)
+        _advance_application(self, message)
         await self._send(message)
     else:
         await method(message)
