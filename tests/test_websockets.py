@@ -422,3 +422,84 @@ async def test_operations_after_close_raise_websocket_disconnected() -> None:
             await operation()
     with pytest.raises(WebSocketDisconnected, match='Cannot call "send"'):
         await websocket.send_bytes(b"late")
+
+
+@pytest.mark.anyio
+async def test_overridden_receive_and_send_are_what_the_helpers_call() -> None:
+    log: list[Any] = []
+
+    class Logged(WebSocket):
+        async def receive(self) -> Message:
+            log.append("receive")
+            return await super().receive()
+
+        async def send(self, message: Message) -> None:
+            log.append(message["type"])
+            await super().send(message)
+
+        async def receive_text(self) -> str:
+            log.append("receive_text")
+            return await super().receive_text()
+
+    server = FakeServer(
+        CONNECT,
+        text("a"),
+        {"type": "websocket.receive", "bytes": b"b"},
+        text("[1]"),
+        text("c"),
+        {"type": "websocket.disconnect", "code": 1001},
+    )
+    websocket = Logged(server.websocket.scope, server.receive, server.send)
+    await websocket.accept()
+    log.append(await websocket.receive_text())
+    log.append(await websocket.receive_bytes())
+    # NOTE: receive_json goes through receive, not through an overridden receive_text (as in Starlette 1.10).
+    log.append(await websocket.receive_json())
+    log.extend([item async for item in websocket.iter_text()])
+    assert log == [
+        "receive",
+        "websocket.accept",
+        "receive_text",
+        "receive",
+        "a",
+        "receive",
+        b"b",
+        "receive",
+        [1],
+        "receive_text",
+        "receive",
+        "receive_text",
+        "receive",
+        "c",
+    ]
+
+
+@pytest.mark.anyio
+async def test_receive_and_send_replaced_on_the_instance_are_what_the_helpers_call() -> None:
+    log: list[str] = []
+    server = FakeServer(CONNECT, text("z"))
+    websocket = server.websocket
+
+    async def receive() -> Message:
+        log.append("receive")
+        return await WebSocket.receive(websocket)
+
+    async def send(message: Message) -> None:
+        log.append(message["type"])
+        await WebSocket.send(websocket, message)
+
+    websocket.receive = receive  # type: ignore[method-assign]
+    websocket.send = send  # type: ignore[method-assign]
+    await websocket.accept()
+    assert await websocket.receive_text() == "z"
+    await websocket.send_text("q")
+    await websocket.send_bytes(b"q")
+    await websocket.send_json([1], mode="binary")
+    await websocket.close()
+    assert log == ["receive", "websocket.accept", "receive", *["websocket.send"] * 3, "websocket.close"]
+    assert server.sent[1:] == [
+        {"type": "websocket.send", "text": "q"},
+        {"type": "websocket.send", "bytes": b"q"},
+        {"type": "websocket.send", "bytes": b"[1]"},
+        {"type": "websocket.close", "code": 1000, "reason": ""},
+    ]

@@ -16,6 +16,7 @@ from typing import Any
 
 import atheris
 
+from tests.fuzz.atheris_websockets import websockets_one
 from tests.fuzz.twins import same, twins
 
 Provider = Any  # atheris.FuzzedDataProvider (atheris ships no type information)
@@ -144,6 +145,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "datastructures": datastructures_one,
     "responses": responses_one,
     "routing": routing_one,
+    "websockets": websockets_one,
 }
 
 

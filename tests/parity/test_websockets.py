@@ -1,0 +1,365 @@
+"""Parity of the websocket twins: ``starlette_c._pure.websockets`` against ``starlette_c._speedups.websockets``.
+
+Both twins get the same (valid and hostile) states, messages and call sequences and must give equal results,
+equal state changes, equal sent messages or equal exceptions. The coroutines are driven by hand with a
+``receive``/``send`` that never suspend, so no event loop is involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from starlette_c.websockets import WebSocketState
+from tests.parity.twins import load
+
+pure, compiled, needs_compiled, TWINS = load("websockets")
+PUBLIC = (
+    "Moves",
+    "WebSocketFields",
+    "receive_moves",
+    "send_moves",
+    "next_state",
+    "sent_state",
+    "require_connected",
+    "payload",
+    "receive",
+    "send",
+    "receive_text",
+    "receive_bytes",
+    "send_text",
+    "send_bytes",
+)
+STATES = list(WebSocketState)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def outcome(func: Callable[[], Any]) -> tuple[Any, ...]:
+    """``("ok", result)`` or ``("error", type, message)``."""
+    try:
+        result = func()
+    except Exception as exc:
+        return ("error", type(exc), str(exc))
+    return ("ok", result)
+
+
+def run(coro: Any) -> Any:
+    """Drive a coroutine whose awaits never suspend; its result."""
+    while True:
+        try:
+            coro.send(None)
+        except StopIteration as stop:
+            return stop.value
+
+
+def both(call: Callable[[ModuleType], Any]) -> Any:
+    assert compiled is not None
+    left = outcome(lambda: call(pure))
+    assert left == outcome(lambda: call(compiled))
+    return left
+
+
+class Weird:
+    """A value whose comparison, truth and repr all misbehave."""
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("no comparing")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        raise ValueError("no truth")
+
+    def __repr__(self) -> str:
+        return "<weird>"
+
+
+class MessageMapping(Mapping[str, Any]):
+    """A read-only Mapping message (not a dict)."""
+
+    def __init__(self, **items: Any) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+TYPES = [
+    "websocket.connect",
+    "websocket.receive",
+    "websocket.disconnect",
+    "websocket.accept",
+    "websocket.send",
+    "websocket.close",
+    "websocket.http.response.start",
+    "websocket.http.response.body",
+    "http.request",
+    "",
+]
+junk = st.one_of(
+    st.none(),
+    st.integers(),
+    st.binary(max_size=4),
+    st.text(max_size=4),
+    st.lists(st.integers(), max_size=2),
+    st.builds(Weird),
+)
+kinds = st.one_of(st.sampled_from(TYPES), st.sampled_from(TYPES), junk)
+payload_values = st.one_of(
+    st.text(max_size=8),
+    st.binary(max_size=8),
+    st.sampled_from(["\ud800", b"\xff\xfe", b"\xc3(", "é"]),
+    junk,
+)
+message_dicts = st.fixed_dictionaries(
+    {"type": kinds},
+    optional={
+        "text": payload_values,
+        "bytes": payload_values,
+        "code": st.one_of(st.integers(1000, 4999), junk),
+        "reason": st.one_of(st.text(max_size=6), junk),
+        "more_body": st.one_of(st.booleans(), junk),
+    },
+)
+messages = st.one_of(
+    message_dicts,
+    message_dicts,
+    message_dicts.map(lambda items: MessageMapping(**items)),
+    junk,
+    st.just({}),
+)
+states = st.one_of(st.sampled_from(STATES), st.sampled_from(STATES), junk, st.integers(0, 3))
+
+
+# --- the surface ---------------------------------------------------------------------------------------------
+
+
+@needs_compiled
+def test_both_twins_have_the_same_public_names() -> None:
+    assert compiled is not None
+    for name in PUBLIC:
+        assert hasattr(pure, name), name
+        assert hasattr(compiled, name), name
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_moves_of_each_state(twin: ModuleType) -> None:
+    assert twin.receive_moves(WebSocketState.CONNECTING) == {"websocket.connect": WebSocketState.CONNECTED}
+    assert twin.receive_moves(WebSocketState.CONNECTED) == {
+        "websocket.receive": WebSocketState.CONNECTED,
+        "websocket.disconnect": WebSocketState.DISCONNECTED,
+    }
+    assert list(twin.send_moves(WebSocketState.CONNECTING)) == [
+        "websocket.accept",
+        "websocket.close",
+        "websocket.http.response.start",
+    ]
+    assert twin.send_moves(WebSocketState.RESPONSE) == {"websocket.http.response.body": WebSocketState.DISCONNECTED}
+
+
+# --- the plain-data functions --------------------------------------------------------------------------------
+
+
+@needs_compiled
+@SETTINGS
+@given(states)
+def test_moves_and_require_connected(state: Any) -> None:
+    both(lambda twin: twin.receive_moves(state))
+    both(lambda twin: twin.send_moves(state))
+    both(lambda twin: twin.require_connected(state))
+
+
+@needs_compiled
+@SETTINGS
+@given(st.sampled_from(STATES[:2]), st.booleans(), messages)
+def test_next_state(state: WebSocketState, client: bool, message: Any) -> None:
+    assert compiled is not None
+    moves = (pure.receive_moves if client else pure.send_moves)(state)
+    both(lambda twin: twin.next_state(moves, message))
+
+
+@needs_compiled
+@SETTINGS
+@given(
+    st.one_of(st.just({}), st.dictionaries(st.text(max_size=3), st.sampled_from(STATES), max_size=3), junk), messages
+)
+def test_next_state_with_hostile_moves(moves: Any, message: Any) -> None:
+    both(lambda twin: twin.next_state(moves, message))
+
+
+@needs_compiled
+@SETTINGS
+@given(states, messages)
+def test_sent_state(state: Any, message: Any) -> None:
+    both(lambda twin: twin.sent_state(state, message))
+
+
+@needs_compiled
+@SETTINGS
+@given(messages, st.one_of(st.sampled_from(["text", "bytes", "code"]), junk))
+def test_payload(message: Any, key: Any) -> None:
+    both(lambda twin: twin.payload(message, key))
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_payload_of_a_disconnect(twin: ModuleType) -> None:
+    from starlette_c.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as caught:
+        twin.payload({"type": "websocket.disconnect"}, "text")
+    assert (caught.value.code, caught.value.reason) == (1005, "")
+    with pytest.raises(WebSocketDisconnect) as caught:
+        twin.payload({"type": "websocket.disconnect", "code": 4001, "reason": "bye"}, "text")
+    assert (caught.value.code, caught.value.reason) == (4001, "bye")
+
+
+# --- the coroutines ------------------------------------------------------------------------------------------
+
+
+def socket_class(twin: ModuleType, override: str | None = None) -> type:
+    """A minimal ``WebSocketFields`` whose methods are ``twin``'s; with ``override="class"`` a subclass wraps
+    ``receive`` and ``send``."""
+
+    class Socket:
+        receive = twin.receive
+        send = twin.send
+        receive_text = twin.receive_text
+        receive_bytes = twin.receive_bytes
+        send_text = twin.send_text
+        send_bytes = twin.send_bytes
+
+        def __init__(self, incoming: list[Any], state: Any = WebSocketState.CONNECTED) -> None:
+            self.client_state = self.application_state = state
+            self.incoming = incoming
+            self.sent: list[Any] = []
+            self.log: list[str] = []
+
+        async def _receive(self) -> Any:
+            if not self.incoming:
+                raise OSError("no more messages")
+            return self.incoming.pop(0)
+
+        async def _send(self, message: Any) -> None:
+            if isinstance(message.get("text"), Weird):
+                raise OSError("cannot send that")
+            self.sent.append(message)
+
+    if override != "class":
+        return Socket
+
+    class Overriding(Socket):
+        async def receive(self) -> Any:
+            self.log.append("receive")
+            return await twin.receive(self)
+
+        async def send(self, message: Any) -> None:
+            self.log.append("send")
+            await twin.send(self, message)
+
+    return Overriding
+
+
+OPERATIONS = ["receive", "send", "receive_text", "receive_bytes", "send_text", "send_bytes"]
+operations = st.lists(
+    st.tuples(st.sampled_from(OPERATIONS), st.one_of(messages, payload_values)),
+    min_size=1,
+    max_size=8,
+)
+
+
+def trace(twin: ModuleType, override: str | None, start: Any, incoming: list[Any], steps: list[Any]) -> list[Any]:
+    socket = socket_class(twin, override)(list(incoming), start)
+    if override == "instance":
+        plain_receive = socket.receive
+
+        async def receive() -> Any:
+            socket.log.append("instance receive")
+            return await plain_receive()
+
+        socket.receive = receive
+    record = []
+    for name, argument in steps:
+        method = getattr(socket, name)
+        coro = method() if name.startswith("receive") else method(argument)
+        result = outcome(lambda coro=coro: run(coro))
+        record.append((name, result, socket.client_state, socket.application_state, len(socket.sent)))
+    return [record, socket.sent, socket.log, socket.incoming]
+
+
+@needs_compiled
+@SETTINGS
+@given(
+    st.sampled_from([None, "class", "instance"]),
+    st.one_of(st.sampled_from(STATES), junk),
+    st.lists(messages, max_size=6),
+    operations,
+)
+def test_coroutines_trace_alike(override: str | None, start: Any, incoming: list[Any], steps: list[Any]) -> None:
+    assert compiled is not None
+    assert trace(pure, override, start, incoming, steps) == trace(compiled, override, start, incoming, steps)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("override", [None, "class", "instance"])
+def test_an_echo_session(twin: ModuleType, override: str | None) -> None:
+    incoming = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": "hi"},
+        {"type": "websocket.receive", "bytes": b"\xff"},
+        {"type": "websocket.disconnect", "code": 1001},
+    ]
+    steps = [
+        ("receive", None),
+        ("send", {"type": "websocket.accept"}),
+        ("receive_text", None),
+        ("send_text", "hi"),
+        ("receive_bytes", None),
+        ("send_bytes", b"\xff"),
+        ("receive_text", None),
+        ("send", {"type": "websocket.close", "code": 1000}),
+        ("send_text", "late"),
+    ]
+    record, sent, log, left = trace(twin, override, WebSocketState.CONNECTING, incoming, steps)
+    assert [result for _, result, *_ in record][2:5] == [("ok", "hi"), ("ok", None), ("ok", b"\xff")]
+    assert record[6][1][0] == "error" and record[6][1][1].__name__ == "WebSocketDisconnect"
+    assert record[-1][1] == (
+        "error",
+        record[-1][1][1],
+        'Cannot call "send" once a close message has been sent.',
+    )
+    assert (record[-1][2], record[-1][3]) == (WebSocketState.DISCONNECTED, WebSocketState.DISCONNECTED)
+    assert sent == [
+        {"type": "websocket.accept"},
+        {"type": "websocket.send", "text": "hi"},
+        {"type": "websocket.send", "bytes": b"\xff"},
+        {"type": "websocket.close", "code": 1000},
+    ]
+    assert left == []
+    expected_log = {
+        None: [],
+        "class": ["receive", "send", "receive", "send", "receive", "send", "receive", "send", "send"],
+        "instance": ["instance receive"] * 4,
+    }
+    assert log == expected_log[override]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_a_denial_response_stays_open_until_its_last_chunk(twin: ModuleType) -> None:
+    socket = socket_class(twin)([], WebSocketState.CONNECTING)
+    run(socket.send({"type": "websocket.http.response.start", "status": 403}))
+    assert socket.application_state is WebSocketState.RESPONSE
+    run(socket.send({"type": "websocket.http.response.body", "body": b"a", "more_body": True}))
+    assert socket.application_state is WebSocketState.RESPONSE
+    run(socket.send({"type": "websocket.http.response.body", "body": b"b"}))
+    assert socket.application_state is WebSocketState.DISCONNECTED
