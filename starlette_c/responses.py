@@ -286,8 +286,10 @@ class FileResponse(Response):
             if whole:
                 # PERF: the whole file is wanted: one hop stats it (unless known), opens it and reads ahead.
                 file_stat = await anyio.to_thread.run_sync(reader.open, self.stat_result, None)
+            elif self.stat_result is None:
+                file_stat = await anyio.to_thread.run_sync(_regular_file_stat, self.path)
             else:
-                file_stat = self.stat_result or await anyio.to_thread.run_sync(_regular_file_stat, self.path)
+                file_stat = self.stat_result
             if self.stat_result is None:
                 self.set_stat_headers(file_stat)
             size = file_stat.st_size
@@ -312,7 +314,7 @@ class FileResponse(Response):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             elif not ranges and pathsend:
                 await send(start)
-                await send({"type": "http.response.pathsend", "path": self.path})
+                await send({"type": "http.response.pathsend", "path": str(self.path)})
             else:
                 ranges = ranges or [(0, size)]
                 if not whole:

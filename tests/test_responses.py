@@ -821,6 +821,8 @@ async def test_file_response_pathsend(file: Path) -> None:
     extensions: dict[str, Any] = {"http.response.pathsend": {}}
     messages = await call(FileResponse(str(file)), extensions=extensions)
     assert messages[1:] == [{"type": "http.response.pathsend", "path": str(file)}]
+    messages = await call(FileResponse(file), extensions=extensions)
+    assert messages[1:] == [{"type": "http.response.pathsend", "path": str(file)}]
     messages = await call(FileResponse(str(file)), extensions=extensions, method="HEAD")
     assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
 

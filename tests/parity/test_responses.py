@@ -99,7 +99,8 @@ class FakeReader:
 
     async def __call__(self, start: Any, end: Any) -> list[bytes]:
         self.calls.append((start, end))
-        pieces, position = [], start
+        pieces: list[bytes] = []
+        position = start
         while len(pieces) < self.count:
             piece = self.data[position : min(position + self.size, end)]
             pieces.append(piece)
