@@ -18,7 +18,7 @@ import pytest
 from tests.differential.harness import Namespace, Req
 
 SIZE = 1024 * 1024 + 123
-PATHSEND = {"extensions": {"http.response.pathsend": {}}}
+PATHSEND: dict[str, Any] = {"extensions": {"http.response.pathsend": {}}}
 
 
 @pytest.fixture(scope="module")
