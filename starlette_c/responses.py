@@ -431,11 +431,11 @@ class _FileReader:
     """A response's file, read in worker threads: opening fused with the first read, closing with the last."""
 
     __slots__ = ("ahead", "chunk_size", "end", "file", "path", "pieces", "position")
+    pieces: int
 
     def __init__(self, path: str | os.PathLike[str], chunk_size: int) -> None:
         self.path = path
         self.chunk_size = chunk_size
-        self.pieces = max(1, min(_MAX_PIECES, _READ_AHEAD // chunk_size))
         self.file: BinaryIO | None = None
         self.end = self.position = 0
         self.ahead: list[bytes] | None = None
@@ -445,6 +445,13 @@ class _FileReader:
 
         ``ranges`` ``None`` is the whole file as ``found`` (or the stat) sizes it.
         """
+        if self.chunk_size == 0:
+            # NOTE: zero-byte reads would never get through the file (Starlette 1.10 sends empty messages forever).
+            raise ValueError("FileResponse.chunk_size must not be 0.")
+        if self.chunk_size < 0:
+            # NOTE: read as unbounded, each range in one piece (Starlette 1.10 read to the end of the file).
+            self.chunk_size = sys.maxsize
+        self.pieces = max(1, min(_MAX_PIECES, _READ_AHEAD // self.chunk_size))
         if found is None:
             found = _regular_file_stat(self.path)
         if ranges is None:

@@ -1366,6 +1366,22 @@ async def test_file_response_hops_without_a_whole_body(
     assert watch.opened_closed == ((1, 1) if hops == 2 else (0, 0))
 
 
+@pytest.mark.parametrize("header", [None, "bytes=1-2"])
+async def test_file_response_chunk_size_zero(file: Path, header: str | None) -> None:
+    response = FileResponse(file)
+    response.chunk_size = 0
+    with pytest.raises(ValueError, match="FileResponse.chunk_size must not be 0."):
+        await call(response, headers=[("range", header)] if header else [])
+    assert (await call(response, method="HEAD"))[1]["body"] == b""
+
+
+async def test_file_response_negative_chunk_size_reads_whole_ranges(file: Path) -> None:
+    response = FileResponse(file)
+    response.chunk_size = -1
+    assert [m["body"] for m in (await call(response))[1:]] == [CONTENT]
+    assert [m["body"] for m in (await call(response, headers=[("range", "bytes=1-2")]))[1:]] == [b"bc"]
+
+
 async def test_file_response_file_deleted_mid_stream(tmp_path: Path) -> None:
     path = tmp_path / "data.bin"
     content = os.urandom(600_000)
