@@ -1452,8 +1452,8 @@ async def test_file_response_read_error_closes_the_file(
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
-    scope["headers"] = [(b"range", header.encode())] if header else []
+    headers = [(b"range", header.encode())] if header else []
+    scope = {"type": "http", "method": "GET", "headers": headers, "asgi": {"spec_version": "2.4"}}
     with pytest.raises(OSError, match="I/O error"):
         await response(scope, None, send)  # type: ignore[arg-type]
     assert failing.closed
