@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -821,6 +822,8 @@ async def test_file_response_pathsend(file: Path) -> None:
     extensions: dict[str, Any] = {"http.response.pathsend": {}}
     messages = await call(FileResponse(str(file)), extensions=extensions)
     assert messages[1:] == [{"type": "http.response.pathsend", "path": str(file)}]
+    messages = await call(FileResponse(file), extensions=extensions)
+    assert messages[1:] == [{"type": "http.response.pathsend", "path": str(file)}]
     messages = await call(FileResponse(str(file)), extensions=extensions, method="HEAD")
     assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
 
@@ -1120,13 +1123,13 @@ def test_merged_ranges_cover_exactly_the_requested_bytes(size: int, parts: list[
     response = FileResponse("unused")
     if any(a >= size for a, _ in parts):
         with pytest.raises(RangeNotSatisfiable):
-            response._wanted_ranges(scope, size)
+            response._wanted_ranges(scope, header, size)
         return
     if any(a > b for a, b in parts):
         with pytest.raises(MalformedRangeHeader, match="start must be less than end"):
-            response._wanted_ranges(scope, size)
+            response._wanted_ranges(scope, header, size)
         return
-    merged = response._wanted_ranges(scope, size)
+    merged = response._wanted_ranges(scope, header, size)
     covered = {i for start, end in merged for i in range(start, end)}
     assert covered == {i for a, b in parts for i in range(a, min(b, size - 1) + 1)}
     assert all(end < next_start for (_, end), (next_start, _) in zip(merged, merged[1:], strict=False))
@@ -1203,26 +1206,22 @@ def test_client_file_ranges(test_client_factory: TestClientFactory, file: Path) 
 
 
 class ClosingWatch:
-    """Wraps ``anyio.open_file`` to record whether every file opened was closed again."""
+    """Records the files ``FileResponse`` opens, to check that each was closed again."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.opened = 0
-        self.closed = 0
-        real_open = anyio.open_file
+        self.files: list[Any] = []
+        real_open = open
 
-        async def open_file(*args: Any, **kwargs: Any) -> Any:
-            file = await real_open(*args, **kwargs)
-            self.opened += 1
-            real_close = file.aclose
-
-            async def aclose() -> None:
-                await real_close()
-                self.closed += 1
-
-            file.aclose = aclose
+        def watched_open(*args: Any, **kwargs: Any) -> Any:
+            file = real_open(*args, **kwargs)
+            self.files.append(file)
             return file
 
-        monkeypatch.setattr(anyio, "open_file", open_file)
+        monkeypatch.setattr(responses, "open", watched_open, raising=False)
+
+    @property
+    def opened_closed(self) -> tuple[int, int]:
+        return len(self.files), sum(file.closed for file in self.files)
 
 
 @pytest.mark.parametrize("header", [None, "bytes=0-200000", "bytes=0-1,5-200000"])
@@ -1257,7 +1256,7 @@ async def test_file_response_stops_when_the_client_disconnects(
     assert 3 <= len(sent) < 100
     assert sent[-1].get("more_body") is True
     assert events == ["task"]
-    assert (watch.opened, watch.closed) == (1, 1)
+    assert watch.opened_closed == (1, 1)
 
 
 async def test_file_response_closes_its_file_when_cancelled(file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1278,7 +1277,7 @@ async def test_file_response_closes_its_file_when_cancelled(file: Path, monkeypa
         group.start_soon(FileResponse(file), scope, receive, send)
         await started.wait()
         group.cancel_scope.cancel()
-    assert (watch.opened, watch.closed) == (1, 1)
+    assert watch.opened_closed == (1, 1)
 
 
 async def test_file_response_send_errors_propagate_from_spec_24(file: Path) -> None:
@@ -1292,6 +1291,173 @@ async def test_file_response_send_errors_propagate_from_spec_24(file: Path) -> N
     scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
     with pytest.raises(OSError, match="gone"):
         await FileResponse(file)(scope, receive, send)
+
+
+# --- FileResponse worker-thread hops ---------------------------------------------------------------------------
+
+
+class HopCounter:
+    """Counts the worker-thread hops (``anyio.to_thread.run_sync`` calls) and the most bytes one hop read."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.hops = 0
+        self.most_read = 0
+        real_run_sync = anyio.to_thread.run_sync
+
+        async def run_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
+            self.hops += 1
+            result = await real_run_sync(func, *args, **kwargs)
+            if isinstance(result, list):
+                self.most_read = max(self.most_read, sum(len(piece) for piece in result))
+            return result
+
+        monkeypatch.setattr(anyio.to_thread, "run_sync", run_sync)
+
+
+@pytest.mark.parametrize(
+    ("size", "chunk_size", "hops", "messages"),
+    [
+        (26, 65536, 1, 1),  # stat, open, read and close in one hop
+        (1024 * 1024, 65536, 4, 16),  # 256 KiB a hop, as 64 KiB messages
+        (1024 * 1024 + 1, 65536, 5, 17),
+        (200, 1, 4, 200),  # at most 64 pieces a hop
+        (700_000, 300_000, 3, 3),  # a chunk larger than the read-ahead: one chunk a hop
+        (0, 65536, 1, 1),
+    ],
+)
+async def test_file_response_hops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, chunk_size: int, hops: int, messages: int
+) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(os.urandom(size))
+    response = FileResponse(path)
+    response.chunk_size = chunk_size
+    counter = HopCounter(monkeypatch)
+    watch = ClosingWatch(monkeypatch)
+    sent = await call(response)
+    assert body_of(sent) == path.read_bytes()
+    assert [len(m["body"]) for m in sent[1:]] == [min(chunk_size, size - i) for i in range(0, size, chunk_size)] or [0]
+    assert (counter.hops, len(sent) - 1, watch.opened_closed) == (hops, messages, (1, 1))
+    assert counter.most_read <= max(256 * 1024, chunk_size)
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "extensions", "hops"),
+    [
+        ("HEAD", [], {}, 1),
+        ("GET", [], {"http.response.pathsend": {}}, 1),
+        ("GET", [("range", "bytes=0-1")], {}, 2),  # the stat, then open and read
+        ("GET", [("range", "bytes=x")], {}, 1),
+        ("GET", [("range", "bytes=0-1"), ("if-range", '"other"')], {}, 2),
+    ],
+)
+async def test_file_response_hops_without_a_whole_body(
+    file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    headers: list[tuple[str, str]],
+    extensions: dict[str, Any],
+    hops: int,
+) -> None:
+    counter = HopCounter(monkeypatch)
+    watch = ClosingWatch(monkeypatch)
+    await call(FileResponse(file), method=method, headers=headers, extensions=extensions)
+    assert counter.hops == hops
+    assert watch.opened_closed == ((1, 1) if hops == 2 else (0, 0))
+
+
+@pytest.mark.parametrize("header", [None, "bytes=1-2"])
+async def test_file_response_chunk_size_zero(file: Path, header: str | None) -> None:
+    response = FileResponse(file)
+    response.chunk_size = 0
+    with pytest.raises(ValueError, match="FileResponse.chunk_size must not be 0."):
+        await call(response, headers=[("range", header)] if header else [])
+    assert (await call(response, method="HEAD"))[1]["body"] == b""
+
+
+async def test_file_response_negative_chunk_size_reads_whole_ranges(file: Path) -> None:
+    response = FileResponse(file)
+    response.chunk_size = -1
+    assert [m["body"] for m in (await call(response))[1:]] == [CONTENT]
+    assert [m["body"] for m in (await call(response, headers=[("range", "bytes=1-2")]))[1:]] == [b"bc"]
+
+
+async def test_file_response_file_deleted_mid_stream(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    content = os.urandom(600_000)
+    path.write_bytes(content)
+    received: list[Message] = []
+
+    async def send(message: Message) -> None:
+        received.append(message)
+        if path.exists():
+            path.unlink()
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    await FileResponse(path)(scope, None, send)  # type: ignore[arg-type]
+    assert body_of(received) == content
+
+
+async def test_file_response_file_deleted_between_stat_and_open(file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = ClosingWatch(monkeypatch)
+    response = FileResponse(file, stat_result=os.stat(file))
+    file.unlink()
+    with pytest.raises(FileNotFoundError):
+        await call(response, headers=[("range", "bytes=0-1")])
+    assert watch.opened_closed == (0, 0)
+
+
+async def test_file_response_file_truncated_mid_stream(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"x" * 600_000)
+    received: list[Message] = []
+
+    async def send(message: Message) -> None:
+        received.append(message)
+        if len(received) == 2:
+            path.write_bytes(b"")
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    await FileResponse(path)(scope, None, send)  # type: ignore[arg-type]
+    assert received[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert len(body_of(received)) == 256 * 1024  # what the first hop read ahead
+
+
+class FailingFile(io.BytesIO):
+    """A file whose reads fail after the first ``good`` ones."""
+
+    def __init__(self, data: bytes, good: int) -> None:
+        super().__init__(data)
+        self.good = good
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self.good -= 1
+        if self.good < 0:
+            raise OSError("I/O error")
+        return super().read(size)
+
+
+@pytest.mark.parametrize("header", [None, "bytes=5-", "bytes=0-1,3-"])
+async def test_file_response_read_error_closes_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str | None
+) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"x" * 6000)
+    failing = FailingFile(path.read_bytes(), good=70)  # the first hop reads 64 pieces, the second fails
+    monkeypatch.setattr(responses, "open", lambda *args: failing, raising=False)
+    response = FileResponse(path)
+    response.chunk_size = 10
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"range", header.encode())] if header else []
+    scope = {"type": "http", "method": "GET", "headers": headers, "asgi": {"spec_version": "2.4"}}
+    with pytest.raises(OSError, match="I/O error"):
+        await response(scope, None, send)  # type: ignore[arg-type]
+    assert failing.closed
+    assert sent[0]["type"] == "http.response.start" and sent[-1]["more_body"] is True
 
 
 @pytest.mark.parametrize("status_code", [201, 206, 404])

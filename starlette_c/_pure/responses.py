@@ -20,12 +20,9 @@ _make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
 _encode_basestring = json.encoder.encode_basestring
 
 
-class AsyncReadable(Protocol):
-    """The part of an async binary file (``anyio.AsyncFile``) the file loops use."""
-
-    async def read(self, size: int = -1, /) -> bytes: ...
-
-    async def seek(self, offset: int, whence: int = 0, /) -> int: ...
+# NOTE: ``read(start, end)`` hands back the next pieces of the file's bytes ``[start, end)``: at least one, short
+# or empty at the end of the file.
+ReadPieces = Callable[[int, int], Awaitable[list[bytes]]]
 
 
 class StartTrackingSend:
@@ -191,34 +188,23 @@ async def send_stream(
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def send_file_range(
-    send: Send, file: AsyncReadable, start: int, end: int, chunk_size: int, more_body: bool
-) -> bool:
-    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces; whether the file held all of them.
+async def send_file_range(send: Send, read: ReadPieces, start: int, end: int, more_body: bool) -> bool:
+    """Send bytes ``[start, end)`` piece by piece as ``read`` hands them back; whether the file held all of them.
 
-    The last piece carries ``more_body``; a file that turns out shorter than ``end`` ends the range early.
-    ``file`` must be at offset 0 when ``start`` is 0.
+    The last piece carries ``more_body``; an empty piece (the end of a file shorter than ``end``) ends the range early.
     """
-    # PERF: seeking costs a worker-thread round trip; a freshly opened file is already at 0.
-    if start:
-        await file.seek(start)
-    remaining = end - start
+    position = start
     while True:
-        chunk = await file.read(min(chunk_size, remaining)) if remaining > 0 else b""
-        remaining -= len(chunk)
-        last = remaining <= 0 or not chunk
-        await send({"type": "http.response.body", "body": chunk, "more_body": more_body or not last})
-        if last:
-            return remaining <= 0
+        for piece in await read(position, end):
+            position += len(piece)
+            last = position >= end or not piece
+            await send({"type": "http.response.body", "body": piece, "more_body": more_body or not last})
+            if last:
+                return position >= end
 
 
 async def send_file_ranges(
-    send: Send,
-    file: AsyncReadable,
-    ranges: Sequence[tuple[int, int]],
-    part_headers: Sequence[bytes],
-    closing: bytes,
-    chunk_size: int,
+    send: Send, read: ReadPieces, ranges: Sequence[tuple[int, int]], part_headers: Sequence[bytes], closing: bytes
 ) -> bool:
     """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``.
 
@@ -226,7 +212,7 @@ async def send_file_ranges(
     """
     for (start, end), part_header in zip(ranges, part_headers, strict=True):
         await send({"type": "http.response.body", "body": part_header, "more_body": True})
-        if not await send_file_range(send, file, start, end, chunk_size, True):
+        if not await send_file_range(send, read, start, end, True):
             return False
         await send({"type": "http.response.body", "body": b"\r\n", "more_body": True})
     await send({"type": "http.response.body", "body": closing, "more_body": False})

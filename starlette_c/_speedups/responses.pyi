@@ -7,11 +7,7 @@ from starlette_c.types import Message, Send
 
 RawHeaders = list[tuple[bytes, bytes]]
 
-class AsyncReadable(Protocol):
-    """The part of an async binary file (``anyio.AsyncFile``) the file loops use."""
-
-    async def read(self, size: int = -1, /) -> bytes: ...
-    async def seek(self, offset: int, whence: int = 0, /) -> int: ...
+ReadPieces = Callable[[int, int], Awaitable[list[bytes]]]
 
 class StartTrackingSend:
     """A ``send`` that remembers whether the response has started (after which no other can be sent)."""
@@ -69,16 +65,9 @@ async def send_stream(
     iterator: AsyncIterable[str | bytes | memoryview],
     charset: str,
 ) -> None: ...
-async def send_file_range(
-    send: Send, file: AsyncReadable, start: int, end: int, chunk_size: int, more_body: bool
-) -> bool: ...
+async def send_file_range(send: Send, read: ReadPieces, start: int, end: int, more_body: bool) -> bool: ...
 async def send_file_ranges(
-    send: Send,
-    file: AsyncReadable,
-    ranges: Sequence[tuple[int, int]],
-    part_headers: Sequence[bytes],
-    closing: bytes,
-    chunk_size: int,
+    send: Send, read: ReadPieces, ranges: Sequence[tuple[int, int]], part_headers: Sequence[bytes], closing: bytes
 ) -> bool: ...
 def parse_byte_ranges(spec: str, size: int) -> list[tuple[int, int]]: ...
 def merge_ranges(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]: ...

@@ -33,14 +33,9 @@ from starlette_c.types import Message, Send
 RawHeaders = list[tuple[bytes, bytes]]
 
 
-class AsyncReadable(Protocol):
-    """The part of an async binary file (``anyio.AsyncFile``) the file loops use."""
-
-    async def read(self, size=-1, /):
-        ...
-
-    async def seek(self, offset, whence=0, /):
-        ...
+# NOTE: ``read(start, end)`` hands back the next pieces of the file's bytes ``[start, end)``: at least one, short
+# or empty at the end of the file.
+ReadPieces = Callable[[int, int], Awaitable[list[bytes]]]
 
 
 # NOTE: a real Python function, so that unpacking anything but an exact 2-tuple fails with CPython's own
@@ -581,30 +576,23 @@ async def send_stream(send, status_code, raw_headers, iterator, charset):
     await send({"type": _BODY, "body": _EMPTY, "more_body": False})
 
 
-async def send_file_range(send, file, start, end, chunk_size, more_body):
-    """Send bytes ``[start, end)`` of ``file`` in ``chunk_size`` pieces; whether the file held all of them.
+async def send_file_range(send, read, start, end, more_body):
+    """Send bytes ``[start, end)`` piece by piece as ``read`` hands them back; whether the file held all of them.
 
-    The last piece carries ``more_body``; a file that turns out shorter than ``end`` ends the range early.
-    ``file`` must be at offset 0 when ``start`` is 0.
+    The last piece carries ``more_body``; an empty piece (the end of a file shorter than ``end``) ends the range early.
     """
     cdef bint last
-    # PERF: seeking costs a worker-thread round trip; a freshly opened file is already at 0.
-    if start:
-        await file.seek(start)
-    remaining = end - start
+    position = start
     while True:
-        if remaining > 0:
-            chunk = await file.read(min(chunk_size, remaining))
-        else:
-            chunk = _EMPTY
-        remaining -= len(chunk)
-        last = remaining <= 0 or not chunk
-        await send({"type": _BODY, "body": chunk, "more_body": more_body or not last})
-        if last:
-            return remaining <= 0
+        for piece in await read(position, end):
+            position += len(piece)
+            last = position >= end or not piece
+            await send({"type": _BODY, "body": piece, "more_body": more_body or not last})
+            if last:
+                return position >= end
 
 
-async def send_file_ranges(send, file, ranges, part_headers, closing, chunk_size):
+async def send_file_ranges(send, read, ranges, part_headers, closing):
     """Send a ``multipart/byteranges`` body: each range preceded by its part header, then ``closing``.
 
     ``False``, with the body left unfinished, as soon as the file turns out too short for a range.
@@ -616,7 +604,7 @@ async def send_file_ranges(send, file, ranges, part_headers, closing, chunk_size
         else:
             start, end = _unpack_pair(bounds)
         await send({"type": _BODY, "body": part_header, "more_body": True})
-        if not await send_file_range(send, file, start, end, chunk_size, True):
+        if not await send_file_range(send, read, start, end, True):
             return False
         await send({"type": _BODY, "body": _CRLF, "more_body": True})
     await send({"type": _BODY, "body": closing, "more_body": False})

@@ -25,7 +25,7 @@ from tests.parity.twins import load
 
 pure, compiled, needs_compiled, TWINS = load("responses")
 PUBLIC = (
-    "AsyncReadable",
+    "ReadPieces",
     "RawHeaders",
     "init_raw_headers",
     "send_stream",
@@ -88,26 +88,26 @@ class Recorder:
         self.messages.append(normalise(message))
 
 
-class FakeFile:
-    """An in-memory ``AsyncReadable`` that records its calls."""
+class FakeReader:
+    """An in-memory ``ReadPieces``: up to ``count`` pieces of ``size`` bytes a call, b"" past the end; records calls."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, size: Any, count: int = 3) -> None:
         self.data = data
-        self.position = 0
-        self.calls: list[tuple[str, Any]] = []
+        self.size = size
+        self.count = count
+        self.calls: list[tuple[Any, Any]] = []
 
-    async def read(self, size: int = -1, /) -> bytes:
-        self.calls.append(("read", size))
-        if size < 0:
-            size = len(self.data)
-        chunk = self.data[self.position : self.position + size]
-        self.position += len(chunk)
-        return chunk
-
-    async def seek(self, offset: int, whence: int = 0, /) -> int:
-        self.calls.append(("seek", offset))
-        self.position = offset
-        return offset
+    async def __call__(self, start: Any, end: Any) -> list[bytes]:
+        self.calls.append((start, end))
+        pieces: list[bytes] = []
+        position = start
+        while len(pieces) < self.count:
+            piece = self.data[position : min(position + self.size, end)]
+            pieces.append(piece)
+            position += len(piece)
+            if not piece or position >= end:
+                break
+        return pieces
 
 
 class Chunks:
@@ -560,14 +560,14 @@ positions = st.one_of(st.integers(-3, 40), st.sampled_from([None, 1.0, "1", True
 @given(st.binary(max_size=40), positions, positions, st.one_of(st.integers(-2, 9), st.sampled_from([None, 2.5])))
 def test_send_file_range_parity(data: bytes, start: Any, end: Any, chunk_size: Any) -> None:
     for more_body in (True, False, "x", 0):
-        files: list[FakeFile] = []
+        readers: list[FakeReader] = []
 
-        def make(module: ModuleType, send: Recorder, files: list[FakeFile] = files, more_body: Any = more_body) -> Any:
-            files.append(FakeFile(data))
-            return module.send_file_range(send, files[-1], start, end, chunk_size, more_body)
+        def make(module: ModuleType, send: Recorder, seen: list[FakeReader] = readers, more: Any = more_body) -> Any:
+            seen.append(FakeReader(data, chunk_size))
+            return module.send_file_range(send, seen[-1], start, end, more)
 
         run_both(make)
-        assert files[0].calls == files[1].calls
+        assert readers[0].calls == readers[1].calls
 
 
 @needs_compiled
@@ -587,8 +587,8 @@ def test_send_file_ranges_parity(
     files = []
 
     def make(module: ModuleType, send: Recorder) -> Any:
-        files.append(FakeFile(data))
-        return module.send_file_ranges(send, files[-1], ranges, part_headers, b"--end--", chunk_size)
+        files.append(FakeReader(data, chunk_size))
+        return module.send_file_ranges(send, files[-1], ranges, part_headers, b"--end--")
 
     run_both(make, fail_at)
     assert files[0].calls == files[1].calls
@@ -601,7 +601,7 @@ def test_send_file_ranges_matching_lengths() -> None:
     for data in (b"0123456789" * 5, b"short"):
 
         def make(module: ModuleType, send: Recorder, data: bytes = data) -> Any:
-            return module.send_file_ranges(send, FakeFile(data), ranges, headers, b"--b--", 4)
+            return module.send_file_ranges(send, FakeReader(data, 4), ranges, headers, b"--b--")
 
         run_both(make)
 
@@ -686,8 +686,8 @@ def test_compiled_does_not_leak() -> None:
         build_error,
         stream_error,
         lambda: run(compiled.send_stream(send, 200, raw, stream(), charset)),
-        lambda: run(compiled.send_file_range(send, FakeFile(data), 3, 90, 16, False)),
-        lambda: run(compiled.send_file_ranges(send, FakeFile(data), ranges, part_headers, body, 8)),
+        lambda: run(compiled.send_file_range(send, FakeReader(data, 16), 3, 90, False)),
+        lambda: run(compiled.send_file_ranges(send, FakeReader(data, 8), ranges, part_headers, body)),
     ]
     shared = [headers, other, media_type, charset, body, raw, data, ranges, part_headers, send]
     # NOTE: one warm-up run first, so that the bounded content-type cache holds its key before counting.
