@@ -451,12 +451,9 @@ def test_ranges(server: Server, spec: str, allowed: set[int], target: str) -> No
 
 
 @pytest.mark.parametrize("target", ["/file", "/file-path"])
-def test_file_whole(server: Server, target: str, request: pytest.FixtureRequest) -> None:
-    if server.kind == "granian" and target == "/file-path":
-        # NOTE: granian offers http.response.pathsend and refuses a message whose path is not a str; Starlette 1.10
-        # sends str(path), starlette_c/responses.py sends the Path itself: a 500 (strict: remove this when fixed).
-        reason = "FileResponse(Path) sends a Path in http.response.pathsend; granian answers 500"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_file_whole(server: Server, target: str) -> None:
+    # NOTE: under granian (which offers http.response.pathsend, and refuses a path that is not a str) both go out
+    # by pathsend: FileResponse(Path) must send str(path), as Starlette 1.10 does.
     response = check(server, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {200})
     assert response.body == bytes(range(256)) * 4096
 
