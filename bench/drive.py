@@ -92,9 +92,10 @@ def websocket_answer(sent: list[_measure.Message]) -> _measure.Response:
 class Exchange:
     """What one timed unit of the scenario is: a request (the n-th of its variants) or a websocket session."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, limit: int | None = None) -> None:
+        """``limit``: at most this many distinct paths (a callgrind run needs only as many as it sends)."""
         self.scenario = scenario
-        count = scenario.variants or 1
+        count = min(scenario.variants or 1, limit or scenario.variants or 1)
         self.specs = [request_spec(scenario.variant(number)) for number in range(count)]
         self.count = count
         self.websocket_template = websocket_scope(scenario) if scenario.websocket else None

@@ -29,6 +29,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR.parent), str(BENCH_DIR)]
 
+import chart  # noqa: E402
 import e2e  # noqa: E402
 import report  # noqa: E402
 from scenarios import NO_WEBSOCKET_LOAD, SCENARIOS, Scenario, select_scenarios  # noqa: E402
@@ -37,7 +38,14 @@ from targets import FLOOR, REFERENCE, SERVER_PINS, Target, ensure_venv, select_t
 from starlette_c.bench import _measure  # noqa: E402
 
 # Instructions are counted on these by default: each callgrind pair costs tens of seconds.
-IR_SCENARIOS = ("plaintext", "path params", "CORS+GZip+Session", "1000 routes")
+IR_SCENARIOS = (
+    "plaintext",
+    "path params",
+    "CORS+GZip+Session",
+    "1000 routes",
+    "FastAPI route 100/100",
+    "websocket echo 100",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"Ir on these ('all' for every one); default {IR_SCENARIOS}",
     )
     parser.add_argument("--e2e-seconds", type=int, metavar="N", help="seconds of measured load per scenario")
+    parser.add_argument(
+        "--servers", nargs="+", choices=e2e.SERVERS, default=list(e2e.SERVERS), help="the e2e servers (default: both)"
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results", help="default: bench/results/")
     parser.add_argument("--venv-dir", type=Path, default=BENCH_DIR / ".venvs", help="default: bench/.venvs/")
     parser.add_argument("--python", default=sys.executable, help="the interpreter the virtualenvs are made from")
@@ -89,7 +100,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     load = None if args.no_e2e else settings.load
     if load is not None and args.e2e_seconds:
         load = e2e.LoadSettings(args.e2e_seconds, load.warmup, load.connections)
-    return dataclasses.replace(settings, ir_scenarios=ir, load=load)
+    return dataclasses.replace(settings, ir_scenarios=ir, load=load, servers=tuple(args.servers))
 
 
 def run_worker(target: Target, python: Path, scenarios: list[Scenario], settings: Settings) -> dict[str, Any]:
@@ -262,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "results.md").write_text(text)
     payload = {"machine": info, "settings": dataclasses.asdict(settings), "frameworks": frameworks, "results": results}
     (args.out / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"written: {args.out / 'results.md'}, {args.out / 'results.json'}")
+    charts = chart.write_charts(payload, args.out)
+    print(f"written: {', '.join(str(path) for path in [args.out / 'results.md', args.out / 'results.json', *charts])}")
     return 0
 
 

@@ -146,7 +146,9 @@ async def issue_exchanges(app: Any, exchange: Exchange, count: int) -> None:
 def count_run(module: Any, scenario: Scenario, count: int) -> None:
     """The process callgrind watches: build, check, warm up and run ``count`` exchanges (see run.py)."""
     app = getattr(module, scenario.app_attr)
-    _measure.run_in_loop(issue_exchanges(app, Exchange(scenario), IR_WARMUP + count), loop_factory)
+    # PERF: no more distinct paths than requests: building thousands of scopes under callgrind takes long.
+    exchange = Exchange(scenario, limit=IR_WARMUP + count)
+    _measure.run_in_loop(issue_exchanges(app, exchange, IR_WARMUP + count), loop_factory)
 
 
 def main(argv: list[str] | None = None) -> None:
