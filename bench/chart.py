@@ -23,11 +23,12 @@ from report import FIGURES, Figure
 
 # The median time (the first "time" figure) and the instruction count.
 CHARTED = {key: next(figure for figure in FIGURES if figure.key == key) for key in ("ir", "time")}
+TITLES = {"ir": "Instructions per request (callgrind Ir)", "time": "In-process time per request (median)"}
 COLOURS = ("#c0392b", "#e6967a", "#2c7fb8", "#7fcdbb", "#6a51a3", "#ec9d1c", "#7f7f7f", "#31a354", "#a1d99b")
 CAP = 5.0
 WIDTH = 960
 LABEL_WIDTH = 230  # the scenario names, left
-VALUE_WIDTH = 170  # the value labels, right of the longest bar
+VALUE_WIDTH = 200  # the value labels, right of the longest bar
 BAR = 11
 BAR_GAP = 2
 GROUP_GAP = 12
@@ -37,6 +38,11 @@ FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
 
 def figure_value(figure: Figure, entry: dict[str, Any]) -> float | None:
     return figure.value(entry[figure.key]) if figure.key in entry else None
+
+
+def label_value(key: str, value: float) -> str:
+    """The bar's value, short: 36.4k Ir, 2.64 µs."""
+    return f"{value / 1000:,.1f}k Ir" if key == "ir" else f"{value * 1e6:,.2f} µs"
 
 
 def rows(results: dict[str, Any], targets: list[str], scenarios: list[str], figure: Figure) -> list[str]:
@@ -59,7 +65,7 @@ def render(payload: dict[str, Any], key: str = "ir") -> str:
     height = TOP + max(1, len(charted)) * group_height + 30
     span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     taken = payload.get("machine", {}).get("date", "")
-    title = f"{figure.title}, relative to the fastest in each row (lower is better)"
+    title = f"{TITLES[key]}, relative to the fastest in each row (lower is better)"
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' "
         f"viewBox='0 0 {WIDTH} {height}' {FONT} font-size='11'>",
@@ -95,10 +101,10 @@ def render(payload: dict[str, Any], key: str = "ir") -> str:
             colour = COLOURS[index % len(COLOURS)]
             parts.append(
                 f"<rect x='{LABEL_WIDTH}' y='{y}' width='{length:.1f}' height='{BAR}' fill='{colour}'>"
-                f"<title>{escape(f'{target}: {figure.render(entry[figure.key])} {figure.unit}')}</title></rect>"
+                f"<title>{escape(f'{target}: {label_value(key, value)}')}</title></rect>"
             )
             cut = " »" if relative > CAP else ""
-            label = f"{figure.render(entry[figure.key])} {figure.unit} ({relative:.2f}x){cut}"
+            label = f"{label_value(key, value)} ({relative:.2f}x){cut}"
             parts.append(f"<text x='{LABEL_WIDTH + length + 4:.1f}' y='{y + BAR - 2}'>{escape(label)}</text>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
