@@ -1,6 +1,7 @@
 """The comparison as an SVG bar chart, written from the results JSON of run.py (no plotting library).
 
     python bench/chart.py bench/results/results.json --figure ir --out docs/bench-ir.svg
+    python bench/chart.py one/results.json other/results.json --merged both.json --out both.svg
 
 One group of bars per scenario, one bar per target; each bar is the target's figure relative to the
 fastest target of its row (1.00x = the fastest), so that rows of very different magnitudes read alike.
@@ -121,13 +122,27 @@ def write_charts(payload: dict[str, Any], out: Path) -> list[Path]:
     return written
 
 
+def merge(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """One payload from several runs (say one per target): their results side by side, the first's machine;
+    a later run's figures replace an earlier one's for the same target and scenario."""
+    results: dict[str, dict[str, Any]] = {}
+    for payload in payloads:
+        for target, scenarios in payload["results"].items():
+            results.setdefault(target, {}).update(scenarios)
+    return {"machine": payloads[0].get("machine", {}), "results": results}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", type=Path, help="a results.json written by bench/run.py")
+    parser.add_argument("results", type=Path, nargs="+", help="results.json files written by bench/run.py")
     parser.add_argument("--figure", choices=list(CHARTED), default="ir")
     parser.add_argument("--out", type=Path, required=True, help="the SVG file to write")
+    parser.add_argument("--merged", type=Path, metavar="JSON", help="also write the merged results here")
     args = parser.parse_args(argv)
-    args.out.write_text(render(json.loads(args.results.read_text()), args.figure))
+    payload = merge([json.loads(path.read_text()) for path in args.results])
+    args.out.write_text(render(payload, args.figure))
+    if args.merged:
+        args.merged.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"written: {args.out}")
     return 0
 

@@ -89,3 +89,28 @@ def test_main_writes_the_chart_from_a_results_file(tmp_path: Path, capsys: pytes
 def test_no_comparable_scenario_still_renders_a_note() -> None:
     svg = chart.render({"results": {"x": {"s": {"ir": 1.0}}}}, "ir")
     assert "No scenario has this figure for two targets." in texts(svg)
+
+
+def test_merge_puts_runs_side_by_side_and_a_later_figure_wins() -> None:
+    first = {"machine": {"date": "d1"}, "results": {"x": {"s": {"ir": 1.0}, "t": {"ir": 5.0}}}}
+    second = {"machine": {"date": "d2"}, "results": {"x": {"s": {"ir": 2.0}}, "y": {"s": {"ir": 3.0}}}}
+    merged = chart.merge([first, second])
+    assert merged == {
+        "machine": {"date": "d1"},
+        "results": {"x": {"s": {"ir": 2.0}, "t": {"ir": 5.0}}, "y": {"s": {"ir": 3.0}}},
+    }
+
+
+def test_main_merges_several_results_files(tmp_path: Path) -> None:
+    paths = []
+    for name, value in (("a", 1000.0), ("b", 2000.0)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"results": {name: {"s": {"ir": value}}}}))
+        paths.append(str(path))
+    out, merged = tmp_path / "c.svg", tmp_path / "c.json"
+    assert chart.main([*paths, "--out", str(out), "--merged", str(merged)]) == 0
+    assert json.loads(merged.read_text()) == {
+        "machine": {},
+        "results": {"a": {"s": {"ir": 1000.0}}, "b": {"s": {"ir": 2000.0}}},
+    }
+    assert "1.0k Ir (1.00x)" in out.read_text() and "2.0k Ir (2.00x)" in out.read_text()
