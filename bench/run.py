@@ -2,7 +2,7 @@
 raw ASGI floor, on the same scenarios, side by side.
 
     python bench/run.py                 # everything (tens of minutes)
-    python bench/run.py --quick         # under 3 minutes: fewer repeats, no Ir, a short e2e of plaintext
+    python bench/run.py --quick         # a few minutes: fewer repeats, no Ir, a short e2e of plaintext
     python bench/run.py --targets "starlette_c" "starlette 1.0.0" --scenarios plaintext --no-e2e
 
 Every target runs in its own interpreter (a pinned virtualenv under --venv-dir, created on first use);
