@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import FIGURES, Figure
+from targets import TARGETS
 
 # The median time (the first "time" figure) and the instruction count.
 CHARTED = {key: next(figure for figure in FIGURES if figure.key == key) for key in ("ir", "time")}
@@ -42,8 +43,22 @@ def figure_value(figure: Figure, entry: dict[str, Any]) -> float | None:
 
 
 def label_value(key: str, value: float) -> str:
-    """The bar's value, short: 36.4k Ir, 2.64 µs."""
-    return f"{value / 1000:,.1f}k Ir" if key == "ir" else f"{value * 1e6:,.2f} µs"
+    """The bar's value, short: 36.4k Ir, 1.83M Ir, 2.64 µs."""
+    if key == "time":
+        return f"{value * 1e6:,.2f} µs"
+    return f"{value / 1e6:,.2f}M Ir" if value >= 1e6 else f"{value / 1000:,.1f}k Ir"
+
+
+def ordered(names: list[str]) -> list[str]:
+    """The targets in run.py's order (so each keeps its colour from chart to chart), others after them."""
+    known = [target.name for target in TARGETS]
+    return sorted(names, key=lambda name: known.index(name) if name in known else len(known) + names.index(name))
+
+
+def colour(name: str, names: list[str]) -> str:
+    known = [target.name for target in TARGETS]
+    position = known.index(name) if name in known else len(known) + names.index(name)
+    return COLOURS[position % len(COLOURS)]
 
 
 def rows(results: dict[str, Any], targets: list[str], scenarios: list[str], figure: Figure) -> list[str]:
@@ -59,7 +74,7 @@ def render(payload: dict[str, Any], key: str = "ir") -> str:
     """The SVG of figure ``key`` ("ir" or "time") for every scenario in ``payload`` (run.py's results.json)."""
     figure = CHARTED[key]
     results: dict[str, Any] = payload["results"]
-    targets = list(results)
+    targets = ordered(list(results))
     scenarios = list(dict.fromkeys(name for target in targets for name in results[target]))
     charted = rows(results, targets, scenarios, figure)
     group_height = len(targets) * (BAR + BAR_GAP) + GROUP_GAP
@@ -77,7 +92,7 @@ def render(payload: dict[str, Any], key: str = "ir") -> str:
     for index, target in enumerate(targets):
         x = 10 + (index % 5) * 185
         y = 52 + (index // 5) * 14
-        parts.append(f"<rect x='{x}' y='{y - 9}' width='10' height='10' fill='{COLOURS[index % len(COLOURS)]}'/>")
+        parts.append(f"<rect x='{x}' y='{y - 9}' width='10' height='10' fill='{colour(target, targets)}'/>")
         parts.append(f"<text x='{x + 14}' y='{y}'>{escape(target)}</text>")
     if not charted:
         parts.append(f"<text x='10' y='{TOP + 12}'>No scenario has this figure for two targets.</text>")
@@ -99,9 +114,8 @@ def render(payload: dict[str, Any], key: str = "ir") -> str:
                 continue
             relative = value / fastest if fastest else 1.0
             length = span * min(relative, CAP) / CAP
-            colour = COLOURS[index % len(COLOURS)]
             parts.append(
-                f"<rect x='{LABEL_WIDTH}' y='{y}' width='{length:.1f}' height='{BAR}' fill='{colour}'>"
+                f"<rect x='{LABEL_WIDTH}' y='{y}' width='{length:.1f}' height='{BAR}' fill='{colour(target, targets)}'>"
                 f"<title>{escape(f'{target}: {label_value(key, value)}')}</title></rect>"
             )
             cut = " »" if relative > CAP else ""

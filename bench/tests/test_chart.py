@@ -114,3 +114,16 @@ def test_main_merges_several_results_files(tmp_path: Path) -> None:
         "results": {"a": {"s": {"ir": 1000.0}}, "b": {"s": {"ir": 2000.0}}},
     }
     assert "1.0k Ir (1.00x)" in out.read_text() and "2.0k Ir (2.00x)" in out.read_text()
+
+
+def test_targets_keep_run_order_and_colour_whatever_the_results_hold() -> None:
+    assert chart.ordered(["raw ASGI", "mine", "starlette_c"]) == ["starlette_c", "raw ASGI", "mine"]
+    alone = chart.colour("raw ASGI", ["raw ASGI"])
+    assert alone == chart.colour("raw ASGI", ["starlette_c", "falcon 4.4.0", "raw ASGI"])
+    assert alone != chart.colour("starlette_c", ["starlette_c", "raw ASGI"])
+
+
+def test_millions_of_instructions_read_as_m() -> None:
+    assert chart.label_value("ir", 1_829_300.0) == "1.83M Ir"
+    assert chart.label_value("ir", 36_400.0) == "36.4k Ir"
+    assert chart.label_value("time", 2.64e-6) == "2.64 µs"
