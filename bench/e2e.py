@@ -1,6 +1,7 @@
-"""End-to-end figures: one target's app served by uvicorn (httptools, uvloop, one worker), loaded by wrk.
+"""End-to-end figures: one target's app served by uvicorn (httptools, uvloop, one worker) or by granian (its
+ASGI interface, uvloop, one worker), loaded by wrk.
 
-The server and wrk share the machine: wrk gets one thread, the server its single process.
+The server and wrk share the machine: wrk gets one thread, the server its single worker process.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from pathlib import Path
 from scenarios import Scenario
 from targets import BENCH_DIR, Target, target_environ
 
+SERVERS = ("uvicorn", "granian")
+# The entry of a scenario's results that holds each server's requests/s.
+RPS_KEYS = {"uvicorn": "rps", "granian": "rps_granian"}
 WRK_MISSING = "wrk is not installed: end-to-end figures skipped (Debian/Ubuntu: apt-get install -y wrk)"
 
 
@@ -56,11 +60,22 @@ def wrk_script(scenario: Scenario) -> str:
             lines.append(f"wrk.headers[{lua_string(name.decode())}] = {lua_string(value.decode())}")
     if scenario.body:
         lines.append(f"wrk.body = {lua_string(scenario.body.decode())}")
+    if scenario.variants:
+        # NOTE: each request the next of the scenario's paths, as in-process (no per-path cache measured).
+        head, _, tail = scenario.url_path.partition("{n}")
+        lines += [
+            "counter = 0",
+            "request = function()",
+            "  counter = counter + 1",
+            f"  return wrk.format(nil, {lua_string(head)} .. (counter % {scenario.variants}) .. {lua_string(tail)})",
+            "end",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def lua_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
+    return '"' + escaped + '"'
 
 
 def parse_wrk(output: str) -> tuple[float, int, int]:
@@ -98,15 +113,25 @@ def fetch(port: int, scenario: Scenario) -> tuple[int, list[tuple[bytes, bytes]]
         connection.close()
 
 
-class Server:
-    """``uvicorn apps.<module>:<attr>`` in the target's interpreter, on a free port."""
+def server_command(server: str, python: Path, app: str, port: int) -> list[str]:
+    """The command serving ``app`` (``module:attr``) on 127.0.0.1:``port`` with one worker, access log off."""
+    if server == "uvicorn":
+        command = [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+        return command + ["--http", "httptools", "--loop", "uvloop", "--log-level", "warning", "--no-access-log"]
+    if server == "granian":
+        command = [str(python), "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+        return command + ["--workers", "1", "--loop", "uvloop", "--log-level", "warning", "--no-access-log", app]
+    raise ValueError(f"unknown server {server!r}; choose from {SERVERS}")
 
-    def __init__(self, target: Target, python: Path, app_attr: str) -> None:
+
+class Server:
+    """``apps.<module>:<attr>`` served in the target's interpreter, on a free port."""
+
+    def __init__(self, target: Target, python: Path, app_attr: str, server: str = "uvicorn") -> None:
         self.port = free_port()
-        command = [str(python), "-m", "uvicorn", f"apps.{target.app_module}:{app_attr}"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--http", "httptools", "--loop", "uvloop"]
-        command += ["--log-level", "warning", "--no-access-log", "--lifespan", "on"]
-        self.process = subprocess.Popen(command, cwd=BENCH_DIR, env=target_environ(target))
+        command = server_command(server, python, f"apps.{target.app_module}:{app_attr}", self.port)
+        # NOTE: a session of its own, so that granian's worker process is stopped with it (by this group's id).
+        self.process = subprocess.Popen(command, cwd=BENCH_DIR, env=target_environ(target), start_new_session=True)
 
     def wait_ready(self, timeout: float = 600.0) -> None:
         deadline = time.monotonic() + timeout
@@ -122,11 +147,11 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
 
@@ -141,12 +166,14 @@ def run_wrk(wrk: str, port: int, scenario: Scenario, duration: int, connections:
         os.unlink(script.name)
 
 
-def measure_scenario(wrk: str, target: Target, python: Path, scenario: Scenario, settings: LoadSettings) -> EndToEnd:
+def measure_scenario(
+    wrk: str, target: Target, python: Path, scenario: Scenario, settings: LoadSettings, server_name: str = "uvicorn"
+) -> EndToEnd:
     """A fresh server for the scenario (so its peak RSS is this scenario's), checked, warmed up, then loaded."""
-    server = Server(target, python, scenario.app_attr)
+    server = Server(target, python, scenario.app_attr, server_name)
     try:
         server.wait_ready()
-        problem = scenario.check(*fetch(server.port, scenario))
+        problem = scenario.variant(7).check(*fetch(server.port, scenario.variant(7)))
         if problem is not None:
             raise RuntimeError(f"wrong answer over HTTP: {problem}")
         if settings.warmup:

@@ -43,6 +43,7 @@ FIGURES = (
     ),
     Figure("Instructions per request (callgrind Ir)", "ir", "Ir", lambda ir: f"{ir / 1000:.1f}k", float),
     Figure("End-to-end requests/s (uvicorn + wrk)", "rps", "req/s", lambda rps: f"{rps:,.0f}", float),
+    Figure("End-to-end requests/s (granian + wrk)", "rps_granian", "req/s", lambda rps: f"{rps:,.0f}", float),
     Figure("Peak RSS of the server", "rss_kib", "MiB", lambda kib: f"{kib / 1024:.1f}", float),
     Figure(
         "Time to build the app (its routes and middleware)", "build_seconds", "ms", lambda s: f"{s * 1e3:.1f}", float
@@ -54,17 +55,33 @@ def ratio(value: float, base: float | None) -> str:
     return f"{value / base:.2f}" if base else "–"
 
 
+# Figures a server measures: a scenario with no end-to-end figure (websockets) shows n/a in their tables.
+E2E_KEYS = ("rps", "rps_granian", "rss_kib")
+# NOTE: where the reference cannot run a scenario (FastAPI 0.165 needs Starlette >= 1.6), the first
+# ratio is against this one instead.
+FALLBACK_REFERENCE = "starlette 1.10.0"
+
+
+def not_applicable(figure: Figure, entry: dict[str, Any]) -> bool:
+    return "na" in entry or ("na_e2e" in entry and figure.key in E2E_KEYS)
+
+
+def base(figure: Figure, results: dict[str, Any], name: str, scenario: str) -> float | None:
+    other = results.get(name, {}).get(scenario, {})
+    return figure.value(other[figure.key]) if figure.key in other else None
+
+
 def cell(figure: Figure, results: dict[str, Any], target: str, scenario: str, reference: str, floor: str) -> str:
     entry = results.get(target, {}).get(scenario, {})
     if figure.key not in entry:
-        return "–"  # not measured, or failed (see the problems section)
+        # n/a: the framework cannot express it (see that section); –: not measured, or failed (see problems).
+        return "n/a" if not_applicable(figure, entry) else "–"
     value = figure.value(entry[figure.key])
-
-    def base(name: str) -> float | None:
-        other = results.get(name, {}).get(scenario, {})
-        return figure.value(other[figure.key]) if figure.key in other else None
-
-    return f"{figure.render(entry[figure.key])} ({ratio(value, base(reference))} · {ratio(value, base(floor))})"
+    reference_value = base(figure, results, reference, scenario)
+    if "na" in results.get(reference, {}).get(scenario, {}):
+        reference_value = base(figure, results, FALLBACK_REFERENCE, scenario)
+    ratios = f"{ratio(value, reference_value)} · {ratio(value, base(figure, results, floor, scenario))}"
+    return f"{figure.render(entry[figure.key])} ({ratios})"
 
 
 def figure_table(
@@ -87,6 +104,21 @@ def figure_table(
     return "\n".join(lines)
 
 
+def not_applicable_section(results: dict[str, Any], targets: list[str], scenarios: list[str]) -> str | None:
+    """One line per reason: the targets and the scenarios it rules out."""
+    by_reason: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    for target in targets:
+        for scenario in scenarios:
+            entry = results.get(target, {}).get(scenario, {})
+            for reason in (entry.get("na"), entry.get("na_e2e")):
+                if reason:
+                    names, rows = by_reason.setdefault(reason, ({}, {}))
+                    names[target] = None
+                    rows[scenario] = None
+    lines = [f"- {', '.join(rows)} on {', '.join(names)}: {reason}" for reason, (names, rows) in by_reason.items()]
+    return "### Not applicable (n/a)\n\n" + "\n".join(lines) if lines else None
+
+
 def errors_section(results: dict[str, Any], targets: list[str], scenarios: list[str]) -> str | None:
     lines = [
         f"- {target} / {scenario}: {message}"
@@ -99,8 +131,8 @@ def errors_section(results: dict[str, Any], targets: list[str], scenarios: list[
 
 def markdown(results: dict[str, Any], targets: list[str], scenarios: list[str], reference: str, floor: str) -> str:
     legend = (
-        f"Cells: value (ratio to {reference} · ratio to {floor}). "
-        "For time, Ir and RSS lower is better; for requests/s higher is better."
+        f"Cells: value (ratio to {reference} · ratio to {floor}); where {reference} is n/a, the first ratio is "
+        f"to {FALLBACK_REFERENCE}. For time, Ir and RSS lower is better; for requests/s higher is better."
     )
     sections = [legend]
     sections += [
@@ -108,7 +140,7 @@ def markdown(results: dict[str, Any], targets: list[str], scenarios: list[str], 
         for figure in FIGURES
         if (table := figure_table(figure, results, targets, scenarios, reference, floor)) is not None
     ]
-    problems = errors_section(results, targets, scenarios)
-    if problems:
-        sections.append(problems)
+    for section in (not_applicable_section(results, targets, scenarios), errors_section(results, targets, scenarios)):
+        if section:
+            sections.append(section)
     return "\n\n".join(sections) + "\n"

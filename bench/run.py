@@ -2,7 +2,7 @@
 raw ASGI floor, on the same scenarios, side by side.
 
     python bench/run.py                 # everything (tens of minutes)
-    python bench/run.py --quick         # under 3 minutes: fewer repeats, no Ir, a short e2e of plaintext
+    python bench/run.py --quick         # a few minutes: fewer repeats, no Ir, a short e2e of plaintext
     python bench/run.py --targets "starlette_c" "starlette 1.0.0" --scenarios plaintext --no-e2e
 
 Every target runs in its own interpreter (a pinned virtualenv under --venv-dir, created on first use);
@@ -18,8 +18,10 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,16 +29,23 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR.parent), str(BENCH_DIR)]
 
+import chart  # noqa: E402
 import e2e  # noqa: E402
 import report  # noqa: E402
-from scenarios import SCENARIOS, Scenario, select_scenarios  # noqa: E402
+from scenarios import NO_WEBSOCKET_LOAD, SCENARIOS, Scenario, select_scenarios  # noqa: E402
 from targets import FLOOR, REFERENCE, SERVER_PINS, Target, ensure_venv, select_targets, target_environ  # noqa: E402
-from worker import request_spec  # noqa: E402
 
 from starlette_c.bench import _measure  # noqa: E402
 
 # Instructions are counted on these by default: each callgrind pair costs tens of seconds.
-IR_SCENARIOS = ("plaintext", "path params", "CORS+GZip+Session", "1000 routes")
+IR_SCENARIOS = (
+    "plaintext",
+    "path params",
+    "CORS+GZip+Session",
+    "1000 routes",
+    "FastAPI route 100/100",
+    "websocket echo 100",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Settings:
     ir_scenarios: tuple[str, ...]
     load: e2e.LoadSettings | None
     e2e_scenarios: tuple[str, ...] | None  # None: all
+    servers: tuple[str, ...] = e2e.SERVERS
 
 
 QUICK = Settings(7, 0.02, 0.05, (), e2e.LoadSettings(duration=2, warmup=1), ("plaintext",))
@@ -70,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"Ir on these ('all' for every one); default {IR_SCENARIOS}",
     )
     parser.add_argument("--e2e-seconds", type=int, metavar="N", help="seconds of measured load per scenario")
+    parser.add_argument(
+        "--servers", nargs="+", choices=e2e.SERVERS, default=list(e2e.SERVERS), help="the e2e servers (default: both)"
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results", help="default: bench/results/")
     parser.add_argument("--venv-dir", type=Path, default=BENCH_DIR / ".venvs", help="default: bench/.venvs/")
     parser.add_argument("--python", default=sys.executable, help="the interpreter the virtualenvs are made from")
@@ -87,7 +100,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     load = None if args.no_e2e else settings.load
     if load is not None and args.e2e_seconds:
         load = e2e.LoadSettings(args.e2e_seconds, load.warmup, load.connections)
-    return dataclasses.replace(settings, ir_scenarios=ir, load=load)
+    return dataclasses.replace(settings, ir_scenarios=ir, load=load, servers=tuple(args.servers))
 
 
 def run_worker(target: Target, python: Path, scenarios: list[Scenario], settings: Settings) -> dict[str, Any]:
@@ -101,6 +114,37 @@ def run_worker(target: Target, python: Path, scenarios: list[Scenario], settings
     completed = subprocess.run(command, env=target_environ(target), stdout=subprocess.PIPE, text=True, check=True)
     result: dict[str, Any] = json.loads(completed.stdout)
     return result
+
+
+def count_instructions(target: Target, python: Path, scenario: Scenario, small: int, large: int) -> int:
+    """Instructions (callgrind ``Ir``) one of the scenario's exchanges costs in the target.
+
+    Like ``_measure.instructions_per_request`` (two runs differing only in the number of exchanges, the
+    difference divided), but through bench/worker.py, whose exchanges vary their path and speak websocket.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise _measure.ValgrindNotFoundError("valgrind is not on PATH (Debian/Ubuntu: apt-get install valgrind)")
+    env = target_environ(target)
+    # NOTE: the same hash seed in both runs keeps dict and set layouts, hence their costs, equal.
+    env.setdefault("PYTHONHASHSEED", "0")
+    with tempfile.TemporaryDirectory(prefix="bench-ir-") as workdir:
+        runs = []
+        for count in (small, large):
+            out_file, log_file = f"{workdir}/callgrind.{count}.out", f"{workdir}/stderr.{count}.log"
+            command = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}", str(python)]
+            command += [str(BENCH_DIR / "worker.py"), "--app-module", f"apps.{target.app_module}"]
+            command += ["--scenario", scenario.name, "--ir-count", str(count)]
+            with open(log_file, "wb") as log:
+                # PERF: the two runs are independent: they run side by side.
+                runs.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log), out_file))
+        totals = []
+        for (process, out_file), count in zip(runs, (small, large), strict=True):
+            if process.wait() != 0:
+                tail = Path(f"{workdir}/stderr.{count}.log").read_text(errors="replace")[-2000:]
+                raise _measure.CallgrindError(f"the callgrind run exited with {process.returncode}:\n{tail}")
+            totals.append(_measure.read_callgrind_total(out_file))
+    return round((totals[1] - totals[0]) / (large - small))
 
 
 def ir_requests(seconds_per_request: float) -> tuple[int, int]:
@@ -126,6 +170,9 @@ def measure_target(
         log(f"[{target.name}] WARNING: the compiled twins are not built, this is the pure package: {BUILD_HINT}")
     results: dict[str, dict[str, Any]] = {scenario.name: {"errors": []} for scenario in scenarios}
     for name, outcome in worker["scenarios"].items():
+        if "na" in outcome:
+            results[name]["na"] = outcome["na"]
+            continue
         results[name]["build_seconds"] = outcome.pop("build_seconds")
         if "error" in outcome:
             results[name]["errors"].append(f"in-process check: {outcome['error']}")
@@ -133,31 +180,35 @@ def measure_target(
             results[name]["time"] = outcome
     for scenario in scenarios:
         entry = results[scenario.name]
+        if "na" in entry:
+            continue
         if scenario.name in settings.ir_scenarios and "time" in entry:
             log(f"[{target.name}] Ir: {scenario.name}")
             small, large = ir_requests(entry["time"]["median"])
             try:
-                entry["ir"] = _measure.instructions_per_request(
-                    f"apps.{target.app_module}:{scenario.app_attr}",
-                    request_spec(scenario),
-                    python=str(python),
-                    small=small,
-                    large=large,
-                    env=target_environ(target),
-                )
+                entry["ir"] = count_instructions(target, python, scenario, small, large)
             except (_measure.CallgrindError, _measure.ValgrindNotFoundError) as exc:
                 entry["errors"].append(f"Ir: {exc}")
         wanted = settings.e2e_scenarios is None or scenario.name in settings.e2e_scenarios
-        if settings.load is not None and wrk is not None and wanted:
-            log(f"[{target.name}] e2e: {scenario.name}")
+        if settings.load is None or wrk is None or not wanted or "time" not in entry:
+            continue
+        if scenario.websocket:
+            entry["na_e2e"] = NO_WEBSOCKET_LOAD
+            continue
+        for server in settings.servers:
+            log(f"[{target.name}] e2e ({server}): {scenario.name}")
             try:
-                figures = e2e.measure_scenario(wrk, target, python, scenario, settings.load)
+                figures = e2e.measure_scenario(wrk, target, python, scenario, settings.load, server)
             except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-                entry["errors"].append(f"e2e: {exc}")
+                entry["errors"].append(f"e2e ({server}): {exc}")
             else:
-                entry.update(rps=figures.requests_per_second, rss_kib=figures.peak_rss_kib)
+                entry[e2e.RPS_KEYS[server]] = figures.requests_per_second
+                if server == "uvicorn":
+                    entry["rss_kib"] = figures.peak_rss_kib
                 if figures.errors:
-                    entry["errors"].append(f"e2e: wrk reported {figures.errors} socket errors or bad statuses")
+                    entry["errors"].append(
+                        f"e2e ({server}): wrk reported {figures.errors} socket errors or bad statuses"
+                    )
     return {"framework": worker["framework"], "scenarios": results}
 
 
@@ -222,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "results.md").write_text(text)
     payload = {"machine": info, "settings": dataclasses.asdict(settings), "frameworks": frameworks, "results": results}
     (args.out / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"written: {args.out / 'results.md'}, {args.out / 'results.json'}")
+    charts = chart.write_charts(payload, args.out)
+    print(f"written: {', '.join(str(path) for path in [args.out / 'results.md', args.out / 'results.json', *charts])}")
     return 0
 
 

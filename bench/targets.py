@@ -19,8 +19,8 @@ from naming import select_by_name
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 
-# The ASGI server of the end-to-end figures, the same in every virtualenv.
-SERVER_PINS = ("uvicorn==0.54.0", "httptools==0.9.0", "uvloop==0.23.0")
+# The ASGI servers of the end-to-end figures, the same in every virtualenv.
+SERVER_PINS = ("uvicorn==0.54.0", "httptools==0.9.0", "uvloop==0.23.0", "granian==2.8.9")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,12 @@ class Target:
         return venv_dir / self.venv / "bin" / "python"
 
 
-STARLETTE_C_PINS = ("anyio==4.16.0", "itsdangerous==2.2.0")
+MULTIPART_PIN = "python-multipart==0.0.34"
+# NOTE: FastAPI 0.165 needs Starlette >= 1.6: its apps run on starlette 1.10.0 and on starlette_c (through the
+# import switch), never on starlette 1.0.0.
+FASTAPI_PINS = ("fastapi==0.165.0", "pydantic==2.14.4")
+# NOTE: FastAPI brings the real starlette into starlette_c's virtualenv; the switch makes it unused.
+STARLETTE_C_PINS = ("anyio==4.16.0", "itsdangerous==2.2.0", MULTIPART_PIN, *FASTAPI_PINS, "starlette==1.10.0")
 
 TARGETS: tuple[Target, ...] = (
     Target(
@@ -54,12 +59,16 @@ TARGETS: tuple[Target, ...] = (
         True,
     ),
     Target(
-        "starlette 1.0.0", "starlette-1.0.0", ("starlette==1.0.0", "itsdangerous==2.2.0"), "starlette_app", "starlette"
+        "starlette 1.0.0",
+        "starlette-1.0.0",
+        ("starlette==1.0.0", "itsdangerous==2.2.0", MULTIPART_PIN),
+        "starlette_app",
+        "starlette",
     ),
     Target(
         "starlette 1.10.0",
         "starlette-1.10.0",
-        ("starlette==1.10.0", "itsdangerous==2.2.0"),
+        ("starlette==1.10.0", "itsdangerous==2.2.0", MULTIPART_PIN, *FASTAPI_PINS),
         "starlette_app",
         "starlette",
     ),

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from drive import Exchange
 from scenarios import Scenario, select_scenarios
 
 from starlette_c.bench import _lifespan, _measure
@@ -45,14 +46,8 @@ def describe_framework(name: str | None) -> dict[str, Any]:
     return info
 
 
-def request_spec(scenario: Scenario) -> _measure.RequestSpec:
-    return _measure.RequestSpec(
-        method=scenario.method,
-        path=scenario.path,
-        query=scenario.query,
-        headers=scenario.headers,
-        body=scenario.body,
-    )
+# Exchanges run before the counted ones, in both runs of a callgrind pair alike.
+IR_WARMUP = 50
 
 
 def loop_factory() -> asyncio.AbstractEventLoop:
@@ -61,14 +56,29 @@ def loop_factory() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-async def warm_up(app: Any, spec: _measure.RequestSpec, state: dict[str, Any], seconds: float) -> float:
-    """Issue requests for about ``seconds`` (at least 5); returns the seconds one took on average."""
+async def warm_up(app: Any, exchange: Exchange, state: dict[str, Any], seconds: float) -> float:
+    """Run exchanges for about ``seconds`` (at least 5); returns the seconds one took on average."""
     count = 0
     started = time.perf_counter()
     while count < 5 or time.perf_counter() - started < seconds:
-        await _measure.call_app(app, spec, state=state)
+        await exchange.run(app, count, state)
         count += 1
     return (time.perf_counter() - started) / count
+
+
+async def time_exchanges(
+    app: Any, exchange: Exchange, state: dict[str, Any], number: int, repeats: int
+) -> _measure.Timing:
+    """Seconds per exchange: ``repeats`` runs of ``number``, each one the next of the scenario's paths."""
+    samples = []
+    index = 0
+    for _ in range(repeats):
+        started = time.perf_counter_ns()
+        for _ in range(number):
+            await exchange.run(app, index, state)
+            index += 1
+        samples.append((time.perf_counter_ns() - started) / number / 1e9)
+    return _measure.Timing.from_samples(samples)
 
 
 async def measure_app(app: Any, scenarios: list[Scenario], settings: argparse.Namespace) -> dict[str, Any]:
@@ -81,18 +91,14 @@ async def measure_app(app: Any, scenarios: list[Scenario], settings: argparse.Na
     async with _lifespan.lifespan(app) as state:
         for scenario in scenarios:
             print(f"  {scenario.name}", file=sys.stderr, flush=True)
-            spec = request_spec(scenario)
-            response = await _measure.call_app(app, spec, state=state)
-            problem = scenario.check(response.status, response.headers, response.body)
+            exchange = Exchange(scenario)
+            problem = await exchange.check(app, state)
             if problem is not None:
                 results[scenario.name] = {"error": problem}
                 continue
-            estimate = await warm_up(app, spec, state, settings.warmup_seconds)
+            estimate = await warm_up(app, exchange, state, settings.warmup_seconds)
             number = max(5, min(100_000, round(settings.repeat_seconds / estimate)))
-            # NOTE: time_app's own awaitable core, so that all requests run inside the lifespan's loop.
-            timing = await _measure.time_requests(
-                app, spec, number=number, repeats=settings.repeats, warmup=0, state=state
-            )
+            timing = await time_exchanges(app, exchange, state, number, settings.repeats)
             results[scenario.name] = {
                 "median": timing.median,
                 "minimum": timing.minimum,
@@ -103,8 +109,19 @@ async def measure_app(app: Any, scenarios: list[Scenario], settings: argparse.Na
     return results
 
 
+def not_applicable(module: Any, scenario: Scenario) -> str | None:
+    """Why the framework cannot express the scenario (its app module's ``UNSUPPORTED``), or None."""
+    unsupported: dict[str, str] = getattr(module, "UNSUPPORTED", {})
+    return unsupported.get(scenario.name) or unsupported.get(scenario.app_attr)
+
+
 def measure(module: Any, scenarios: list[Scenario], settings: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    for scenario in scenarios:
+        reason = not_applicable(module, scenario)
+        if reason is not None:
+            results[scenario.name] = {"na": reason}
+    scenarios = [scenario for scenario in scenarios if scenario.name not in results]
     for app_attr in dict.fromkeys(scenario.app_attr for scenario in scenarios):
         group = [scenario for scenario in scenarios if scenario.app_attr == app_attr]
         started = time.perf_counter()
@@ -117,6 +134,23 @@ def measure(module: Any, scenarios: list[Scenario], settings: argparse.Namespace
     return results
 
 
+async def issue_exchanges(app: Any, exchange: Exchange, count: int) -> None:
+    async with _lifespan.lifespan(app) as state:
+        problem = await exchange.check(app, state)
+        if problem is not None:
+            raise SystemExit(f"{exchange.scenario.name}: wrong answer: {problem}")
+        for index in range(count):
+            await exchange.run(app, index, state)
+
+
+def count_run(module: Any, scenario: Scenario, count: int) -> None:
+    """The process callgrind watches: build, check, warm up and run ``count`` exchanges (see run.py)."""
+    app = getattr(module, scenario.app_attr)
+    # PERF: no more distinct paths than requests: building thousands of scopes under callgrind takes long.
+    exchange = Exchange(scenario, limit=IR_WARMUP + count)
+    _measure.run_in_loop(issue_exchanges(app, exchange, IR_WARMUP + count), loop_factory)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--app-module", required=True)
@@ -125,9 +159,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--repeat-seconds", type=float, default=0.05, help="the length of one timed repeat")
     parser.add_argument("--warmup-seconds", type=float, default=0.2)
+    parser.add_argument("--ir-count", type=int, metavar="N", help="run N exchanges of the one scenario, untimed")
     args = parser.parse_args(argv)
     module = importlib.import_module(args.app_module)
     scenarios = select_scenarios(args.scenario)
+    if args.ir_count is not None:
+        count_run(module, scenarios[0], args.ir_count)
+        return
     report = {
         "framework": describe_framework(args.framework),
         "scenarios": measure(module, scenarios, args),

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from blacksheep import Application, Request, json, text
+from blacksheep import Application, Request, Response, StreamedContent, WebSocket, WebSocketDisconnectError, json, text
 from blacksheep.server.compression import GzipMiddleware
+from blacksheep.server.responses import file as file_response
 from blacksheep.server.routing import Router
-from scenarios import CORS_ORIGIN, FILLER_ROUTES, PLAINTEXT, SESSION_SECRET, SMALL_JSON
+from scenarios import (
+    CORS_ORIGIN,
+    FILLER_ROUTES,
+    PLAINTEXT,
+    SESSION_SECRET,
+    SMALL_JSON,
+    STREAM_CHUNK,
+    STREAM_CHUNKS,
+    bench_file,
+)
 
 from apps._variants import variant_getattr
 
@@ -82,4 +92,53 @@ def table(size: int) -> Application:
     return app
 
 
-__getattr__ = variant_getattr(main, with_middleware, table)
+async def chunks() -> Any:
+    for _ in range(STREAM_CHUNKS):
+        yield STREAM_CHUNK
+
+
+async def stream() -> Response:
+    return Response(200, None, StreamedContent(b"text/plain", chunks))
+
+
+async def echo_websocket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnectError:
+        return
+
+
+async def upload(request: Request) -> Any:
+    fields: dict[str, str] = {}
+    answer: dict[str, object] = {"fields": fields}
+    for part in await request.multipart():
+        if part.file_name is not None:
+            answer.update(file=part.file_name.decode(), size=len(part.data))
+        else:
+            fields[part.name.decode()] = part.data.decode()
+    return json(answer)
+
+
+async def body(request: Request) -> Any:
+    return text(str(len(await request.read() or b"")))
+
+
+def features() -> Application:
+    app = new_app()
+    path = bench_file()
+
+    async def file() -> Response:
+        return file_response(path, "text/plain")
+
+    app.router.add_get("/file", file)
+    app.router.add_get("/stream", stream)
+    app.router.add_ws("/ws", echo_websocket)
+    app.router.add_post("/upload", upload)
+    app.router.add_post("/body", body)
+    return app
+
+
+UNSUPPORTED = {"fastapi_app": "FastAPI runs on Starlette only"}
+__getattr__ = variant_getattr({"app": main, "middleware_app": with_middleware, "features_app": features}, table)

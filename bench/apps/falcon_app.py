@@ -8,13 +8,24 @@ as Starlette's SessionMiddleware does).
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import os
 from typing import Any
 
 import falcon
 import falcon.asgi
 import itsdangerous
-from scenarios import CORS_ORIGIN, FILLER_ROUTES, PLAINTEXT, SESSION_SECRET, SMALL_JSON
+from scenarios import (
+    CORS_ORIGIN,
+    FILLER_ROUTES,
+    PLAINTEXT,
+    SESSION_SECRET,
+    SMALL_JSON,
+    STREAM_CHUNK,
+    STREAM_CHUNKS,
+    bench_file,
+)
 
 from apps._variants import variant_getattr
 
@@ -92,6 +103,84 @@ class SignedCookieSession:
                 pass
 
 
+FILE_CHUNK = 64 * 1024
+
+
+async def file_chunks(path: str) -> Any:
+    """The file read off the event loop, 64 KiB at a time (Falcon has no async file response of its own)."""
+    loop = asyncio.get_running_loop()
+    file = await loop.run_in_executor(None, open, path, "rb")
+    try:
+        while chunk := await loop.run_in_executor(None, file.read, FILE_CHUNK):
+            yield chunk
+    finally:
+        await loop.run_in_executor(None, file.close)
+
+
+class File:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    async def on_get(self, req: Any, resp: Any) -> None:
+        stat = await asyncio.get_running_loop().run_in_executor(None, os.stat, self.path)
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.content_length = stat.st_size
+        resp.stream = file_chunks(self.path)
+
+
+async def chunks() -> Any:
+    for _ in range(STREAM_CHUNKS):
+        yield STREAM_CHUNK
+
+
+class Stream:
+    async def on_get(self, req: Any, resp: Any) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.stream = chunks()
+
+
+class EchoWebSocket:
+    async def on_websocket(self, req: Any, ws: Any) -> None:
+        await ws.accept()
+        try:
+            while True:
+                await ws.send_text(await ws.receive_text())
+        except falcon.WebSocketDisconnected:
+            return
+
+
+class Upload:
+    async def on_post(self, req: Any, resp: Any) -> None:
+        fields: dict[str, str] = {}
+        answer: dict[str, object] = {"fields": fields}
+        form = await req.get_media()
+        async for part in form:
+            if part.filename:
+                size = 0
+                async for chunk in part.stream:
+                    size += len(chunk)
+                answer.update(file=part.filename, size=size)
+            else:
+                fields[part.name] = await part.get_text()
+        resp.media = answer
+
+
+class Body:
+    async def on_post(self, req: Any, resp: Any) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = str(len(await req.stream.read()))
+
+
+def features() -> Any:
+    app = falcon.asgi.App()
+    app.add_route("/file", File(bench_file()))
+    app.add_route("/stream", Stream())
+    app.add_route("/ws", EchoWebSocket())
+    app.add_route("/upload", Upload())
+    app.add_route("/body", Body())
+    return app
+
+
 def main() -> Any:
     app = falcon.asgi.App()
     app.add_route("/", Plaintext())
@@ -120,4 +209,5 @@ def table(size: int) -> Any:
     return app
 
 
-__getattr__ = variant_getattr(main, with_middleware, table)
+UNSUPPORTED = {"fastapi_app": "FastAPI runs on Starlette only"}
+__getattr__ = variant_getattr({"app": main, "middleware_app": with_middleware, "features_app": features}, table)

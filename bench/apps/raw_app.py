@@ -8,11 +8,13 @@ session cookie look-up (none is sent).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from scenarios import CORS_ORIGIN, FILLER_ROUTES, PLAINTEXT, SMALL_JSON
+from scenarios import CORS_ORIGIN, FILLER_ROUTES, PLAINTEXT, SMALL_JSON, STREAM_CHUNK, STREAM_CHUNKS, bench_file
 
 from apps._variants import variant_getattr
 
@@ -64,16 +66,20 @@ async def query(scope: Scope, receive: Receive, send: Send, segments: list[str])
     await respond(send, 200, TEXT, b",".join(values))
 
 
-async def echo(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
-    if scope["method"] != "POST":
-        return await respond(send, 405, TEXT, b"Method Not Allowed")
+async def read_body(receive: Receive) -> bytes:
     chunks = []
     more = True
     while more:
         message = await receive()
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
-    await respond(send, 200, JSON, dumps(json.loads(b"".join(chunks))))
+    return b"".join(chunks)
+
+
+async def echo(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+    if scope["method"] != "POST":
+        return await respond(send, 405, TEXT, b"Method Not Allowed")
+    await respond(send, 200, JSON, dumps(json.loads(await read_body(receive))))
 
 
 async def table_item(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
@@ -143,8 +149,81 @@ def with_middleware() -> ASGIApp:
     return app
 
 
+FILE_CHUNK = 64 * 1024
+
+
+def file_response(path: str) -> Handler:
+    async def file(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+        # PERF: one worker-thread hop reads the whole file (the least a server-side file costs off the loop).
+        data = await asyncio.get_running_loop().run_in_executor(None, read_file, path)
+        size = len(data)
+        headers = [(b"content-length", str(size).encode()), (b"content-type", b"text/plain")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for start in range(0, size, FILE_CHUNK):
+            more = start + FILE_CHUNK < size
+            await send({"type": "http.response.body", "body": data[start : start + FILE_CHUNK], "more_body": more})
+
+    return file
+
+
+def read_file(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+async def stream(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    for _ in range(STREAM_CHUNKS):
+        await send({"type": "http.response.body", "body": STREAM_CHUNK, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def echo_websocket(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "websocket.receive":
+            await send({"type": "websocket.send", "text": message["text"]})
+        elif kind == "websocket.connect":
+            await send({"type": "websocket.accept"})
+        else:
+            return
+
+
+PART_NAME = re.compile(rb'name="([^"]*)"')
+PART_FILENAME = re.compile(rb'filename="([^"]*)"')
+
+
+async def upload(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+    """The least multipart parsing: split on the boundary, each part's name from its headers."""
+    content_type = dict(scope["headers"])[b"content-type"]
+    boundary = content_type.partition(b"boundary=")[2]
+    fields: dict[str, str] = {}
+    answer: dict[str, object] = {"fields": fields}
+    for part in (await read_body(receive)).split(b"--" + boundary)[1:-1]:
+        head, _, data = part.partition(b"\r\n\r\n")
+        name = PART_NAME.search(head)
+        filename = PART_FILENAME.search(head)
+        if filename is not None:
+            answer.update(file=filename.group(1).decode(), size=len(data) - 2)
+        elif name is not None:
+            fields[name.group(1).decode()] = data[:-2].decode()
+    await respond(send, 200, JSON, dumps(answer))
+
+
+async def body(scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+    await respond(send, 200, TEXT, str(len(await read_body(receive))).encode())
+
+
+def features() -> ASGIApp:
+    routes = {"file": file_response(bench_file()), "stream": stream, "ws": echo_websocket}
+    routes.update(upload=upload, body=body)
+    return router(routes)
+
+
 def table(size: int) -> ASGIApp:
     return router({f"r{i}": table_item for i in range(size)})
 
 
-__getattr__ = variant_getattr(main, with_middleware, table)
+UNSUPPORTED = {"fastapi_app": "FastAPI runs on Starlette only"}
+__getattr__ = variant_getattr({"app": main, "middleware_app": with_middleware, "features_app": features}, table)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import e2e
 import pytest
 from scenarios import select_scenarios
@@ -41,3 +43,35 @@ def test_wrk_script_of_a_plain_get() -> None:
 
 def test_lua_string_escapes_quotes_and_backslashes() -> None:
     assert e2e.lua_string('a"b\\c') == '"a\\"b\\\\c"'
+
+
+def test_lua_string_escapes_line_breaks() -> None:
+    assert e2e.lua_string("a\r\nb") == '"a\\r\\nb"'
+
+
+def test_wrk_script_of_a_varying_path_requests_the_next_path_each_time() -> None:
+    script = e2e.wrk_script(select_scenarios(["FastAPI route 51/100"])[0])
+    assert 'return wrk.format(nil, "/r50/items/" .. (counter % 4096) .. "")' in script
+    assert "counter = counter + 1" in script
+
+
+def test_wrk_script_of_a_multipart_upload_carries_its_body_on_one_line() -> None:
+    script = e2e.wrk_script(select_scenarios(["multipart 1 MiB + 10 fields"])[0])
+    body_line = next(line for line in script.splitlines() if line.startswith("wrk.body = "))
+    assert body_line.startswith(
+        'wrk.body = "--bench-boundary-7d1f3c\\r\\nContent-Disposition: form-data; name=\\"field0\\"'
+    )
+    assert len(body_line) > 1 << 20
+
+
+def test_server_commands_serve_one_worker_on_uvloop_without_access_log() -> None:
+    python = Path("/venv/bin/python")
+    uvicorn = e2e.server_command("uvicorn", python, "apps.raw_app:app", 8123)
+    assert uvicorn[:4] == ["/venv/bin/python", "-m", "uvicorn", "apps.raw_app:app"]
+    assert {"httptools", "uvloop", "--no-access-log", "8123"} <= set(uvicorn)
+    granian = e2e.server_command("granian", python, "apps.raw_app:app", 8123)
+    assert granian[:3] == ["/venv/bin/python", "-m", "granian"] and granian[-1] == "apps.raw_app:app"
+    assert granian[granian.index("--interface") + 1] == "asgi" and granian[granian.index("--workers") + 1] == "1"
+    assert granian[granian.index("--loop") + 1] == "uvloop"
+    with pytest.raises(ValueError, match="unknown server 'hypercorn'"):
+        e2e.server_command("hypercorn", python, "apps.raw_app:app", 8123)

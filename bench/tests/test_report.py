@@ -38,3 +38,37 @@ def test_problems_are_listed() -> None:
 def test_ratio_of_zero_base_is_a_dash() -> None:
     assert report.ratio(1.0, 0.0) == "–"
     assert report.ratio(1.0, None) == "–"
+
+
+NA_RESULTS: dict[str, Any] = {
+    "c": {"fast": {"time": TIME, "ir": 1000.0, "rps": 10.0, "errors": []}, "ws": {"ir": 5000.0, "na_e2e": "no load"}},
+    "ref": {"fast": {"na": "needs newer"}, "ws": {"ir": 10000.0, "na_e2e": "no load"}},
+    "starlette 1.10.0": {"fast": {"time": TIME, "ir": 4000.0, "errors": []}, "ws": {"ir": 2500.0}},
+    "floor": {"fast": {"na": "not this framework"}, "ws": {"ir": 1000.0, "na_e2e": "no load"}},
+}
+
+
+def na_tables() -> str:
+    return report.markdown(NA_RESULTS, list(NA_RESULTS), ["fast", "ws"], "ref", "floor")
+
+
+def test_not_applicable_cells_say_so_and_the_reference_falls_back_to_starlette_1_10() -> None:
+    lines = na_tables().splitlines()
+    assert "| fast | 1.0k (0.25 · –) | n/a | 4.0k (1.00 · –) | n/a |" in lines
+    assert "| ws | 5.0k (0.50 · 5.00) | 10.0k (1.00 · 10.00) | 2.5k (0.25 · 2.50) | 1.0k (0.10 · 1.00) |" in lines
+
+
+def test_the_not_applicable_section_gives_each_reason_once_with_its_targets_and_scenarios() -> None:
+    text = na_tables()
+    section = text.split("### Not applicable (n/a)\n\n")[1].splitlines()
+    assert section == [
+        "- ws on c, ref, floor: no load",
+        "- fast on ref: needs newer",
+        "- fast on floor: not this framework",
+    ]
+
+
+def test_an_e2e_table_shows_n_a_where_a_scenario_has_no_load() -> None:
+    figure = next(figure for figure in report.FIGURES if figure.key == "rps")
+    assert report.cell(figure, NA_RESULTS, "c", "ws", "ref", "floor") == "n/a"
+    assert report.cell(figure, NA_RESULTS, "starlette 1.10.0", "ws", "ref", "floor") == "–"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import run
 from scenarios import SCENARIOS
@@ -36,3 +38,22 @@ def test_machine_markdown_names_versions_and_compiled_modules() -> None:
     assert "on CPU (2 cores)" in text and "load: none." in text
     assert "- c: starlette_c 1 on Python 3.11, compiled modules: x, `__compiled__` = True" in text
     assert "- raw: raw ASGI (no framework) on Python 3.11" in text.splitlines()
+
+
+def test_servers_default_to_both_and_can_be_narrowed() -> None:
+    assert run.settings_from(run.parse_args([])).servers == ("uvicorn", "granian")
+    assert run.settings_from(run.parse_args(["--servers", "granian"])).servers == ("granian",)
+    with pytest.raises(SystemExit):
+        run.parse_args(["--servers", "hypercorn"])
+
+
+def test_counting_instructions_without_valgrind_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    target = run.select_targets(["raw ASGI"])[0]
+    scenario = run.select_scenarios(["plaintext"])[0]
+    with pytest.raises(run._measure.ValgrindNotFoundError, match="apt-get install valgrind"):
+        run.count_instructions(target, Path("python"), scenario, 1, 2)
+
+
+def test_the_default_ir_scenarios_exist() -> None:
+    assert run.select_scenarios(list(run.IR_SCENARIOS))

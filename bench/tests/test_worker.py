@@ -6,7 +6,7 @@ import json
 import pytest
 import worker
 from apps import raw_app
-from scenarios import select_scenarios
+from scenarios import Scenario, select_scenarios
 
 
 def test_describe_framework_of_the_floor_and_of_starlette_c() -> None:
@@ -33,3 +33,23 @@ def test_main_prints_one_json_report(capsys: pytest.CaptureFixture[str]) -> None
     report = json.loads(capsys.readouterr().out)
     assert report["framework"]["name"] == "raw ASGI"
     assert set(report["scenarios"]["404"]) >= {"median", "stdev", "number"}
+
+
+def test_a_scenario_the_framework_cannot_express_is_reported_not_built() -> None:
+    settings = argparse.Namespace(repeats=1, repeat_seconds=0.001, warmup_seconds=0.0)
+    fastapi, plain = select_scenarios(["FastAPI 404", "plaintext"])
+    results = worker.measure(raw_app, [fastapi, plain], settings)
+    assert results[fastapi.name] == {"na": "FastAPI runs on Starlette only"}
+    assert "median" in results[plain.name]
+    assert worker.not_applicable(object(), fastapi) is None
+
+
+def test_ir_count_mode_runs_the_exchanges_and_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    worker.main(["--app-module", "apps.raw_app", "--scenario", "websocket echo 100", "--ir-count", "3"])
+    assert capsys.readouterr().out == ""
+
+
+def test_ir_count_mode_refuses_a_wrong_answer() -> None:
+    wrong = Scenario("wrong", "app", "/json", json_content={"other": 1})
+    with pytest.raises(SystemExit, match="wrong: wrong answer: JSON"):
+        worker.count_run(raw_app, wrong, 1)
