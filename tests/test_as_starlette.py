@@ -180,17 +180,3 @@ def test_the_pth_hook_honours_the_environment_variable(tmp_path: Path, value: st
     env["PYTHONPATH"] = str(ROOT)
     code = f"import site; site.addsitedir({str(tmp_path)!r}); import fastapi, starlette; print(starlette.__name__)"
     assert _python(code, env=env, cwd=tmp_path) == expected
-
-
-def test_the_wheel_build_ships_the_pth_hook(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(tmp_path)],
-        cwd=ROOT,
-        env={**os.environ, "STARLETTE_C_NO_EXTENSIONS": "1"},
-        capture_output=True,
-        check=True,
-    )
-    assert (tmp_path / "starlette_c_as_starlette.pth").read_text() == (
-        ROOT / "starlette_c_as_starlette.pth"
-    ).read_text()
-    assert (tmp_path / "starlette_c" / "as_starlette.py").is_file()

@@ -175,7 +175,7 @@ def test_the_editable_wheel_installs_the_hook(tmp_path: Path) -> None:
     assert hook == (ROOT / "starlette_c_as_starlette.pth").read_text()
 
 
-def test_the_sdist_carries_sources_tests_and_docs_but_no_build_products(tmp_path: Path) -> None:
+def test_the_sdist_carries_sources_and_what_the_suite_reads_but_no_build_products(tmp_path: Path) -> None:
     result = _setup(tmp_path, "sdist", "--dist-dir", str(tmp_path / "dist"), STARLETTE_C_NO_EXTENSIONS="1")
     assert result.returncode == 0, result.stderr
     [sdist] = (tmp_path / "dist").glob("*.tar.gz")
@@ -190,7 +190,15 @@ def test_the_sdist_carries_sources_tests_and_docs_but_no_build_products(tmp_path
         "docs/index.md",
         "docs/example.py",
         "tests/test_packaging.py",
+        "tests/fuzz/regressions/parse_query.json",
+        "tests/ecosystem/static/style.css",
+        "scripts/demo",
+        "scripts/fastapi_suite/compare.py",
+        ".ci/run",
+        "bench/README.md",
+        "bench/tests/test_run.py",
         "starlette_c/_speedups/routing.pyx",
         "starlette_c/_speedups/routing.pyi",
     } <= names
     assert not [name for name in names if name.endswith((".so", ".pyd", ".c")) and name.startswith("starlette_c/")]
+    assert not [name for name in names if "__pycache__" in name or name.startswith(("bench/.venvs", "bench/results"))]

@@ -54,11 +54,12 @@ def serve(req: Req) -> Any:
     ids=["deep", "huge int", "dot segments", "newline", "nul", "encoded slashes", "long unicode"],
 )
 def test_odd_paths_are_answered_quickly(path: str) -> None:
-    started = time.perf_counter()
+    # NOTE: CPU time, not wall time: on a shared machine wall time measures the other processes too.
+    started = time.process_time()
     outcome = serve(Req("GET", path))
     assert outcome.exception is None and outcome.status in (200, 404, 307)
     assert b"Traceback" not in outcome.body
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
 
 
 @pytest.mark.parametrize(
