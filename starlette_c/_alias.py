@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from starlette_c._route_index import RouteList
+    from starlette_c._route_index import RouteIndex
     from starlette_c.types import Receive, Scope, Send
 
 ALIAS = "starlette"
@@ -159,21 +159,19 @@ class _Narrowed:
         return getattr(self._router, name)
 
 
-def _fastapi_candidates(routes: RouteList[Any], scope: Scope, redirect_slashes: bool) -> list[Any]:
+def _fastapi_candidates(
+    index: RouteIndex[Any], scope: Scope, redirect_slashes: bool, route_path_of: Callable[[Scope], str]
+) -> list[Any]:
     """The routes a FastAPI router's dispatch must try for ``scope``: those that can match its path or, when
     that dispatch would look for a slash redirect, the path with its trailing slash toggled as FastAPI does."""
-    from starlette_c._utils import get_route_path
-    from starlette_c.routing import _route_filing
-
-    route_path = get_route_path(scope)
-    index = routes.route_index(_route_filing)
+    route_path = route_path_of(scope)
     if scope["type"] == "http" and redirect_slashes and route_path != "/":
         path: str = scope["path"]
         toggled = {
             "path": path.rstrip("/") if route_path.endswith("/") else path + "/",
             "root_path": scope.get("root_path", ""),
         }
-        found = index.candidates_of_either(route_path, get_route_path(toggled))
+        found = index.candidates_of_either(route_path, route_path_of(toggled))
     else:
         found = index.candidates(route_path)
     return [route for _, route in found]
@@ -190,6 +188,8 @@ def _narrowing_dispatch(
     left out answer ``Match.NONE`` to both, and do nothing else.
     """
     from starlette_c._route_index import RouteList
+    from starlette_c._utils import get_route_path
+    from starlette_c.routing import _route_filing
 
     @functools.wraps(dispatch)
     async def app(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -204,7 +204,10 @@ def _narrowing_dispatch(
             return
         # NOTE: FastAPI's own "router" assignment, made here so that the stand-in never lands in the scope.
         scope.setdefault("router", self)
-        await dispatch(_Narrowed(self, _fastapi_candidates(routes, scope, self.redirect_slashes)), scope, receive, send)
+        candidates = _fastapi_candidates(
+            routes.route_index(_route_filing), scope, self.redirect_slashes, get_route_path
+        )
+        await dispatch(_Narrowed(self, candidates), scope, receive, send)
 
     return app
 

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from starlette_c import _alias
-from starlette_c.routing import Match
+from starlette_c._utils import get_route_path
+from starlette_c.routing import Match, _route_filing
 from starlette_c.types import Receive, Scope, Send
 from tests.scopes import http_scope
 
@@ -204,11 +205,15 @@ def test_the_dispatch_tries_only_what_can_match(fastapi_routing: ModuleType) -> 
     app = build_app(fastapi_routing)
 
     def tried(path: str) -> list[str]:
-        candidates = _alias._fastapi_candidates(app.router.routes, http_scope(path, method="GET"), True)
+        candidates = indexed_candidates(app.router, http_scope(path, method="GET"))
         return [getattr(route, "path", type(route).__name__) for route in candidates]
 
     assert "/items7/{item_id}" in tried("/items7/4") and "/items8/{item_id}" not in tried("/items7/4")
     assert tried("/nope/x") == ["/direct/{x}", "_IncludedRouter", "_IncludedRouter", "Host"]
+
+
+def indexed_candidates(router: Any, scope: Scope) -> list[Any]:
+    return _alias._fastapi_candidates(router.routes.route_index(_route_filing), scope, True, get_route_path)
 
 
 SEGMENTS = ["a", "b", "{x}", "{n:int}", "{p:path}", "c{f:float}"]
@@ -255,7 +260,7 @@ def test_candidates_hold_every_route_fastapi_would_pick(
             continue  # not a valid template (a duplicated parameter)
     full_path = root_path + "/" + "/".join(path) + ("/" if trailing else "")
     scope = http_scope(full_path, method=method, root_path=root_path)
-    candidates = _alias._fastapi_candidates(router.routes, scope, True)
+    candidates = indexed_candidates(router, scope)
     assert fastapi_scan(candidates, scope) == fastapi_scan(router.routes, scope)
 
 
