@@ -116,6 +116,16 @@ class _Edits:
     count = 0
 
 
+def vouched(kind: type) -> bool:
+    """Whether the route class ``kind`` opts its ``matches`` into the index (see ``Route``).
+
+    ``indexed_by_path`` counts when it is set by the class that defines the ``matches`` that ``kind`` has, or by a
+    subclass of that class: a later override of ``matches`` is not vouched for by an opt-in made above it.
+    """
+    owner = next(klass for klass in kind.__mro__ if "indexed_by_path" in vars(klass) or "matches" in vars(klass))
+    return bool(vars(owner).get("indexed_by_path", False))
+
+
 def note_edit() -> None:
     """Tell every index that a route it may have filed changed its path or regex: each rebuilds on next use."""
     _Edits.count += 1
@@ -164,11 +174,36 @@ class RouteIndex(Generic[_T]):
                 children = child.children
         return node
 
+    def _node(self, route_path: str) -> _Node[_T]:
+        return self._exact.get(route_path) or self._deepest(route_path)
+
     def candidates(self, route_path: str) -> Candidates[_T]:
         """Every route that can match ``route_path``, in declaration order (a list the caller must not change)."""
-        node = self._exact.get(route_path) or self._deepest(route_path)
+        node = self._node(route_path)
         found = node.candidates
         return _complete(node) if found is None else found
+
+    def candidates_of_either(self, route_path: str, other: str) -> Candidates[_T]:
+        """Every route that can match ``route_path`` or ``other``, in declaration order (not to be changed either)."""
+        node, other_node = self._node(route_path), self._node(other)
+        # PERF: a path and the same path with its trailing slash toggled mostly share a node, or one node's
+        # candidates hold the other's (an ancestor's are inherited): no merge then.
+        if _reaches(node, other_node):
+            return self.candidates(route_path)
+        if _reaches(other_node, node):
+            return self.candidates(other)
+        united = dict(self.candidates(route_path))
+        united.update(self.candidates(other))
+        return sorted(united.items())
+
+
+def _reaches(node: _Node[_T] | None, ancestor: _Node[_T]) -> bool:
+    """Whether ``ancestor`` is ``node`` or one of its parents (so its candidates are among ``node``'s)."""
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent
+    return False
 
 
 def _complete(node: _Node[_T]) -> Candidates[_T]:

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from starlette_c import _route_index
 from starlette_c._backend import routing as _impl
@@ -147,6 +147,9 @@ _FILED_BY = frozenset({"path", "path_regex", "param_convertors", "matches"})
 
 
 class BaseRoute:
+    # NOTE: an opt-in for subclasses that override ``matches`` (see ``Route``); a stock route is indexed anyway.
+    indexed_by_path: ClassVar[bool] = False
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         raise NotImplementedError()
 
@@ -186,8 +189,9 @@ class Route(BaseRoute):
 
     A router looks routes up by path through an index. A subclass that overrides ``matches`` is tried for
     every path, unless it sets ``indexed_by_path = True``: a promise that its ``matches`` answers
-    ``Match.NONE`` wherever ``Route.matches`` would (it only narrows or decorates it), so that the index
-    may leave it out for paths its template cannot match.
+    ``Match.NONE``, and does nothing else, wherever ``Route.matches`` would (it only narrows or decorates
+    it), so that the index may leave it out for paths its template cannot match. The opt-in covers the
+    ``matches`` of the class that sets it (or of its bases), not an override in a subclass below it.
     """
 
     def __init__(
@@ -420,9 +424,11 @@ def _route_filing(route: BaseRoute) -> Filing:
         return None  # NOTE: a Host (or another kind of route) can match any path.
     # NOTE: marks the route filed, so that editing its path or regex in place rebuilds the indexes.
     route.__dict__["_filed"] = True
-    overridden = type(route).matches is not _STOCK_MATCHES[kind] or "matches" in route.__dict__
-    if overridden and not getattr(route, "indexed_by_path", False):
-        return None  # NOTE: matches overridden (FastAPI's APIRoute does): what it matches is unknown.
+    overridden = type(route).matches is not _STOCK_MATCHES[kind] and not _route_index.vouched(type(route))
+    if overridden or "matches" in route.__dict__:
+        return (
+            None  # NOTE: matches overridden, on the instance or by a class that did not opt in: it may match anything.
+        )
     path: str = route.path  # type: ignore[attr-defined]
     template = path + "/{path:path}" if kind is Mount else path
     return filing(template, route.path_regex, route.param_convertors.values())  # type: ignore[attr-defined]
