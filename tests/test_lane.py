@@ -111,11 +111,14 @@ APPS: dict[str, Callable[[], Starlette]] = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def lane_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], None]]:
+    """The lane switched on for each test (whatever STARLETTE_C_NO_LANE says); ``lane_on(False)`` turns it off."""
+
     def switch(on: bool) -> None:
         monkeypatch.setattr(_backend, "lane", on)
 
+    switch(True)
     yield switch
 
 
