@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from re import Pattern
 from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar
@@ -86,6 +87,8 @@ def filing(template: str, pattern: Pattern[str], convertors: Iterable[Convertor[
 
 
 _NO_CHILDREN: dict[str, Any] = {}
+# NOTE: looked up with no exact paths, a path finds the deepest trie node along its segments.
+_NO_EXACT: dict[str, Any] = {}
 
 
 class _Node(Generic[_T]):
@@ -110,12 +113,6 @@ def _merged(first: Candidates[_T], second: Candidates[_T]) -> Candidates[_T]:
     return sorted(first + second)
 
 
-class _Edits:
-    """How many times a filed route was edited in place (see ``note_edit``)."""
-
-    count = 0
-
-
 def vouched(kind: type) -> bool:
     """Whether the route class ``kind`` opts its ``matches`` into the index (see ``Route``).
 
@@ -128,27 +125,28 @@ def vouched(kind: type) -> bool:
 
 def note_edit() -> None:
     """Tell every index that a route it may have filed changed its path or regex: each rebuilds on next use."""
-    _Edits.count += 1
+    for routes in list(_INDEXED.values()):
+        routes._index = None
+    _INDEXED.clear()
 
 
 class RouteIndex(Generic[_T]):
     """The candidates of each path for one snapshot of a routes list."""
 
-    __slots__ = ("_exact", "_root", "edits")
+    __slots__ = ("exact", "root")
 
     def __init__(self, routes: Iterable[_T], file: Callable[[_T], Filing]) -> None:
-        self.edits = _Edits.count
-        self._root: _Node[_T] = _Node(None)
-        self._exact: dict[str, _Node[_T]] = {}
+        self.root: _Node[_T] = _Node(None)
+        self.exact: dict[str, _Node[_T]] = {}
         for position, route in enumerate(routes):
             where = file(route)
             if where is None:
-                node = self._root
+                node = self.root
             elif isinstance(where, str):
-                node = self._exact.get(where) or _Node(None)
-                self._exact[where] = node
+                node = self.exact.get(where) or _Node(None)
+                self.exact[where] = node
             else:
-                node = self._root
+                node = self.root
                 for segment in where:
                     child = node.children.get(segment)
                     if child is None:
@@ -157,25 +155,12 @@ class RouteIndex(Generic[_T]):
                         child = node.children[segment] = _Node(node)
                     node = child
             node.own.append((position, route))
-        for path, entry in self._exact.items():
-            entry.parent = self._deepest(path)
-
-    def _deepest(self, route_path: str) -> _Node[_T]:
-        """The deepest trie node along the segments of ``route_path`` that a ``/`` follows."""
-        node = self._root
-        children = node.children
-        if children:
-            # PERF: one split and a dict lookup per segment; the first piece precedes the leading "/".
-            for segment in route_path.split("/")[1:-1]:
-                child = children.get(segment)
-                if child is None:
-                    break
-                node = child
-                children = child.children
-        return node
+        for path, entry in self.exact.items():
+            entry.parent = _impl.index_node(_NO_EXACT, self.root, path)
 
     def _node(self, route_path: str) -> _Node[_T]:
-        return self._exact.get(route_path) or self._deepest(route_path)
+        node: _Node[_T] = _impl.index_node(self.exact, self.root, route_path)
+        return node
 
     def candidates(self, route_path: str) -> Candidates[_T]:
         """Every route that can match ``route_path``, in declaration order (a list the caller must not change)."""
@@ -219,13 +204,18 @@ def _complete(node: _Node[_T]) -> Candidates[_T]:
     return inherited
 
 
+# The route lists holding an index (by id: lists are unhashable), so that an edit to a filed route can drop every
+# index at once.
+_INDEXED: weakref.WeakValueDictionary[int, RouteList[Any]] = weakref.WeakValueDictionary()
+
+
 class RouteList(list[_T]):
     """A list that forgets its route index whenever it changes, so that the next lookup rebuilds it.
 
     ``router.routes`` is one: code appends, inserts, extends and assigns routes after a router was built.
     """
 
-    __slots__ = ("_index",)
+    __slots__ = ("__weakref__", "_index")
 
     def __init__(self, iterable: Iterable[_T] = ()) -> None:
         self._index: RouteIndex[_T] | None = None
@@ -234,8 +224,9 @@ class RouteList(list[_T]):
     def route_index(self, file: Callable[[_T], Filing]) -> RouteIndex[_T]:
         """The index of the current contents, built on first use after a change to the list or to a filed route."""
         index = self._index
-        if index is None or index.edits != _Edits.count:
+        if index is None:
             index = self._index = RouteIndex(self, file)
+            _INDEXED[id(self)] = self
         return index
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:

@@ -511,7 +511,7 @@ class Router:
             await WebSocketClose()(scope, receive, send)
         elif "app" in scope:
             # NOTE: inside an application the exception handlers render the 404; a bare Router answers itself.
-            raise HTTPException(status_code=404)
+            raise HTTPException(404)  # PERF: positional: no keyword dict for the exception's Python __init__.
         else:
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 

@@ -98,6 +98,24 @@ def match_mount(
     return _over(scope, captures), text[: len(text) - len(rest) - 1]
 
 
+def index_node(exact: dict[str, Any], root: Any, route_path: str) -> Any:
+    """The route index's node for ``route_path``: its exact-path entry, else the deepest trie node along its
+    segments that a ``/`` follows (nodes hold their child nodes by segment in ``children``)."""
+    node = exact.get(route_path)
+    if node is not None:
+        return node
+    node = root
+    if not root.children:
+        return root
+    # PERF: one split and a dict lookup per segment; the first piece precedes the leading "/".
+    for segment in route_path.split("/")[1:-1]:
+        child = node.children.get(segment)
+        if child is None:
+            break
+        node = child
+    return node
+
+
 class RouteMatcher:
     """``Route.matches`` and the router's first-match loop, over ``Match`` members handed in by routing."""
 

@@ -19,6 +19,7 @@ def match_path(
 def match_mount(
     pattern: Pattern[str], convertors: dict[str, Convertor[Any]], text: str, scope: Scope, owner: object = None
 ) -> tuple[dict[str, Any], str] | None: ...
+def index_node(exact: dict[str, Any], root: Any, route_path: str) -> Any: ...
 
 class RouteMatcher:
     def __init__(

@@ -325,6 +325,43 @@ def match_mount(pattern, convertors, text, scope, owner=None):
     return _over(scope, captures), text[: len(text) - len(rest) - 1]
 
 
+cdef object _index_node(object exact, object root, object route_path):
+    if type(exact) is not dict or type(route_path) is not str:
+        return _pure.index_node(exact, root, route_path)
+    node = (<dict>exact).get(route_path)
+    if node is not None:
+        return node
+    children = root.children
+    if not children:
+        return root
+    node = root
+    cdef str text = <str>route_path
+    cdef Py_ssize_t n = len(text)
+    # PERF: the segments between slashes are sliced out one by one; the piece before the first "/" is not one.
+    cdef Py_ssize_t start = PyUnicode_FindChar(text, 47, 0, n, 1)
+    cdef Py_ssize_t stop
+    while start >= 0:
+        stop = PyUnicode_FindChar(text, 47, start + 1, n, 1)
+        if stop < 0:
+            break
+        if type(children) is not dict:
+            # NOTE: any other mapping is walked by the pure twin, from the start.
+            return _pure.index_node(exact, root, route_path)
+        child = (<dict>children).get(text[start + 1 : stop])
+        if child is None:
+            break
+        node = child
+        children = node.children
+        start = stop
+    return node
+
+
+def index_node(exact, root, route_path):
+    """The route index's node for ``route_path``: its exact-path entry, else the deepest trie node along its
+    segments that a ``/`` follows (nodes hold their child nodes by segment in ``children``)."""
+    return _index_node(exact, root, route_path)
+
+
 cdef class RouteMatcher:
     """``Route.matches`` and the router's first-match loop, over ``Match`` members handed in by routing."""
 
@@ -383,4 +420,12 @@ cdef class RouteMatcher:
     def routes(self, routes, scope):
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
         route_path = _get_route_path(scope)
-        return self._first(routes.route_index(self._file).candidates(route_path), scope, route_path)
+        # PERF: the list's current index and its node for the path are read here; building an index, or the
+        # first candidate list of a node, is left to the index's own methods.
+        index = routes._index
+        if index is None:
+            index = routes.route_index(self._file)
+        found = _index_node(index.exact, index.root, route_path).candidates
+        if found is None:
+            found = index.candidates(route_path)
+        return self._first(found, scope, route_path)

@@ -639,11 +639,11 @@ def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) ->
         routes = RouteList(indexed)
         index = routes.route_index(_route_filing)
         # NOTE: the compiled twin reads these as dicts; any other mapping must send it down the pure path.
-        users = index._root.children["users"]
+        users = index.root.children["users"]
         users.children = types.MappingProxyType(users.children)
-        index._root.children = types.MappingProxyType(index._root.children)
+        index.root.children = types.MappingProxyType(index.root.children)
         results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
-        index._exact = types.MappingProxyType(index._exact)
+        index.exact = types.MappingProxyType(index.exact)  # type: ignore[assignment]
         results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
     assert all(result == results[0] for result in results)
 
