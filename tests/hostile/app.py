@@ -90,6 +90,10 @@ async def background(request: Request) -> Response:
     return PlainTextResponse(str(len(background_runs)), background=tasks)
 
 
+async def background_count(request: Request) -> Response:
+    return PlainTextResponse(str(len(background_runs)))
+
+
 async def header_echo(request: Request) -> Response:
     # Deliberately naive: echoes a client-chosen value into a response header.
     return PlainTextResponse("echo", headers={"X-Echo": request.query_params.get("v", "")})
@@ -148,6 +152,7 @@ app = Starlette(
         Route("/file-path", big_file_path),
         Route("/stream", stream),
         Route("/background", background),
+        Route("/background/runs", background_count),
         Route("/header-echo", header_echo),
         Route("/redirect", redirect),
         Route("/redirect-relative", redirect_relative),

@@ -397,9 +397,11 @@ async def test_str_and_memoryview_chunks() -> None:
 @pytest.mark.anyio
 async def test_dispatch_error_cancels_the_app() -> None:
     cancelled: list[bool] = []
+    app_waiting = anyio.Event()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         try:
+            app_waiting.set()
             await anyio.sleep_forever()
         except anyio.get_cancelled_exc_class():
             cancelled.append(True)
@@ -408,7 +410,8 @@ async def test_dispatch_error_cancels_the_app() -> None:
     async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
         async with anyio.create_task_group() as task_group:
             task_group.start_soon(call_next, request)
-            await anyio.sleep(0.01)
+            # NOTE: an event, not a sleep: on a loaded machine a short sleep can end before the app has started.
+            await app_waiting.wait()
             raise KeyError("dispatch failed")
 
     # NOTE: the group is dispatch's own (user code): it comes out as raised, not collapsed (1.10).
@@ -452,14 +455,19 @@ async def test_pending_receive_is_released_when_the_response_is_sent() -> None:
     async def send(message: Message) -> None:
         pass
 
+    second_receive = anyio.Event()
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         seen.append(await receive())
+        second_receive.set()
         seen.append(await receive())
 
     async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
         await call_next(request)
-        await anyio.sleep(0.01)
+        # NOTE: the app is parked in its second receive (no checkpoint between set() and it) before the response
+        # goes out; a short sleep instead could end first on a loaded machine.
+        await second_receive.wait()
         return PlainTextResponse("mine")
 
     with anyio.fail_after(5):
