@@ -7,9 +7,9 @@ received messages, and the ``WebSocket`` coroutines that run them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from types import MethodType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from starlette_c.types import Message, Receive, Send
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from starlette_c.websockets import WebSocketState
 
 Moves = dict[str, "WebSocketState"]
+_T = TypeVar("_T")
 
 
 class WebSocketFields(Protocol):
@@ -146,55 +147,83 @@ def _bound(method: object, self: object, function: object) -> bool:
     return isinstance(method, MethodType) and method.__func__ is function and method.__self__ is self
 
 
-async def receive_text(self: WebSocketFields) -> str:
-    """``WebSocket.receive_text``: the text of the next message (through ``self.receive``)."""
-    require_connected(self.application_state)
-    method = self.receive
-    if _bound(method, self, receive):
-        # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-        moves = receive_moves(self.client_state)
-        message = await self._receive()
-        self.client_state = next_state(moves, message)
-    else:
-        message = await method()
-    text: str = payload(message, "text")
-    return text
+def _reader(name: str, key: str) -> Callable[[WebSocketFields], Coroutine[Any, Any, Any]]:
+    """``WebSocket.<name>``: a coroutine reading the ``key`` field of the next message (through ``self.receive``)."""
+
+    async def read(self: WebSocketFields) -> Any:
+        require_connected(self.application_state)
+        method = self.receive
+        if _bound(method, self, receive):
+            # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
+            moves = receive_moves(self.client_state)
+            message = await self._receive()
+            self.client_state = next_state(moves, message)
+        else:
+            message = await method()
+        return payload(message, key)
+
+    read.__name__ = read.__qualname__ = name
+    return read
 
 
-async def receive_bytes(self: WebSocketFields) -> bytes:
-    """``WebSocket.receive_bytes``: the bytes of the next message (through ``self.receive``)."""
-    require_connected(self.application_state)
-    method = self.receive
-    if _bound(method, self, receive):
-        # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-        moves = receive_moves(self.client_state)
-        message = await self._receive()
-        self.client_state = next_state(moves, message)
-    else:
-        message = await method()
-    data: bytes = payload(message, "bytes")
-    return data
+def _writer(name: str, key: str) -> Callable[[WebSocketFields, Any], Coroutine[Any, Any, None]]:
+    """``WebSocket.<name>``: a coroutine sending its argument as the ``key`` field of a message (through
+    ``self.send``)."""
+
+    async def write(self: WebSocketFields, data: Any) -> None:
+        message = {"type": "websocket.send", key: data}
+        method = self.send
+        if _bound(method, self, send):
+            # PERF: ``send``'s steps run here instead of in a coroutine of their own.
+            self.application_state = sent_state(self.application_state, message)
+            await self._send(message)
+        else:
+            await method(message)
+
+    write.__name__ = write.__qualname__ = name
+    return write
 
 
-async def send_text(self: WebSocketFields, data: str) -> None:
-    """``WebSocket.send_text`` (through ``self.send``)."""
-    message = {"type": "websocket.send", "text": data}
-    method = self.send
-    if _bound(method, self, send):
-        # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        self.application_state = sent_state(self.application_state, message)
-        await self._send(message)
-    else:
-        await method(message)
+receive_text: Callable[[WebSocketFields], Coroutine[Any, Any, str]] = _reader("receive_text", "text")
+receive_bytes: Callable[[WebSocketFields], Coroutine[Any, Any, bytes]] = _reader("receive_bytes", "bytes")
+send_text: Callable[[WebSocketFields, str], Coroutine[Any, Any, None]] = _writer("send_text", "text")
+send_bytes: Callable[[WebSocketFields, bytes], Coroutine[Any, Any, None]] = _writer("send_bytes", "bytes")
 
 
-async def send_bytes(self: WebSocketFields, data: bytes) -> None:
-    """``WebSocket.send_bytes`` (through ``self.send``)."""
-    message = {"type": "websocket.send", "bytes": data}
-    method = self.send
-    if _bound(method, self, send):
-        # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        self.application_state = sent_state(self.application_state, message)
-        await self._send(message)
-    else:
-        await method(message)
+class _Messages(Generic[_T]):
+    """What ``until_disconnect`` returns: ``await next_item()`` per item until the client disconnects; like an
+    async generator, finished for good once it has stopped, raised or been closed."""
+
+    __slots__ = ("next_item", "finished")
+
+    def __init__(self, next_item: Callable[[], Awaitable[_T]]) -> None:
+        self.next_item = next_item
+        self.finished = False
+
+    def __aiter__(self) -> _Messages[_T]:
+        return self
+
+    def __anext__(self) -> Coroutine[Any, Any, _T]:
+        # PERF: a plain call handing back the step's coroutine, so one coroutine frame per item.
+        return _next_item(self)
+
+    async def aclose(self) -> None:
+        self.finished = True
+
+
+async def _next_item(messages: _Messages[_T]) -> _T:
+    if messages.finished:
+        raise StopAsyncIteration
+    try:
+        return await messages.next_item()
+    except (_loaded or _load()).disconnect:
+        messages.finished = True
+        raise StopAsyncIteration from None
+    except BaseException:
+        messages.finished = True
+        raise
+
+
+def until_disconnect(next_item: Callable[[], Awaitable[_T]]) -> AsyncIterator[_T]:
+    """What ``WebSocket.iter_text`` and its kin iterate: ``await next_item()`` until the client disconnects."""
+    return _Messages(next_item)
