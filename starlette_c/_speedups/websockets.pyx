@@ -209,9 +209,14 @@ def _reader(str name, str key):
         method = self.receive
         if _bound(method, self, _receive_function):
             # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-            moves = _receive_moves(self.client_state)
+            state = self.client_state
+            moves = _receive_moves(state)
             message = await self._receive()
-            self.client_state = _next_state(moves, message)
+            after = _next_state(moves, message)
+            # PERF: an open socket stays open; the attribute is written only when the state changes.
+            # NOTE: compared with the state before the await: only a concurrent receive could have moved it since.
+            if after is not state:
+                self.client_state = after
         else:
             message = await method()
         return _payload(message, key)
