@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from types import MethodType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from starlette_c.types import Message, Receive, Send
 
@@ -190,40 +190,11 @@ send_text: Callable[[WebSocketFields, str], Coroutine[Any, Any, None]] = _writer
 send_bytes: Callable[[WebSocketFields, bytes], Coroutine[Any, Any, None]] = _writer("send_bytes", "bytes")
 
 
-class _Messages(Generic[_T]):
-    """What ``until_disconnect`` returns: ``await next_item()`` per item until the client disconnects; like an
-    async generator, finished for good once it has stopped, raised or been closed."""
-
-    __slots__ = ("next_item", "finished")
-
-    def __init__(self, next_item: Callable[[], Awaitable[_T]]) -> None:
-        self.next_item = next_item
-        self.finished = False
-
-    def __aiter__(self) -> _Messages[_T]:
-        return self
-
-    def __anext__(self) -> Coroutine[Any, Any, _T]:
-        # PERF: a plain call handing back the step's coroutine, so one coroutine frame per item.
-        return _next_item(self)
-
-    async def aclose(self) -> None:
-        self.finished = True
-
-
-async def _next_item(messages: _Messages[_T]) -> _T:
-    if messages.finished:
-        raise StopAsyncIteration
-    try:
-        return await messages.next_item()
-    except (_loaded or _load()).disconnect:
-        messages.finished = True
-        raise StopAsyncIteration from None
-    except BaseException:
-        messages.finished = True
-        raise
-
-
-def until_disconnect(next_item: Callable[[], Awaitable[_T]]) -> AsyncIterator[_T]:
+async def until_disconnect(next_item: Callable[[], Awaitable[_T]]) -> AsyncIterator[_T]:
     """What ``WebSocket.iter_text`` and its kin iterate: ``await next_item()`` until the client disconnects."""
-    return _Messages(next_item)
+    while True:
+        try:
+            item = await next_item()
+        except (_loaded or _load()).disconnect:
+            return
+        yield item

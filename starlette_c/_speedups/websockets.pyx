@@ -250,8 +250,8 @@ send_bytes = _writer("send_bytes", _BYTES)
 
 
 cdef class _Messages:
-    """What ``until_disconnect`` returns: ``await next_item()`` per item until the client disconnects; like an
-    async generator, finished for good once it has stopped, raised or been closed."""
+    """What ``until_disconnect`` returns: ``await next_item()`` per item until the client disconnects; like the pure
+    twin's async generator, finished for good once it has stopped, raised or been closed."""
 
     cdef object next_item
     cdef bint finished
@@ -279,6 +279,10 @@ async def _next_item(_Messages messages):
     except _disconnect_error:
         messages.finished = True
         raise StopAsyncIteration from None
+    except StopAsyncIteration as exc:
+        # NOTE: as an async generator does, so that it does not pass for the end of the iteration.
+        messages.finished = True
+        raise RuntimeError("async generator raised StopAsyncIteration") from exc
     except BaseException:
         messages.finished = True
         raise

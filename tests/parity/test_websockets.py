@@ -409,6 +409,7 @@ def test_until_disconnect_stops_at_the_disconnect_and_stays_stopped(twin: Module
             st.builds(WebSocketDisconnect, st.integers()),
             st.builds(RuntimeError, st.text(max_size=3)),
             st.builds(KeyError, st.text(max_size=3)),
+            st.builds(StopAsyncIteration),
         ),
         max_size=5,
     ),
