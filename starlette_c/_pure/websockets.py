@@ -7,9 +7,9 @@ received messages, and the ``WebSocket`` coroutines that run them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from types import MethodType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from starlette_c.types import Message, Receive, Send
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from starlette_c.websockets import WebSocketState
 
 Moves = dict[str, "WebSocketState"]
+_T = TypeVar("_T")
 
 
 class WebSocketFields(Protocol):
@@ -146,55 +147,54 @@ def _bound(method: object, self: object, function: object) -> bool:
     return isinstance(method, MethodType) and method.__func__ is function and method.__self__ is self
 
 
-async def receive_text(self: WebSocketFields) -> str:
-    """``WebSocket.receive_text``: the text of the next message (through ``self.receive``)."""
-    require_connected(self.application_state)
-    method = self.receive
-    if _bound(method, self, receive):
-        # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-        moves = receive_moves(self.client_state)
-        message = await self._receive()
-        self.client_state = next_state(moves, message)
-    else:
-        message = await method()
-    text: str = payload(message, "text")
-    return text
+def _reader(name: str, key: str) -> Callable[[WebSocketFields], Coroutine[Any, Any, Any]]:
+    """``WebSocket.<name>``: a coroutine reading the ``key`` field of the next message (through ``self.receive``)."""
+
+    async def read(self: WebSocketFields) -> Any:
+        require_connected(self.application_state)
+        method = self.receive
+        if _bound(method, self, receive):
+            # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
+            moves = receive_moves(self.client_state)
+            message = await self._receive()
+            self.client_state = next_state(moves, message)
+        else:
+            message = await method()
+        return payload(message, key)
+
+    read.__name__ = read.__qualname__ = name
+    return read
 
 
-async def receive_bytes(self: WebSocketFields) -> bytes:
-    """``WebSocket.receive_bytes``: the bytes of the next message (through ``self.receive``)."""
-    require_connected(self.application_state)
-    method = self.receive
-    if _bound(method, self, receive):
-        # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-        moves = receive_moves(self.client_state)
-        message = await self._receive()
-        self.client_state = next_state(moves, message)
-    else:
-        message = await method()
-    data: bytes = payload(message, "bytes")
-    return data
+def _writer(name: str, key: str) -> Callable[[WebSocketFields, Any], Coroutine[Any, Any, None]]:
+    """``WebSocket.<name>``: a coroutine sending its argument as the ``key`` field of a message (through
+    ``self.send``)."""
+
+    async def write(self: WebSocketFields, data: Any) -> None:
+        message = {"type": "websocket.send", key: data}
+        method = self.send
+        if _bound(method, self, send):
+            # PERF: ``send``'s steps run here instead of in a coroutine of their own.
+            self.application_state = sent_state(self.application_state, message)
+            await self._send(message)
+        else:
+            await method(message)
+
+    write.__name__ = write.__qualname__ = name
+    return write
 
 
-async def send_text(self: WebSocketFields, data: str) -> None:
-    """``WebSocket.send_text`` (through ``self.send``)."""
-    message = {"type": "websocket.send", "text": data}
-    method = self.send
-    if _bound(method, self, send):
-        # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        self.application_state = sent_state(self.application_state, message)
-        await self._send(message)
-    else:
-        await method(message)
+receive_text: Callable[[WebSocketFields], Coroutine[Any, Any, str]] = _reader("receive_text", "text")
+receive_bytes: Callable[[WebSocketFields], Coroutine[Any, Any, bytes]] = _reader("receive_bytes", "bytes")
+send_text: Callable[[WebSocketFields, str], Coroutine[Any, Any, None]] = _writer("send_text", "text")
+send_bytes: Callable[[WebSocketFields, bytes], Coroutine[Any, Any, None]] = _writer("send_bytes", "bytes")
 
 
-async def send_bytes(self: WebSocketFields, data: bytes) -> None:
-    """``WebSocket.send_bytes`` (through ``self.send``)."""
-    message = {"type": "websocket.send", "bytes": data}
-    method = self.send
-    if _bound(method, self, send):
-        # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        self.application_state = sent_state(self.application_state, message)
-        await self._send(message)
-    else:
-        await method(message)
+async def until_disconnect(next_item: Callable[[], Awaitable[_T]]) -> AsyncIterator[_T]:
+    """What ``WebSocket.iter_text`` and its kin iterate: ``await next_item()`` until the client disconnects."""
+    while True:
+        try:
+            item = await next_item()
+        except (_loaded or _load()).disconnect:
+            return
+        yield item

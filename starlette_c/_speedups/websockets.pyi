@@ -1,12 +1,13 @@
 """Type stub of the compiled twin ``starlette_c._speedups.websockets``, same surface as ``_pure.websockets``."""
 
-from collections.abc import Awaitable
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 from starlette_c.types import Message, Receive, Send
 from starlette_c.websockets import WebSocketState
 
 Moves = dict[str, WebSocketState]
+_T = TypeVar("_T")
 
 class WebSocketFields(Protocol):
     """What the websocket coroutines read and write on a ``WebSocket``."""
@@ -27,7 +28,10 @@ def require_connected(state: WebSocketState) -> None: ...
 def payload(message: Message, key: str) -> Any: ...
 async def receive(self: WebSocketFields) -> Message: ...
 async def send(self: WebSocketFields, message: Message) -> None: ...
-async def receive_text(self: WebSocketFields) -> str: ...
-async def receive_bytes(self: WebSocketFields) -> bytes: ...
-async def send_text(self: WebSocketFields, data: str) -> None: ...
-async def send_bytes(self: WebSocketFields, data: bytes) -> None: ...
+
+receive_text: Callable[[WebSocketFields], Coroutine[Any, Any, str]]
+receive_bytes: Callable[[WebSocketFields], Coroutine[Any, Any, bytes]]
+send_text: Callable[[WebSocketFields, str], Coroutine[Any, Any, None]]
+send_bytes: Callable[[WebSocketFields, bytes], Coroutine[Any, Any, None]]
+
+def until_disconnect(next_item: Callable[[], Awaitable[_T]]) -> AsyncIterator[_T]: ...

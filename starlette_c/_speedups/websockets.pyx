@@ -201,54 +201,95 @@ cdef object _receive_function = receive
 cdef object _send_function = send
 
 
-async def receive_text(self):
-    """``WebSocket.receive_text``: the text of the next message (through ``self.receive``)."""
-    _require_connected(self.application_state)
-    method = self.receive
-    if _bound(method, self, _receive_function):
-        # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-        moves = _receive_moves(self.client_state)
-        message = await self._receive()
-        self.client_state = _next_state(moves, message)
-    else:
-        message = await method()
-    return _payload(message, _TEXT)
+def _reader(str name, str key):
+    """``WebSocket.<name>``: a coroutine reading the ``key`` field of the next message (through ``self.receive``)."""
+
+    async def read(self):
+        _require_connected(self.application_state)
+        method = self.receive
+        if _bound(method, self, _receive_function):
+            # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
+            state = self.client_state
+            moves = _receive_moves(state)
+            message = await self._receive()
+            after = _next_state(moves, message)
+            # PERF: an open socket stays open; the attribute is written only when the state changes.
+            # NOTE: compared with the state before the await: only a concurrent receive could have moved it since.
+            if after is not state:
+                self.client_state = after
+        else:
+            message = await method()
+        return _payload(message, key)
+
+    read.__name__ = read.__qualname__ = name
+    return read
 
 
-async def receive_bytes(self):
-    """``WebSocket.receive_bytes``: the bytes of the next message (through ``self.receive``)."""
-    _require_connected(self.application_state)
-    method = self.receive
-    if _bound(method, self, _receive_function):
-        # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
-        moves = _receive_moves(self.client_state)
-        message = await self._receive()
-        self.client_state = _next_state(moves, message)
-    else:
-        message = await method()
-    return _payload(message, _BYTES)
+def _writer(str name, str key):
+    """``WebSocket.<name>``: a coroutine sending its argument as the ``key`` field of a message (through
+    ``self.send``)."""
+
+    async def write(self, data):
+        message = {_TYPE: _SEND, key: data}
+        method = self.send
+        if _bound(method, self, _send_function):
+            # PERF: ``send``'s steps run here instead of in a coroutine of their own.
+            _advance_application(self, message)
+            await self._send(message)
+        else:
+            await method(message)
+
+    write.__name__ = write.__qualname__ = name
+    return write
 
 
-async def send_text(self, data):
-    """``WebSocket.send_text`` (through ``self.send``)."""
-    message = {_TYPE: _SEND, _TEXT: data}
-    method = self.send
-    if _bound(method, self, _send_function):
-        # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        _advance_application(self, message)
-        await self._send(message)
-    else:
-        await method(message)
+receive_text = _reader("receive_text", _TEXT)
+receive_bytes = _reader("receive_bytes", _BYTES)
+send_text = _writer("send_text", _TEXT)
+send_bytes = _writer("send_bytes", _BYTES)
 
 
-async def send_bytes(self, data):
-    """``WebSocket.send_bytes`` (through ``self.send``)."""
-    message = {_TYPE: _SEND, _BYTES: data}
-    method = self.send
-    if _bound(method, self, _send_function):
-        # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-        _advance_application(self, message)
-        await self._send(message)
-    else:
-        await method(message)
+cdef class _Messages:
+    """What ``until_disconnect`` returns: ``await next_item()`` per item until the client disconnects; like the pure
+    twin's async generator, finished for good once it has stopped, raised or been closed."""
 
+    cdef object next_item
+    cdef bint finished
+
+    def __init__(self, next_item):
+        self.next_item = next_item
+        self.finished = False
+
+    def __aiter__(self):
+        return self
+
+    def __anext__(self):
+        # PERF: a plain call handing back the step's coroutine, so one coroutine frame per item.
+        return _next_item(self)
+
+    async def aclose(self):
+        self.finished = True
+
+
+async def _next_item(_Messages messages):
+    if messages.finished:
+        raise StopAsyncIteration
+    try:
+        return await messages.next_item()
+    except _disconnect_error:
+        messages.finished = True
+        raise StopAsyncIteration from None
+    except StopAsyncIteration as exc:
+        # NOTE: as an async generator does, so that it does not pass for the end of the iteration.
+        messages.finished = True
+        raise RuntimeError("async generator raised StopAsyncIteration") from exc
+    except BaseException:
+        messages.finished = True
+        raise
+
+
+def until_disconnect(next_item):
+    """What ``WebSocket.iter_text`` and its kin iterate: ``await next_item()`` until the client disconnects."""
+    if _connected is None:
+        _load()
+    return _Messages(next_item)

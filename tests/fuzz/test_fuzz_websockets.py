@@ -83,6 +83,8 @@ def session(twin: ModuleType, incoming: list[Any], calls: list[tuple[str, Any]])
         def __init__(self) -> None:
             self.client_state = self.application_state = WebSocketState.CONNECTING
             self.sent: list[Any] = []
+            self.iter_text = twin.until_disconnect(self.receive_text).__anext__
+            self.iter_bytes = twin.until_disconnect(self.receive_bytes).__anext__
 
         async def _receive(self) -> Any:
             return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1006}
@@ -93,7 +95,7 @@ def session(twin: ModuleType, incoming: list[Any], calls: list[tuple[str, Any]])
     socket = Socket()
     done: list[Any] = []
     for name, argument in calls:
-        coro = getattr(socket, name)() if name.startswith("receive") else getattr(socket, name)(argument)
+        coro = getattr(socket, name)() if name.startswith(("receive", "iter")) else getattr(socket, name)(argument)
         try:
             coro.send(None)
         except StopIteration as stop:
@@ -108,7 +110,19 @@ def session(twin: ModuleType, incoming: list[Any], calls: list[tuple[str, Any]])
     st.lists(messages, max_size=6),
     st.lists(
         st.tuples(
-            st.sampled_from(["receive", "receive_text", "receive_bytes", "send_text", "send_bytes", "send"]), data
+            st.sampled_from(
+                [
+                    "receive",
+                    "receive_text",
+                    "receive_bytes",
+                    "send_text",
+                    "send_bytes",
+                    "send",
+                    "iter_text",
+                    "iter_bytes",
+                ]
+            ),
+            data,
         )
         | st.tuples(st.just("send"), messages),
         max_size=8,
@@ -117,6 +131,11 @@ def session(twin: ModuleType, incoming: list[Any], calls: list[tuple[str, Any]])
 @example(
     [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "\ud800"}],
     [("receive", None), ("send", {"type": "websocket.accept"}), ("receive_bytes", None), ("send_text", b"\xff")],
+)
+@example(
+    [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "a"}, {"type": "websocket.disconnect"}],
+    [("receive", None), ("send", {"type": "websocket.accept"}), ("iter_text", None), ("iter_text", None)]
+    + [("iter_text", None), ("iter_bytes", None)],
 )
 def test_sessions(incoming: list[Any], calls: list[tuple[str, Any]]) -> None:
     assert session(pure, list(incoming), calls) == session(compiled, list(incoming), calls)

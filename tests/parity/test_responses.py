@@ -546,6 +546,21 @@ def test_send_stream_parity(chunks: list[Any], charset: Any, fail_at: int | None
     run_both(make, fail_at)
 
 
+@pytest.mark.parametrize("module", TWINS)
+def test_send_stream_chunks_skip_the_started_trackers(module: ModuleType) -> None:
+    send = Recorder()
+    inner = module.StartTrackingSend(send)
+    outer = module.StartTrackingSend(inner)
+    calls: list[Any] = []
+    wrapped = module.StartTrackingSend(lambda message: calls.append(message["type"]) or inner(message))
+    run(module.send_stream(outer, 200, [], Chunks([b"a", "b"]), "utf-8"))
+    assert (outer.started, inner.started) == (True, True)
+    assert [message["body"] for message in send.messages[1:]] == [b"a", b"b", b""]
+    # A tracker wrapping anything but another tracker is where the skipping stops.
+    run(module.send_stream(wrapped, 200, [], Chunks([b"c"]), "utf-8"))
+    assert calls == ["http.response.start", "http.response.body", "http.response.body"]
+
+
 @needs_compiled
 @pytest.mark.parametrize("iterator", [None, 5, [b"a"], iter([b"a"])])
 def test_send_stream_not_async_iterable(iterator: Any) -> None:

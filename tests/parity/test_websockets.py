@@ -7,6 +7,7 @@ equal state changes, equal sent messages or equal exceptions. The coroutines are
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starlette_c.websockets import WebSocketState
+from starlette_c.websockets import WebSocketDisconnect, WebSocketState
 from tests.parity.twins import load
 
 pure, compiled, needs_compiled, TWINS = load("websockets")
@@ -34,6 +35,7 @@ PUBLIC = (
     "receive_bytes",
     "send_text",
     "send_bytes",
+    "until_disconnect",
 )
 STATES = list(WebSocketState)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -363,3 +365,73 @@ def test_a_denial_response_stays_open_until_its_last_chunk(twin: ModuleType) -> 
     assert socket.application_state is WebSocketState.RESPONSE
     run(socket.send({"type": "websocket.http.response.body", "body": b"b"}))
     assert socket.application_state is WebSocketState.DISCONNECTED
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_the_message_coroutines_carry_their_names(twin: ModuleType) -> None:
+    for name in ("receive_text", "receive_bytes", "send_text", "send_bytes"):
+        function = getattr(twin, name)
+        assert (function.__name__, function.__qualname__) == (name, name)
+        assert inspect.iscoroutinefunction(function)
+
+
+def iterate(twin: ModuleType, outcomes: list[Any], after: int) -> list[Any]:
+    """Drive ``until_disconnect`` over items that are values or exceptions; what each ``__anext__`` gave."""
+    pending = iter(outcomes)
+    calls: list[int] = []
+
+    async def next_item() -> Any:
+        calls.append(1)
+        item = next(pending)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    iterator = twin.until_disconnect(next_item)
+    record = [outcome(lambda: run(iterator.__anext__())) for _ in range(len(outcomes) + after)]
+    return [*record, len(calls)]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_until_disconnect_stops_at_the_disconnect_and_stays_stopped(twin: ModuleType) -> None:
+    record = iterate(twin, ["a", "b", WebSocketDisconnect(1001)], after=2)
+    assert record[:2] == [("ok", "a"), ("ok", "b")]
+    assert [entry[:2] for entry in record[2:5]] == [("error", StopAsyncIteration)] * 3
+    assert record[5] == 3, "no item is asked for once the client has gone"
+
+
+@needs_compiled
+@SETTINGS
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=3),
+            st.builds(WebSocketDisconnect, st.integers()),
+            st.builds(RuntimeError, st.text(max_size=3)),
+            st.builds(KeyError, st.text(max_size=3)),
+            st.builds(StopAsyncIteration),
+        ),
+        max_size=5,
+    ),
+    st.integers(0, 2),
+)
+def test_until_disconnect_parity(outcomes: list[Any], after: int) -> None:
+    assert compiled is not None
+    assert iterate(pure, outcomes, after) == iterate(compiled, outcomes, after)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_until_disconnect_once_closed_asks_for_nothing(twin: ModuleType) -> None:
+    calls: list[int] = []
+
+    async def next_item() -> str:
+        calls.append(1)
+        return "item"
+
+    iterator = twin.until_disconnect(next_item)
+    assert iterator.__aiter__() is iterator
+    assert run(iterator.__anext__()) == "item"
+    run(iterator.aclose())
+    with pytest.raises(StopAsyncIteration):
+        run(iterator.__anext__())
+    assert calls == [1]
