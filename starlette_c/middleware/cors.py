@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Awaitable, Collection
 
+from starlette_c._stock import STOCK, Stepped, stock
 from starlette_c.datastructures import Headers, MutableHeaders
 from starlette_c.middleware._raw_headers import add_vary, get_value
 from starlette_c.responses import PlainTextResponse, Response
@@ -35,7 +36,7 @@ def _with_vary_origin(send: Send) -> Send:
     return send_varying
 
 
-class CORSMiddleware:
+class CORSMiddleware(Stepped):
     def __init__(
         self,
         app: ASGIApp,
@@ -84,19 +85,18 @@ class CORSMiddleware:
             preflight["Access-Control-Allow-Credentials"] = "true"
         self.preflight_headers = preflight
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
         # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
         if get_value(scope["headers"], b"origin") is None:
-            await self.app(scope, receive, _with_vary_origin(send))
-            return
+            return self.app, _with_vary_origin(send)
         request_headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
-            await self.preflight_response(request_headers=request_headers)(scope, receive, send)
-        else:
-            await self.simple_response(scope, receive, send, request_headers=request_headers)
+            return self.preflight_response(request_headers=request_headers), send
+        if type(self).simple_response is not _SIMPLE_RESPONSE:
+            return functools.partial(self.simple_response, request_headers=request_headers), send
+        return self.app, self._simple_send(send, request_headers)
 
     def is_allowed_origin(self, origin: str) -> bool:
         if self.allow_all_origins:
@@ -135,8 +135,12 @@ class CORSMiddleware:
             return PlainTextResponse(f"Disallowed CORS {', '.join(refused)}", status_code=400, headers=headers)
         return PlainTextResponse("OK", status_code=200, headers=headers)
 
+    @stock
     async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
-        await self.app(scope, receive, functools.partial(self.send, send=send, request_headers=request_headers))
+        await self.app(scope, receive, self._simple_send(send, request_headers))
+
+    def _simple_send(self, send: Send, request_headers: Headers) -> Send:
+        return functools.partial(self.send, send=send, request_headers=request_headers)
 
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         if message["type"] == "http.response.start":
@@ -156,3 +160,6 @@ class CORSMiddleware:
     def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
         headers["Access-Control-Allow-Origin"] = origin
         headers.add_vary_header("Origin")
+
+
+_SIMPLE_RESPONSE = STOCK["CORSMiddleware.simple_response"]

@@ -11,8 +11,9 @@ import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 
+from starlette_c._stock import Stepped
 from starlette_c.middleware._raw_headers import add_vary, delete, get_value, set_value
-from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_c.types import ASGIApp, Message, Scope, Send
 
 DEFAULT_EXCLUDED_CONTENT_TYPES: tuple[str, ...] = (
     *("application/grpc", "application/gzip", "application/x-gzip", "application/zip"),
@@ -56,7 +57,7 @@ class _Encode:
     """Bodies go out encoded."""
 
 
-class GZipMiddleware:
+class GZipMiddleware(Stepped):
     """Picks, per request, a responder that gzips (``GZipResponder``) or leaves bodies as they are."""
 
     def __init__(
@@ -74,10 +75,9 @@ class GZipMiddleware:
         self.minimum_size = minimum_size
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
         # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
         accepted = get_value(scope["headers"], b"accept-encoding") or b""
         responder: IdentityResponder
@@ -91,10 +91,10 @@ class GZipMiddleware:
             )
         else:
             responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
-        await responder(scope, receive, send)
+        return responder, send
 
 
-class IdentityResponder:
+class IdentityResponder(Stepped):
     """Decides per response whether its body would be encoded, and encodes it with ``apply_compression``.
 
     This base encodes nothing, yet marks with ``Vary: Accept-Encoding`` the responses a gzip client would
@@ -117,9 +117,9 @@ class IdentityResponder:
         self.initial_message: Message = {}
         self._mode: type[_Undecided | _Relay | _Encode] = _Undecided
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         self.send = send
-        await self.app(scope, receive, self.send_with_compression)
+        return self.app, self.send_with_compression
 
     def _excluded(self, media_type: str) -> bool:
         excluded = self.exclude_content_types

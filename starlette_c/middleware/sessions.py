@@ -10,10 +10,11 @@ from typing import Any, Literal
 import itsdangerous
 from itsdangerous.exc import BadSignature
 
+from starlette_c._stock import Stepped
 from starlette_c.datastructures import Secret
 from starlette_c.middleware._raw_headers import add_vary
 from starlette_c.requests import cookie_parser
-from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_c.types import ASGIApp, Message, Scope, Send
 
 _EXPIRED = "expires=Thu, 01 Jan 1970 00:00:00 GMT"
 
@@ -72,7 +73,7 @@ class Session(dict[str, Any]):
         return item
 
 
-class SessionMiddleware:
+class SessionMiddleware(Stepped):
     """Loads ``scope["session"]`` from the request's cookie and writes it back when the app changed it."""
 
     def __init__(
@@ -101,10 +102,9 @@ class SessionMiddleware:
         self.path = path
         self.security_flags = "; ".join(flags)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
 
         loaded = self._load(self._incoming_cookie(scope))
         had_session = bool(loaded)
@@ -123,7 +123,7 @@ class SessionMiddleware:
                         headers.append((b"set-cookie", cookie.encode("latin-1")))
             return send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        return self.app, send_with_cookie
 
     def _incoming_cookie(self, scope: Scope) -> str | None:
         # PERF: only Cookie headers are parsed, straight from the raw list, with no connection or Headers object.
