@@ -12,7 +12,7 @@ from itsdangerous.exc import BadSignature
 
 from starlette_c._stock import Stepped
 from starlette_c.datastructures import Secret
-from starlette_c.middleware._raw_headers import add_vary
+from starlette_c.middleware._raw_headers import add_vary, get_value
 from starlette_c.requests import cookie_parser
 from starlette_c.types import ASGIApp, Message, Scope, Send
 
@@ -106,7 +106,8 @@ class SessionMiddleware(Stepped):
         if scope["type"] not in ("http", "websocket"):
             return self.app, send
 
-        loaded = self._load(self._incoming_cookie(scope))
+        cookie = self._incoming_cookie(scope)
+        loaded = {} if cookie is None else self._load(cookie)
         had_session = bool(loaded)
         session = scope["session"] = Session(loaded)
 
@@ -128,15 +129,16 @@ class SessionMiddleware(Stepped):
     def _incoming_cookie(self, scope: Scope) -> str | None:
         # PERF: only Cookie headers are parsed, straight from the raw list, with no connection or Headers object.
         value = None
-        for name, raw in scope["headers"]:
+        headers = scope["headers"]
+        if get_value(headers, b"cookie") is None:
+            return value
+        for name, raw in headers:
             if name == b"cookie":
                 # NOTE: as in the merged cookies of several Cookie headers, a later header's session cookie wins.
                 value = cookie_parser(raw.decode("latin-1")).get(self.session_cookie, value)
         return value
 
-    def _load(self, cookie: str | None) -> dict[str, Any]:
-        if cookie is None:
-            return {}
+    def _load(self, cookie: str) -> dict[str, Any]:
         # NOTE: anything but a well-signed, fresh JSON object (forged, truncated, expired, garbage) is no session.
         try:
             payload = self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age)
