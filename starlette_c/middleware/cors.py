@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Collection
 
 from starlette_c._stock import STOCK, Stepped, stock
 from starlette_c.datastructures import Headers, MutableHeaders
-from starlette_c.middleware._raw_headers import RawHeaders, add_vary, get_value, set_header
+from starlette_c.middleware._raw_headers import RawHeaders, add_vary, get_value, set_header, set_value
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -175,7 +175,7 @@ class CORSMiddleware(Stepped):
 
 
 def _allow_origin(raw: RawHeaders, origin: str) -> None:
-    set_header(raw, "Access-Control-Allow-Origin", origin)
+    set_value(raw, b"access-control-allow-origin", origin.encode("latin-1"))
     add_vary(raw, b"Origin")
 
 

@@ -417,3 +417,24 @@ def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
     start, first, second = sent
     assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"x-reversed")]
     assert (first["body"], second["body"]) == (b"cba" * 200, b"zyx")
+
+
+def test_send_with_compression_patched_on_the_class_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kinds: list[str] = []
+    original = GZipResponder.send_with_compression
+
+    async def counting(self: GZipResponder, message: Message) -> None:
+        kinds.append(message["type"])
+        await original(self, message)
+
+    async def big_text(request: Request) -> Response:
+        return PlainTextResponse("x" * 4000)
+
+    monkeypatch.setattr(GZipResponder, "send_with_compression", counting)
+    app = Starlette(routes=[Route("/", big_text)], middleware=[Middleware(GZipMiddleware)])
+    response = test_client_factory(app).get("/", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text == "x" * 4000
+    assert kinds == ["http.response.start", "http.response.body"]
