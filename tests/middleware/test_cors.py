@@ -350,3 +350,9 @@ def test_an_overridden_send_is_called_for_each_message(test_client_factory: Test
     assert response.headers["access-control-allow-origin"] == "https://a.example"
     assert response.headers["vary"] == "Origin"
     assert kinds == ["http.response.start", "http.response.body"]
+
+
+def test_allow_explicit_origin_sets_the_origin_and_varies_by_it() -> None:
+    headers = MutableHeaders(raw=[(b"vary", b"Accept-Encoding")])
+    CORSMiddleware.allow_explicit_origin(headers, "https://a.example")
+    assert headers.raw == [(b"vary", b"Accept-Encoding, Origin"), (b"access-control-allow-origin", b"https://a.example")]

@@ -176,6 +176,20 @@ def test_pathsend_is_forwarded(tmp_path: Path) -> None:
     assert pathsend == {"type": "http.response.pathsend", "path": str(path)}
 
 
+def test_pathsend_after_a_start_sent_at_once_is_forwarded(tmp_path: Path) -> None:
+    path = tmp_path / "image.png"
+    path.write_bytes(b"p" * 1000)
+    headers = [(b"content-type", b"image/png")]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.pathsend", "path": str(path)})
+
+    start, pathsend = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip")])
+    assert start == {"type": "http.response.start", "status": 200, "headers": headers}
+    assert pathsend == {"type": "http.response.pathsend", "path": str(path)}
+
+
 def test_lifespan_and_other_scopes_pass_through() -> None:
     seen: list[str] = []
 
