@@ -6,10 +6,12 @@ Without middleware, ``Starlette`` builds ServerErrorMiddleware(ExceptionMiddlewa
 ``request_response`` app serves the endpoint: five coroutines per request before the endpoint's own. While
 each layer's entry point is still the stock one (``_stock.STOCK``, checked on the object's class on every
 request), the lane runs their steps in one coroutine, calling what those entry points call: the tracking
-``send`` and ``_answer`` of ServerErrorMiddleware, ``_install`` and ``_handle_exception`` of
-ExceptionMiddleware, the router's ``_enter_route``/``_unrouted``, ``Route._allows`` and ``serve_endpoint``.
-Anything else (another stack, a patched or overridden entry point, a route with middleware or an ASGI app
-endpoint, websockets, lifespan) goes through the layers. ``STARLETTE_C_NO_LANE=1`` turns the lane off.
+``send`` and ``_answer`` of ServerErrorMiddleware, the ``_step`` of each stock middleware in between
+(``_stock.Stepped``), ``_install`` and ``_handle_exception`` of ExceptionMiddleware, the router's
+``_enter_route``/``_unrouted``, ``Route._allows`` and ``serve_endpoint``. From the first layer it cannot
+stand in for (another middleware, a patched or overridden entry point, a response a middleware answers
+with, a route with middleware or an ASGI app endpoint), the request goes through the layers; websockets
+and lifespan always do. ``STARLETTE_C_NO_LANE=1`` turns the lane off.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from starlette_c.routing import BaseRoute, Router, serve_endpoint
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
 _SERVER_ERRORS_CALL = STOCK["ServerErrorMiddleware.__call__"]
+_STEPPED_CALL = STOCK["Stepped.__call__"]
 _EXCEPTIONS_CALL = STOCK["ExceptionMiddleware.__call__"]
 _ROUTER_CALL = STOCK["Router.__call__"]
 _ROUTER_APP = STOCK["Router.app"]
@@ -37,41 +40,47 @@ async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> Non
     """``Starlette.__call__``: the app's middleware stack serves the connection, through the lane when it can."""
     scope["app"] = app
     stack: ASGIApp = app.middleware_stack or app._build_stack()
-    layers = stock_layers(stack, scope)
-    if layers is None:
+    if scope["type"] != "http" or not _backend.lane or type(stack).__call__ is not _SERVER_ERRORS_CALL:
         await stack(scope, receive, send)
         return
-    errors, exceptions, router = layers
+    errors: ServerErrorMiddleware = stack  # type: ignore[assignment]
     # NOTE: the try blocks nest as the layers do: exception handlers inside, the server error answer outside.
     sender = _start_tracking(send)
     try:
+        # NOTE: the steps of the stock middleware just inside ServerErrorMiddleware, then the layer after them.
+        inner, inner_send = errors.app, sender
+        while type(inner).__call__ is _STEPPED_CALL:
+            inner, inner_send = inner._step(scope, inner_send)  # type: ignore[attr-defined]
+        router = _stock_router(inner)
+        if router is None:
+            await inner(scope, receive, inner_send)
+            return
+        exceptions: ExceptionMiddleware = inner  # type: ignore[assignment]
+        # NOTE: below a middleware's send, ExceptionMiddleware tracks its own start: a middleware may hold one back.
+        tracking = sender if inner_send is sender else _start_tracking(inner_send)
         handlers = exceptions._install(scope)
         try:
             route = router._enter_route(scope)
             if route is None:
-                await router._unrouted(scope, receive, sender)
+                await router._unrouted(scope, receive, tracking)
                 return
             endpoint = _endpoint(route, scope)
             if endpoint is None:
-                await route.handle(scope, receive, sender)
+                await route.handle(scope, receive, tracking)
             else:
-                await serve_endpoint(endpoint, Request(scope, receive, sender), scope, receive, sender)
+                await serve_endpoint(endpoint, Request(scope, receive, tracking), scope, receive, tracking)
         except Exception as exc:
-            await _handle_exception(handlers, exc, scope, receive, sender, None)
+            await _handle_exception(handlers, exc, scope, receive, tracking, None)
     except Exception as exc:
         await errors._answer(exc, scope, receive, send, sender)
         raise
 
 
-def stock_layers(stack: ASGIApp, scope: Scope) -> tuple[ServerErrorMiddleware, ExceptionMiddleware, Router] | None:
-    """The layers of ``stack`` when the lane may serve ``scope`` around them: an HTTP request, a stock stack."""
-    if scope["type"] != "http" or not _backend.lane or type(stack).__call__ is not _SERVER_ERRORS_CALL:
+def _stock_router(app: ASGIApp) -> Router | None:
+    """The router inside ``app`` when ``app`` is a stock ExceptionMiddleware around a stock router, else None."""
+    if type(app).__call__ is not _EXCEPTIONS_CALL:
         return None
-    errors: ServerErrorMiddleware = stack  # type: ignore[assignment]
-    exceptions = errors.app
-    if type(exceptions).__call__ is not _EXCEPTIONS_CALL:
-        return None
-    router = exceptions.app  # type: ignore[attr-defined]
+    router = app.app  # type: ignore[attr-defined]
     inner = getattr(router, "middleware_stack", None)
     if (
         type(router).__call__ is not _ROUTER_CALL
@@ -79,7 +88,7 @@ def stock_layers(stack: ASGIApp, scope: Scope) -> tuple[ServerErrorMiddleware, E
         or getattr(inner, "__self__", None) is not router
     ):
         return None
-    return errors, exceptions, router  # type: ignore[return-value]
+    return router
 
 
 def _endpoint(route: BaseRoute, scope: Scope) -> Callable[..., Awaitable[Any]] | None:

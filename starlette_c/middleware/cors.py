@@ -6,8 +6,9 @@ import functools
 import re
 from collections.abc import Awaitable, Collection
 
+from starlette_c._stock import STOCK, Stepped, stock
 from starlette_c.datastructures import Headers, MutableHeaders
-from starlette_c.middleware._raw_headers import add_vary, get_value
+from starlette_c.middleware._raw_headers import RawHeaders, add_vary, get_value, set_header, set_value
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,7 +36,7 @@ def _with_vary_origin(send: Send) -> Send:
     return send_varying
 
 
-class CORSMiddleware:
+class CORSMiddleware(Stepped):
     def __init__(
         self,
         app: ASGIApp,
@@ -84,19 +85,29 @@ class CORSMiddleware:
             preflight["Access-Control-Allow-Credentials"] = "true"
         self.preflight_headers = preflight
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
         # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
-        if get_value(scope["headers"], b"origin") is None:
-            await self.app(scope, receive, _with_vary_origin(send))
-            return
+        origin = get_value(scope["headers"], b"origin")
+        if origin is None:
+            return self.app, _with_vary_origin(send)
+        # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
+        cls = type(self)
+        if scope["method"] != "OPTIONS" and cls.simple_response is _SIMPLE_RESPONSE and cls.send is _SEND:
+            request_origin = origin.decode("latin-1")
+
+            # PERF: marks the start as the ``send`` method does, with no coroutine per message.
+            def send_marked(message: Message) -> Awaitable[None]:
+                if message["type"] == "http.response.start":
+                    self._mark_start(message, request_origin)
+                return send(message)
+
+            return self.app, send_marked
         request_headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
-            await self.preflight_response(request_headers=request_headers)(scope, receive, send)
-        else:
-            await self.simple_response(scope, receive, send, request_headers=request_headers)
+            return self.preflight_response(request_headers=request_headers), send
+        return functools.partial(self.simple_response, request_headers=request_headers), send
 
     def is_allowed_origin(self, origin: str) -> bool:
         if self.allow_all_origins:
@@ -135,24 +146,39 @@ class CORSMiddleware:
             return PlainTextResponse(f"Disallowed CORS {', '.join(refused)}", status_code=400, headers=headers)
         return PlainTextResponse("OK", status_code=200, headers=headers)
 
+    @stock
     async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
         await self.app(scope, receive, functools.partial(self.send, send=send, request_headers=request_headers))
 
+    @stock
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         if message["type"] == "http.response.start":
-            message.setdefault("headers", [])
-            self._mark_start(MutableHeaders(scope=message), request_headers)
+            self._mark_start(message, request_headers["origin"])
         await send(message)
 
-    def _mark_start(self, headers: MutableHeaders, request_headers: Headers) -> None:
-        headers.update(self.simple_headers)
-        origin = request_headers["origin"]
+    def _mark_start(self, message: Message, origin: str) -> None:
+        # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+        message["headers"] = raw = list(message.get("headers", ()))
+        for name, value in self.simple_headers.items():
+            set_header(raw, name, value)
         if not self.preflight_explicit_allow_origin or not self.is_allowed_origin(origin):
-            headers.add_vary_header("Origin")
+            add_vary(raw, b"Origin")
+        elif type(self).allow_explicit_origin is _ALLOW_EXPLICIT_ORIGIN:
+            _allow_origin(raw, origin)
         else:
-            self.allow_explicit_origin(headers, origin)
+            self.allow_explicit_origin(MutableHeaders(raw=raw), origin)
 
     @staticmethod
+    @stock
     def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
-        headers["Access-Control-Allow-Origin"] = origin
-        headers.add_vary_header("Origin")
+        _allow_origin(headers.raw, origin)
+
+
+def _allow_origin(raw: RawHeaders, origin: str) -> None:
+    set_value(raw, b"access-control-allow-origin", origin.encode("latin-1"))
+    add_vary(raw, b"Origin")
+
+
+_SIMPLE_RESPONSE = STOCK["CORSMiddleware.simple_response"]
+_SEND = STOCK["CORSMiddleware.send"]
+_ALLOW_EXPLICIT_ORIGIN = STOCK["CORSMiddleware.allow_explicit_origin"]

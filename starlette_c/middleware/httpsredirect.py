@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from starlette_c._stock import Stepped
 from starlette_c._utils import parse_host_header
 from starlette_c.datastructures import URL
 from starlette_c.middleware.trustedhost import _first_host
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
-from starlette_c.types import ASGIApp, Receive, Scope, Send
+from starlette_c.types import ASGIApp, Scope, Send
 
 _SECURE_SCHEMES = {"http": "https", "ws": "wss"}
 
@@ -26,14 +27,13 @@ def _authority(scope: Scope) -> str | None:
     return host if port in (None, 80, 443) else f"{host}:{port}"
 
 
-class HTTPSRedirectMiddleware:
+class HTTPSRedirectMiddleware(Stepped):
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] not in ("http", "websocket") or scope.get("scheme", "http") not in _SECURE_SCHEMES:
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
         netloc = _authority(scope)
         response: Response
         if netloc is None:
@@ -41,4 +41,4 @@ class HTTPSRedirectMiddleware:
         else:
             url = URL(scope=scope)
             response = RedirectResponse(url.replace(scheme=_SECURE_SCHEMES[url.scheme], netloc=netloc), 307)
-        await response(scope, receive, send)
+        return response, send

@@ -10,10 +10,11 @@ from typing import Any, Literal
 import itsdangerous
 from itsdangerous.exc import BadSignature
 
+from starlette_c._stock import Stepped
 from starlette_c.datastructures import Secret
-from starlette_c.middleware._raw_headers import add_vary
+from starlette_c.middleware._raw_headers import add_vary, get_value
 from starlette_c.requests import cookie_parser
-from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_c.types import ASGIApp, Message, Scope, Send
 
 _EXPIRED = "expires=Thu, 01 Jan 1970 00:00:00 GMT"
 
@@ -72,7 +73,7 @@ class Session(dict[str, Any]):
         return item
 
 
-class SessionMiddleware:
+class SessionMiddleware(Stepped):
     """Loads ``scope["session"]`` from the request's cookie and writes it back when the app changed it."""
 
     def __init__(
@@ -101,12 +102,12 @@ class SessionMiddleware:
         self.path = path
         self.security_flags = "; ".join(flags)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
 
-        loaded = self._load(self._incoming_cookie(scope))
+        cookie = self._incoming_cookie(scope)
+        loaded = {} if cookie is None else self._load(cookie)
         had_session = bool(loaded)
         session = scope["session"] = Session(loaded)
 
@@ -123,20 +124,21 @@ class SessionMiddleware:
                         headers.append((b"set-cookie", cookie.encode("latin-1")))
             return send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        return self.app, send_with_cookie
 
     def _incoming_cookie(self, scope: Scope) -> str | None:
         # PERF: only Cookie headers are parsed, straight from the raw list, with no connection or Headers object.
         value = None
-        for name, raw in scope["headers"]:
+        headers = scope["headers"]
+        if get_value(headers, b"cookie") is None:
+            return value
+        for name, raw in headers:
             if name == b"cookie":
                 # NOTE: as in the merged cookies of several Cookie headers, a later header's session cookie wins.
                 value = cookie_parser(raw.decode("latin-1")).get(self.session_cookie, value)
         return value
 
-    def _load(self, cookie: str | None) -> dict[str, Any]:
-        if cookie is None:
-            return {}
+    def _load(self, cookie: str) -> dict[str, Any]:
         # NOTE: anything but a well-signed, fresh JSON object (forged, truncated, expired, garbage) is no session.
         try:
             payload = self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
-from starlette_c._utils import parse_host_header
+from starlette_c._stock import Stepped
+from starlette_c._utils import ParsedHost, parse_host_header
 from starlette_c.datastructures import URL
 from starlette_c.middleware._raw_headers import get_value
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
-from starlette_c.types import ASGIApp, Receive, Scope, Send
+from starlette_c.types import ASGIApp, Scope, Send
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
 
@@ -18,7 +20,15 @@ def _first_host(scope: Scope) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-class TrustedHostMiddleware:
+@functools.lru_cache(maxsize=256)
+def _parsed_host(value: bytes | None) -> tuple[ParsedHost | None, str]:
+    """The parsed Host header value, and its host name lower-cased ("" when absent or malformed)."""
+    # PERF: cached by the raw value: a server answers few distinct Host headers, each parsed by a regex.
+    parsed = parse_host_header(None if value is None else value.decode("latin-1"))
+    return parsed, "" if parsed is None else parsed.host.lower()
+
+
+class TrustedHostMiddleware(Stepped):
     """Answers 400 (or redirects to the ``www.`` host) unless the Host header matches an allowed pattern."""
 
     def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None, www_redirect: bool = True) -> None:
@@ -35,19 +45,16 @@ class TrustedHostMiddleware:
         self._names = frozenset(pattern.lower() for pattern in patterns if pattern[:1] != "*")
         self._suffixes = tuple(pattern[1:].lower() for pattern in patterns if pattern[:2] == "*.")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if self.allow_any or scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
 
-        parsed = parse_host_header(_first_host(scope))
-        host = "" if parsed is None else parsed.host.lower()
+        parsed, host = _parsed_host(get_value(scope["headers"], b"host"))
         if parsed is not None and (host in self._names or host.endswith(self._suffixes)):
-            await self.app(scope, receive, send)
-            return
+            return self.app, send
 
         response: Response = PlainTextResponse("Invalid host header", status_code=400)
         if parsed is not None and self.www_redirect and "www." + host in self._names:
             url = URL(scope=scope)
             response = RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
-        await response(scope, receive, send)
+        return response, send

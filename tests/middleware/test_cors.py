@@ -335,3 +335,24 @@ def test_overridden_hooks_are_called(test_client_factory: TestClientFactory) -> 
         response = client.get("/", headers={"origin": "https://a.example"})
         assert response.headers["access-control-allow-origin"] == expected_origin
         assert calls == expected_calls
+
+
+def test_an_overridden_send_is_called_for_each_message(test_client_factory: TestClientFactory) -> None:
+    kinds: list[str] = []
+
+    class Counting(CORSMiddleware):
+        async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+            kinds.append(message["type"])
+            await super().send(message, send, request_headers)
+
+    client = test_client_factory(make_app(Counting, allow_origins=["https://a.example"]))
+    response = client.get("/", headers={"origin": "https://a.example"})
+    assert response.headers["access-control-allow-origin"] == "https://a.example"
+    assert response.headers["vary"] == "Origin"
+    assert kinds == ["http.response.start", "http.response.body"]
+
+
+def test_allow_explicit_origin_sets_the_origin_and_varies_by_it() -> None:
+    headers = MutableHeaders(raw=[(b"vary", b"Accept-Encoding")])
+    CORSMiddleware.allow_explicit_origin(headers, "https://a.example")
+    assert headers.raw == [(b"vary", b"Accept-Encoding, Origin"), (b"access-control-allow-origin", b"https://a.example")]

@@ -176,6 +176,20 @@ def test_pathsend_is_forwarded(tmp_path: Path) -> None:
     assert pathsend == {"type": "http.response.pathsend", "path": str(path)}
 
 
+def test_pathsend_after_a_start_sent_at_once_is_forwarded(tmp_path: Path) -> None:
+    path = tmp_path / "image.png"
+    path.write_bytes(b"p" * 1000)
+    headers = [(b"content-type", b"image/png")]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.pathsend", "path": str(path)})
+
+    start, pathsend = drive(GZipMiddleware(app), [(b"accept-encoding", b"gzip")])
+    assert start == {"type": "http.response.start", "status": 200, "headers": headers}
+    assert pathsend == {"type": "http.response.pathsend", "path": str(path)}
+
+
 def test_lifespan_and_other_scopes_pass_through() -> None:
     seen: list[str] = []
 
@@ -417,3 +431,24 @@ def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
     start, first, second = sent
     assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"x-reversed")]
     assert (first["body"], second["body"]) == (b"cba" * 200, b"zyx")
+
+
+def test_send_with_compression_patched_on_the_class_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kinds: list[str] = []
+    original = GZipResponder.send_with_compression
+
+    async def counting(self: GZipResponder, message: Message) -> None:
+        kinds.append(message["type"])
+        await original(self, message)
+
+    async def big_text(request: Request) -> Response:
+        return PlainTextResponse("x" * 4000)
+
+    monkeypatch.setattr(GZipResponder, "send_with_compression", counting)
+    app = Starlette(routes=[Route("/", big_text)], middleware=[Middleware(GZipMiddleware)])
+    response = test_client_factory(app).get("/", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text == "x" * 4000
+    assert kinds == ["http.response.start", "http.response.body"]
