@@ -16,7 +16,6 @@ from starlette_c._pure.datastructures import (
     header_keys,
     header_setdefault,
     header_values,
-    raw_add_vary,
     usable_host,
 )
 
@@ -183,6 +182,20 @@ def raw_set(raw, name, value):
     raw[<Py_ssize_t>hits[0]] = (name, value)
     for k in range(len(hits) - 1, 0, -1):
         del raw[<Py_ssize_t>hits[k]]
+
+
+def raw_add_vary(raw, vary):
+    """One ``vary`` header (where the first was) joining every existing ``Vary`` value and then ``vary``."""
+    if type(raw) is not list or type(vary) is not bytes:
+        return _pure.raw_add_vary(raw, vary)
+    cdef list joined = []
+    cdef tuple pair
+    for item in raw:
+        pair = _pair(item)
+        if _is(<object>PyTuple_GET_ITEM(pair, 0), b"vary"):
+            joined.append(<object>PyTuple_GET_ITEM(pair, 1))
+    joined.append(vary)
+    raw_set(raw, b"vary", b", ".join(joined))
 
 
 def raw_delete(raw, name):
