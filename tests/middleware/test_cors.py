@@ -355,4 +355,7 @@ def test_an_overridden_send_is_called_for_each_message(test_client_factory: Test
 def test_allow_explicit_origin_sets_the_origin_and_varies_by_it() -> None:
     headers = MutableHeaders(raw=[(b"vary", b"Accept-Encoding")])
     CORSMiddleware.allow_explicit_origin(headers, "https://a.example")
-    assert headers.raw == [(b"vary", b"Accept-Encoding, Origin"), (b"access-control-allow-origin", b"https://a.example")]
+    assert headers.raw == [
+        (b"vary", b"Accept-Encoding, Origin"),
+        (b"access-control-allow-origin", b"https://a.example"),
+    ]
