@@ -157,3 +157,11 @@ def parse_host_header(host_header: str | None) -> ParsedHost | None:
     if literal is not None and not _ip_literal(literal):
         return None
     return ParsedHost(found["host"], found["port"])
+
+
+@functools.lru_cache(maxsize=256)
+def parse_raw_host(value: bytes | None) -> tuple[ParsedHost | None, str]:
+    """A raw ``Host`` header value parsed, and its host name lower-cased ("" when absent, empty or malformed)."""
+    # PERF: cached by the raw value: a server answers few distinct Host headers, each parsed by a regex.
+    parsed = parse_host_header(None if value is None else value.decode("latin-1"))
+    return parsed, "" if parsed is None else parsed.host.lower()

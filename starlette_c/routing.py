@@ -19,7 +19,7 @@ from starlette_c._exception_handler import _NO_HANDLERS, _SCOPE_KEY, _handle_exc
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Filing, RouteList, filing
 from starlette_c._stock import stock
-from starlette_c._utils import is_async_callable, parse_host_header
+from starlette_c._utils import is_async_callable, parse_raw_host
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
 from starlette_c.convertors import Convertor
@@ -360,9 +360,7 @@ class Mount(BaseRoute):
 
 def _request_host(scope: Scope) -> str:
     """The lowercased host name of the first Host header; empty when absent, blank or malformed (1.7, 1.9)."""
-    value = get_value(scope.get("headers") or (), b"host")
-    parsed = None if value is None else parse_host_header(value.decode("latin-1"))
-    return "" if parsed is None else parsed.host.lower()
+    return parse_raw_host(get_value(scope.get("headers") or (), b"host"))[1]
 
 
 class Host(BaseRoute):

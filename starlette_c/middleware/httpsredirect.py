@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from starlette_c._stock import Stepped
-from starlette_c._utils import parse_host_header
+from starlette_c._utils import parse_raw_host
 from starlette_c.datastructures import URL
-from starlette_c.middleware.trustedhost import _first_host
+from starlette_c.middleware._raw_headers import get_value
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Scope, Send
 
@@ -14,7 +14,7 @@ _SECURE_SCHEMES = {"http": "https", "ws": "wss"}
 
 def _authority(scope: Scope) -> str | None:
     """The redirect's netloc: the Host header when well-formed, else the server address; None when neither is."""
-    parsed = parse_host_header(_first_host(scope))
+    parsed, _ = parse_raw_host(get_value(scope["headers"], b"host"))
     port: int | None
     if parsed is not None and (parsed.port is None or int(parsed.port) <= 65535):
         host, port = parsed.host, None if parsed.port is None else int(parsed.port)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from starlette_c._stock import Stepped
-from starlette_c._utils import ParsedHost, parse_host_header
+from starlette_c._utils import parse_raw_host
 from starlette_c.datastructures import URL
 from starlette_c.middleware._raw_headers import get_value
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Scope, Send
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
-
-
-def _first_host(scope: Scope) -> str | None:
-    value = get_value(scope["headers"], b"host")
-    return None if value is None else value.decode("latin-1")
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed_host(value: bytes | None) -> tuple[ParsedHost | None, str]:
-    """The parsed Host header value, and its host name lower-cased ("" when absent or malformed)."""
-    # PERF: cached by the raw value: a server answers few distinct Host headers, each parsed by a regex.
-    parsed = parse_host_header(None if value is None else value.decode("latin-1"))
-    return parsed, "" if parsed is None else parsed.host.lower()
 
 
 class TrustedHostMiddleware(Stepped):
@@ -49,7 +35,7 @@ class TrustedHostMiddleware(Stepped):
         if self.allow_any or scope["type"] not in ("http", "websocket"):
             return self.app, send
 
-        parsed, host = _parsed_host(get_value(scope["headers"], b"host"))
+        parsed, host = parse_raw_host(get_value(scope["headers"], b"host"))
         if parsed is not None and (host in self._names or host.endswith(self._suffixes)):
             return self.app, send
 
