@@ -1,7 +1,8 @@
 """End-to-end figures: one target's app served by uvicorn (httptools, uvloop, one worker) or by granian (its
 ASGI interface, uvloop, one worker), loaded by wrk.
 
-The server and wrk share the machine: wrk gets one thread, the server its single worker process.
+The server and wrk share the machine: wrk gets one thread, the server its single worker process. With two CPUs
+or more, each is held to a CPU of its own (the server the first, wrk the second), so they do not trade places.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,24 @@ class EndToEnd:
     requests_per_second: float
     peak_rss_kib: int  # the server process's high-water mark (VmHWM), after the load
     errors: int  # socket errors plus unexpected statuses reported by wrk
+
+
+def cpu_split(available: set[int]) -> tuple[set[int], set[int]] | None:
+    """The CPUs for the server and for wrk out of ``available``: one each, or None when there is only one."""
+    if len(available) < 2:
+        return None
+    first, second = sorted(available)[:2]
+    return {first}, {second}
+
+
+def _held_to(which: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` holding the child to its CPU of the split (0: the server, 1: wrk), when there is a split."""
+    # NOTE: pinned, the server and wrk cannot migrate onto one core; the req/s of two runs vary far less.
+    split = cpu_split(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else None
+    if split is None:
+        return None
+    cpus = split[which]
+    return lambda: os.sched_setaffinity(0, cpus)
 
 
 def wrk_path() -> str | None:
@@ -131,7 +151,9 @@ class Server:
         self.port = free_port()
         command = server_command(server, python, f"apps.{target.app_module}:{app_attr}", self.port)
         # NOTE: a session of its own, so that granian's worker process is stopped with it (by this group's id).
-        self.process = subprocess.Popen(command, cwd=BENCH_DIR, env=target_environ(target), start_new_session=True)
+        self.process = subprocess.Popen(
+            command, cwd=BENCH_DIR, env=target_environ(target), start_new_session=True, preexec_fn=_held_to(0)
+        )
 
     def wait_ready(self, timeout: float = 600.0) -> None:
         deadline = time.monotonic() + timeout
@@ -161,7 +183,7 @@ def run_wrk(wrk: str, port: int, scenario: Scenario, duration: int, connections:
     try:
         command = [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "-s", script.name]
         command.append(f"http://127.0.0.1:{port}{scenario.url_path}")
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return subprocess.run(command, capture_output=True, text=True, check=True, preexec_fn=_held_to(1)).stdout
     finally:
         os.unlink(script.name)
 

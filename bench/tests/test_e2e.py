@@ -75,3 +75,12 @@ def test_server_commands_serve_one_worker_on_uvloop_without_access_log() -> None
     assert granian[granian.index("--loop") + 1] == "uvloop"
     with pytest.raises(ValueError, match="unknown server 'hypercorn'"):
         e2e.server_command("hypercorn", python, "apps.raw_app:app", 8123)
+
+
+def test_cpu_split_gives_server_and_wrk_a_cpu_each() -> None:
+    assert e2e.cpu_split({3, 1, 2}) == ({1}, {2})
+    assert e2e.cpu_split({0, 1}) == ({0}, {1})
+
+
+def test_cpu_split_is_none_on_one_cpu() -> None:
+    assert e2e.cpu_split({5}) is None
