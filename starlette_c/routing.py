@@ -15,7 +15,13 @@ from typing import Any, ClassVar, Literal
 
 from starlette_c import _route_index
 from starlette_c._backend import routing as _impl
-from starlette_c._exception_handler import _NO_HANDLERS, _SCOPE_KEY, _handle_exception, _start_tracking
+from starlette_c._exception_handler import (
+    _NO_HANDLERS,
+    _SCOPE_KEY,
+    _handle_exception,
+    _start_tracking,
+    _StartTrackingSend,
+)
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Filing, RouteList, filing
 from starlette_c._stock import stock
@@ -64,11 +70,17 @@ async def _converse(endpoint: Callable[[WebSocket], Awaitable[None]], session: W
 
 
 async def serve_endpoint(
-    endpoint: Callable[..., Awaitable[Any]], request: Request, scope: Scope, receive: Receive, send: Send
+    endpoint: Callable[..., Awaitable[Any]],
+    request: Request,
+    scope: Scope,
+    receive: Receive,
+    sender: _StartTrackingSend,
 ) -> None:
-    """Send what ``endpoint(request)`` answers; its exceptions go to the handlers ``scope`` carries."""
+    """Send what ``endpoint(request)`` answers through ``sender``; its exceptions go to the handlers ``scope`` carries.
+
+    ``sender`` tracks the start of the response below this point: nothing may have been sent through it yet.
+    """
     handlers = scope.get(_SCOPE_KEY) or _NO_HANDLERS
-    sender = _start_tracking(send)
     try:
         response = await endpoint(request)
         await response(scope, receive, sender)
@@ -81,7 +93,7 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
     endpoint = _awaitable(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await serve_endpoint(endpoint, Request(scope, receive, send), scope, receive, send)
+        await serve_endpoint(endpoint, Request(scope, receive, send), scope, receive, _start_tracking(send))
 
     # NOTE: the lane serves this app as the app itself does: serve_endpoint(endpoint, Request(...), ...).
     app.lane_endpoint = endpoint  # type: ignore[attr-defined]

@@ -249,25 +249,26 @@ def test_the_switch_turns_the_lane_off(monkeypatch: pytest.MonkeyPatch, lane_on:
 
 def test_other_connections_go_through_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
     reached: list[str] = []
-    original = _lane._stock_router
+    original = _lane._start_tracking
 
-    def spying(app: Any) -> Any:
-        reached.append(type(app).__name__)
-        return original(app)
+    def spying(send: Send) -> Any:
+        reached.append("lane")
+        return original(send)
 
     async def echo(websocket: WebSocket) -> None:
         await websocket.accept()
         await websocket.send_text("hi")
         await websocket.close()
 
-    monkeypatch.setattr(_lane, "_stock_router", spying)
-    app = _app(middleware=STOCK_MIDDLEWARE)
+    monkeypatch.setattr(_lane, "_start_tracking", spying)
+    app = _app()
     app.router.routes.append(WebSocketRoute("/ws", echo))
     with TestClient(app, base_url="https://testserver") as client:
         with client.websocket_connect("wss://testserver/ws") as session:
             assert session.receive_text() == "hi"
+        assert reached == []
         assert client.get("/").text == "hello"
-    assert reached == ["ExceptionMiddleware"]
+    assert reached == ["lane"]
 
 
 class _Passthrough:
