@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from base64 import b64decode, b64encode
-from collections.abc import Awaitable
 from typing import Any, Literal
 
 import itsdangerous
 from itsdangerous.exc import BadSignature
 
+from starlette_c._backend import senders
 from starlette_c._stock import Stepped
 from starlette_c.datastructures import Secret
 from starlette_c.middleware._raw_headers import add_vary, get_value
@@ -111,20 +111,16 @@ class SessionMiddleware(Stepped):
         had_session = bool(loaded)
         session = scope["session"] = Session(loaded)
 
-        # PERF: a plain function handing back send's awaitable: no coroutine per message.
-        def send_with_cookie(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                if session.accessed:
-                    # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
-                    message["headers"] = headers = list(headers)
-                    add_vary(headers, b"Cookie")
-                    cookie = self._outgoing_cookie(session, had_session)
-                    if cookie is not None:
-                        headers.append((b"set-cookie", cookie.encode("latin-1")))
-            return send(message)
+        def send_cookie(message: Message) -> None:
+            # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+            message["headers"] = headers = list(message["headers"])
+            add_vary(headers, b"Cookie")
+            cookie = self._outgoing_cookie(session, had_session)
+            if cookie is not None:
+                headers.append((b"set-cookie", cookie.encode("latin-1")))
 
-        return self.app, send_with_cookie
+        # PERF: an untouched session's start costs no Python call.
+        return self.app, senders.on_start(send, senders.WhenAccessed(session, send_cookie))
 
     def _incoming_cookie(self, scope: Scope) -> str | None:
         # PERF: only Cookie headers are parsed, straight from the raw list, with no connection or Headers object.
