@@ -38,7 +38,7 @@ class HeaderEdit:
     __slots__ = ("pairs", "vary")
 
     def __init__(self, pairs: RawPairs, vary: bytes | None) -> None:
-        self.pairs = pairs
+        self.pairs = tuple(pairs)
         self.vary = vary
 
     def __call__(self, message: Message) -> None:
@@ -54,19 +54,23 @@ class Accessed(Protocol):
     accessed: bool
 
 
+SessionHook = Callable[[Message, Any, Any], None]
+
+
 class WhenAccessed:
-    """A start hook that gives the start a header list, then runs ``hook`` if ``session.accessed`` is true."""
+    """A start hook: the start gets a header list; ``hook(message, session, extra)`` runs if ``session.accessed``."""
 
-    __slots__ = ("session", "hook")
+    __slots__ = ("session", "hook", "extra")
 
-    def __init__(self, session: Accessed, hook: StartHook) -> None:
+    def __init__(self, session: Accessed, hook: SessionHook, extra: Any) -> None:
         self.session = session
         self.hook = hook
+        self.extra = extra
 
     def __call__(self, message: Message) -> None:
         message.setdefault("headers", [])
         if self.session.accessed:
-            self.hook(message)
+            self.hook(message, self.session, self.extra)
 
 
 class StartHooksSend:

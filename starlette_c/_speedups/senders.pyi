@@ -24,12 +24,15 @@ class HeaderEdit:
 class Accessed(Protocol):
     accessed: bool
 
+SessionHook = Callable[[Message, Any, Any], None]
+
 class WhenAccessed:
-    """A start hook that gives the start a header list, then runs ``hook`` if ``session.accessed`` is true."""
+    """A start hook: the start gets a header list; ``hook(message, session, extra)`` runs if ``session.accessed``."""
 
     session: Accessed
-    hook: StartHook
-    def __init__(self, session: Accessed, hook: StartHook) -> None: ...
+    hook: SessionHook
+    extra: Any
+    def __init__(self, session: Accessed, hook: SessionHook, extra: Any) -> None: ...
     def __call__(self, message: Message) -> None: ...
 
 class StartHooksSend:

@@ -4,7 +4,7 @@
 A hook of the twin's own types (``HeaderEdit``, ``WhenAccessed``) runs in C; any other is called.
 """
 
-from starlette_c._pure.senders import DONE, Accessed, RawPairs, Settler, StartHook, excluded, media_type
+from starlette_c._pure.senders import DONE, Accessed, RawPairs, SessionHook, Settler, StartHook, excluded, media_type
 from starlette_c._speedups.datastructures import raw_add_vary, raw_set
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "HeaderEdit",
     "HeldStart",
     "RawPairs",
+    "SessionHook",
     "Settler",
     "StartHook",
     "StartHooksSend",
@@ -46,8 +47,8 @@ cdef class HeaderEdit:
     cdef public tuple pairs
     cdef public object vary
 
-    def __init__(self, tuple pairs, vary):
-        self.pairs = pairs
+    def __init__(self, pairs, vary):
+        self.pairs = tuple(pairs)
         self.vary = vary
 
     def __call__(self, message):
@@ -57,21 +58,54 @@ cdef class HeaderEdit:
         # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
         cdef list raw = list(message.get("headers", ()))
         message["headers"] = raw
+        # PERF: none of the names edited is there yet (the common case): setting each is appending it.
+        if _absent(raw, self.pairs, self.vary):
+            raw.extend(self.pairs)
+            if self.vary is not None:
+                raw.append((b"vary", self.vary))
+            return
         for name, value in self.pairs:
             raw_set(raw, name, value)
         if self.vary is not None:
             raw_add_vary(raw, self.vary)
 
 
+cdef bint _absent(list raw, tuple pairs, object vary) except -1:
+    """Whether ``raw`` and ``pairs`` are all exact bytes pairs, each of ``pairs`` and ``vary`` named only once."""
+    cdef object item, name, pair
+    cdef Py_ssize_t i, j, n = len(pairs)
+    for i in range(n):
+        pair = pairs[i]
+        if type(pair) is not tuple or len(<tuple>pair) != 2 or type((<tuple>pair)[0]) is not bytes:
+            return False
+        if vary is not None and (<tuple>pair)[0] == b"vary":
+            return False
+        for j in range(i):
+            if (<tuple>pair)[0] == (<tuple>pairs[j])[0]:
+                return False
+    for item in raw:
+        if type(item) is not tuple or len(<tuple>item) != 2 or type((<tuple>item)[0]) is not bytes:
+            return False
+        name = (<tuple>item)[0]
+        if vary is not None and name == b"vary":
+            return False
+        for pair in pairs:
+            if name == pair[0]:
+                return False
+    return True
+
+
 cdef class WhenAccessed:
-    """A start hook that gives the start a header list, then runs ``hook`` if ``session.accessed`` is true."""
+    """A start hook: the start gets a header list; ``hook(message, session, extra)`` runs if ``session.accessed``."""
 
     cdef public object session
     cdef public object hook
+    cdef public object extra
 
-    def __init__(self, session, hook):
+    def __init__(self, session, hook, extra):
         self.session = session
         self.hook = hook
+        self.extra = extra
 
     def __call__(self, message):
         self.apply(message)
@@ -79,7 +113,7 @@ cdef class WhenAccessed:
     cdef apply(self, message):
         message.setdefault("headers", [])
         if self.session.accessed:
-            self.hook(message)
+            self.hook(message, self.session, self.extra)
 
 
 cdef class StartHooksSend:
@@ -110,8 +144,16 @@ def on_start(send, hook):
     # PERF: fused, the start is edited by every hook in one call and body messages skip a layer.
     if type(send) is StartHooksSend:
         # NOTE: the outer hook first, as nested wrappers would run them.
-        return StartHooksSend((<StartHooksSend>send).send, (hook,) + (<StartHooksSend>send).hooks)
-    return StartHooksSend(send, (hook,))
+        return _hooks_send((<StartHooksSend>send).send, (hook,) + (<StartHooksSend>send).hooks)
+    return _hooks_send(send, (hook,))
+
+
+cdef StartHooksSend _hooks_send(send, tuple hooks):
+    # PERF: made without the argument parsing of a call to the class.
+    cdef StartHooksSend made = StartHooksSend.__new__(StartHooksSend)
+    made.send = send
+    made.hooks = hooks
+    return made
 
 
 def never_encoded(status, headers, excluded_types):
@@ -119,10 +161,18 @@ def never_encoded(status, headers, excluded_types):
     if status == 206:
         return True
     content_type = None
+    cdef bytes key
     for name, value in headers:
-        if name == b"content-encoding":
+        # PERF: bytes names are told apart by their length before any comparison.
+        if type(name) is bytes:
+            key = <bytes>name
+            if len(key) == 16 and key == b"content-encoding":
+                return True
+            if len(key) == 12 and content_type is None and key == b"content-type":
+                content_type = value
+        elif name == b"content-encoding":
             return True
-        if content_type is None and name == b"content-type":
+        elif content_type is None and name == b"content-type":
             content_type = value
     return content_type is not None and excluded(excluded_types, content_type)
 

@@ -147,7 +147,8 @@ class CORSMiddleware(Stepped):
         cls = type(self)
         if cls.is_allowed_origin is not _IS_ALLOWED_ORIGIN or cls.allow_explicit_origin is not _ALLOW_EXPLICIT_ORIGIN:
             return functools.partial(self._mark_start, origin=origin)
-        pairs = self._simple_pairs()
+        # PERF: no call for the common empty simple_headers.
+        pairs = self._simple_pairs() if self.simple_headers else ()
         # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
         if self.preflight_explicit_allow_origin and self.is_allowed_origin(origin):
             # NOTE: the stock allow_explicit_origin's edit: the origin, then Vary (below).

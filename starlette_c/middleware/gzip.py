@@ -69,7 +69,12 @@ class GZipMiddleware(Stepped):
         accepted = get_value(scope["headers"], b"accept-encoding") or b""
         gzip = b"gzip" in accepted
         responder_class = GZipResponder if gzip else IdentityResponder
-        if not _stock_responder(responder_class):
+        # NOTE: a responder class with a patched step still gets its responder, as in the reference.
+        if (
+            responder_class.__call__ is not _STEPPED_CALL
+            or responder_class._step is not _RESPONDER_STEP
+            or responder_class.send_with_compression is not _SEND_WITH_COMPRESSION
+        ):
             return self._responder(gzip), send
         # PERF: the responder is made only for a body that may be encoded; most responses never need one.
         owner = self._gzip_settler if gzip else self._identity_settler
@@ -218,11 +223,3 @@ _SEND_WITH_COMPRESSION = STOCK["IdentityResponder.send_with_compression"]
 _RESPONDER_STEP = STOCK["IdentityResponder._step"]
 _STEPPED_CALL = STOCK["Stepped.__call__"]
 
-
-def _stock_responder(cls: type[IdentityResponder]) -> bool:
-    """Whether a request through ``cls`` would take the stock steps (so the middleware may skip making one)."""
-    return (
-        cls.__call__ is _STEPPED_CALL
-        and cls._step is _RESPONDER_STEP
-        and cls.send_with_compression is _SEND_WITH_COMPRESSION
-    )
