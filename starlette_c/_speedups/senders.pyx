@@ -74,6 +74,8 @@ cdef bint _absent(list raw, tuple pairs, object vary) except -1:
     """Whether ``raw`` and ``pairs`` are all exact bytes pairs, each of ``pairs`` and ``vary`` named only once."""
     cdef object item, name, pair
     cdef Py_ssize_t i, j, n = len(pairs)
+    if vary is not None and type(vary) is not bytes:
+        return False
     for i in range(n):
         pair = pairs[i]
         if type(pair) is not tuple or len(<tuple>pair) != 2 or type((<tuple>pair)[0]) is not bytes:

@@ -222,4 +222,3 @@ async def unattached_send(message: Message) -> NoReturn:
 _SEND_WITH_COMPRESSION = STOCK["IdentityResponder.send_with_compression"]
 _RESPONDER_STEP = STOCK["IdentityResponder._step"]
 _STEPPED_CALL = STOCK["Stepped.__call__"]
-
