@@ -8,7 +8,8 @@ wrapper only passes on.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable
+import re
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any, Protocol
 
 from starlette_c._pure.datastructures import raw_add_vary, raw_set
@@ -87,6 +88,27 @@ class StartHooksSend:
             for hook in self.hooks:
                 hook(message)
         return self.send(message)
+
+
+def origin_allowed(origin: str, allow_all: bool, pattern: re.Pattern[str] | None, allowed: Collection[str]) -> bool:
+    """Whether CORS allows ``origin``: any origin, one the ``pattern`` matches whole, or one of ``allowed``."""
+    if allow_all:
+        return True
+    return (pattern is not None and pattern.fullmatch(origin) is not None) or origin in allowed
+
+
+def cors_edit(
+    origin: bytes,
+    pairs: RawPairs,
+    explicit: bool,
+    allow_all: bool,
+    pattern: re.Pattern[str] | None,
+    allowed: Collection[str],
+) -> HeaderEdit:
+    """The edit of a simple CORS response's start: ``pairs``, the origin when it is echoed and allowed, Vary."""
+    if explicit and origin_allowed(origin.decode("latin-1"), allow_all, pattern, allowed):
+        pairs = (*pairs, (b"access-control-allow-origin", origin))
+    return HeaderEdit(pairs, b"Origin")
 
 
 def on_start(send: Send, hook: StartHook) -> StartHooksSend:

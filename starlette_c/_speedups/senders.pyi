@@ -1,6 +1,7 @@
 """Type stub of the compiled twin ``starlette_c._speedups.senders``, same surface as ``_pure.senders``."""
 
-from collections.abc import Awaitable, Callable, Iterable
+import re
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any, Protocol
 
 from starlette_c.types import Message, Send
@@ -43,6 +44,15 @@ class StartHooksSend:
     def __init__(self, send: Send, hooks: tuple[StartHook, ...]) -> None: ...
     def __call__(self, message: Message) -> Awaitable[None]: ...
 
+def origin_allowed(origin: str, allow_all: bool, pattern: re.Pattern[str] | None, allowed: Collection[str]) -> bool: ...
+def cors_edit(
+    origin: bytes,
+    pairs: RawPairs,
+    explicit: bool,
+    allow_all: bool,
+    pattern: re.Pattern[str] | None,
+    allowed: Collection[str],
+) -> HeaderEdit: ...
 def on_start(send: Send, hook: StartHook) -> StartHooksSend: ...
 def media_type(content_type: str) -> str: ...
 def excluded(excluded_types: tuple[str, ...], content_type: bytes) -> bool: ...

@@ -21,10 +21,12 @@ __all__ = [
     "StartHook",
     "StartHooksSend",
     "WhenAccessed",
+    "cors_edit",
     "excluded",
     "media_type",
     "never_encoded",
     "on_start",
+    "origin_allowed",
     "send_both",
 ]
 
@@ -139,6 +141,23 @@ cdef class StartHooksSend:
                 else:
                     hook(message)
         return self.send(message)
+
+
+def origin_allowed(origin, allow_all, pattern, allowed):
+    """Whether CORS allows ``origin``: any origin, one the ``pattern`` matches whole, or one of ``allowed``."""
+    if allow_all:
+        return True
+    return (pattern is not None and pattern.fullmatch(origin) is not None) or origin in allowed
+
+
+def cors_edit(origin, pairs, explicit, allow_all, pattern, allowed):
+    """The edit of a simple CORS response's start: ``pairs``, the origin when it is echoed and allowed, Vary."""
+    if explicit and origin_allowed(origin.decode("latin-1"), allow_all, pattern, allowed):
+        pairs = (*pairs, (b"access-control-allow-origin", origin))
+    cdef HeaderEdit made = HeaderEdit.__new__(HeaderEdit)
+    made.pairs = tuple(pairs)
+    made.vary = b"Origin"
+    return made
 
 
 def on_start(send, hook):

@@ -88,7 +88,7 @@ class CORSMiddleware(Stepped):
         # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
         cls = type(self)
         if scope["method"] != "OPTIONS" and cls.simple_response is _SIMPLE_RESPONSE and cls.send is _SEND:
-            return self.app, senders.on_start(send, self._start_hook(origin.decode("latin-1")))
+            return self.app, senders.on_start(send, self._start_hook(origin))
         request_headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
             return self.preflight_response(request_headers=request_headers), send
@@ -96,10 +96,7 @@ class CORSMiddleware(Stepped):
 
     @stock
     def is_allowed_origin(self, origin: str) -> bool:
-        if self.allow_all_origins:
-            return True
-        pattern = self.allow_origin_regex
-        return (pattern is not None and pattern.fullmatch(origin) is not None) or origin in self.allow_origins
+        return senders.origin_allowed(origin, self.allow_all_origins, self.allow_origin_regex, self.allow_origins)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         headers = dict(self.preflight_headers)
@@ -139,21 +136,24 @@ class CORSMiddleware(Stepped):
     @stock
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         if message["type"] == "http.response.start":
-            self._start_hook(request_headers["origin"])(message)
+            self._start_hook(request_headers["origin"].encode("latin-1"))(message)
         await send(message)
 
-    def _start_hook(self, origin: str) -> senders.StartHook:
+    def _start_hook(self, origin: bytes) -> senders.StartHook:
         """What marking the start of a simple response to ``origin`` does: as data, while the hooks are stock."""
         cls = type(self)
         if cls.is_allowed_origin is not _IS_ALLOWED_ORIGIN or cls.allow_explicit_origin is not _ALLOW_EXPLICIT_ORIGIN:
-            return functools.partial(self._mark_start, origin=origin)
-        # PERF: no call for the common empty simple_headers.
-        pairs = self._simple_pairs() if self.simple_headers else ()
+            return functools.partial(self._mark_start, origin=origin.decode("latin-1"))
         # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
-        if self.preflight_explicit_allow_origin and self.is_allowed_origin(origin):
-            # NOTE: the stock allow_explicit_origin's edit: the origin, then Vary (below).
-            pairs = (*pairs, (b"access-control-allow-origin", origin.encode("latin-1")))
-        return HeaderEdit(pairs, b"Origin")
+        return senders.cors_edit(
+            origin,
+            # PERF: no call for the common empty simple_headers.
+            self._simple_pairs() if self.simple_headers else (),
+            self.preflight_explicit_allow_origin,
+            self.allow_all_origins,
+            self.allow_origin_regex,
+            self.allow_origins,
+        )
 
     def _mark_start(self, message: Message, origin: str) -> None:
         if not self.preflight_explicit_allow_origin or not self.is_allowed_origin(origin):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import re
 import tracemalloc
 from collections.abc import Callable
 from types import ModuleType
@@ -29,10 +30,12 @@ PUBLIC = (
     "HeldStart",
     "StartHooksSend",
     "WhenAccessed",
+    "cors_edit",
     "excluded",
     "media_type",
     "never_encoded",
     "on_start",
+    "origin_allowed",
     "send_both",
 )
 EXCLUDED = ("application/grpc", "image/png", "video/*", "text/event-stream")
@@ -193,6 +196,37 @@ def test_start_hooks_apply_the_twin_hooks_and_any_other(twin: ModuleType) -> Non
     assert server.sent == [
         {"type": "http.response.start", "status": 204, "headers": [(b"x-a", b"1"), (b"vary", b"Origin")]}
     ]
+
+
+# -- CORS ------------------------------------------------------------------------------------------
+
+PATTERN = re.compile(r"https://.*\.example\.org")
+origins = st.sampled_from(["https://a.example.org", "https://example.org", "null", "", "https://b.test", None, 3])
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    origin=origins,
+    allow_all=st.booleans(),
+    pattern=st.sampled_from([None, PATTERN]),
+    allowed=st.sampled_from([(), ["https://b.test"], {"null"}]),
+    explicit=st.booleans(),
+)
+def test_cors_decides_and_edits_alike(origin: Any, allow_all: bool, pattern: Any, allowed: Any, explicit: bool) -> None:
+    decisions = set()
+    edits = set()
+    raw = origin.encode("latin-1") if isinstance(origin, str) else origin
+    for twin in (pure, compiled):
+        if twin is None:
+            continue
+        decisions.add(outcome(lambda: twin.origin_allowed(origin, allow_all, pattern, allowed)))  # noqa: B023
+
+        def edit() -> Any:
+            made = twin.cors_edit(raw, ((b"x-a", b"1"),), explicit, allow_all, pattern, allowed)  # noqa: B023
+            return (made.pairs, made.vary)
+
+        edits.add(outcome(edit))
+    assert len(decisions) == 1 and len(edits) == 1
 
 
 # -- the held start --------------------------------------------------------------------------------
