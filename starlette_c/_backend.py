@@ -12,7 +12,7 @@ import os
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-TWINS = ("datastructures", "routing", "responses", "websockets")
+TWINS = ("datastructures", "routing", "responses", "websockets", "senders")
 
 FORCE_PURE = os.environ.get("STARLETTE_C_PURE", "") not in ("", "0")
 
@@ -39,11 +39,13 @@ if TYPE_CHECKING:
     from starlette_c._pure import datastructures as datastructures
     from starlette_c._pure import responses as responses
     from starlette_c._pure import routing as routing
+    from starlette_c._pure import senders as senders
     from starlette_c._pure import websockets as websockets
 else:
     datastructures = _load("datastructures")
     routing = _load("routing")
     responses = _load("responses")
     websockets = _load("websockets")
+    senders = _load("senders")
 
 all_compiled = all(compiled.get(name, False) for name in TWINS)

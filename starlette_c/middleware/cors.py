@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Collection
+from collections.abc import Collection
 
+from starlette_c._backend import senders
 from starlette_c._stock import STOCK, Stepped, stock
 from starlette_c.datastructures import Headers, MutableHeaders
-from starlette_c.middleware._raw_headers import RawHeaders, add_vary, get_value, set_header, set_value
+from starlette_c.middleware._raw_headers import RawHeaders, add_vary, get_value, set_value
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
+
+HeaderEdit = senders.HeaderEdit
 
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
@@ -22,18 +25,8 @@ _PREFLIGHT_VARY = (
 )
 
 
-def _with_vary_origin(send: Send) -> Send:
-    """``send`` that marks the response start with ``Vary: Origin``."""
-
-    # PERF: a plain function handing back send's awaitable: no coroutine per message.
-    def send_varying(message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
-            message["headers"] = raw = list(message.get("headers", ()))
-            add_vary(raw, b"Origin")
-        return send(message)
-
-    return send_varying
+# NOTE: what a response to a request without an Origin gets.
+_VARY_ORIGIN = HeaderEdit((), b"Origin")
 
 
 class CORSMiddleware(Stepped):
@@ -91,29 +84,19 @@ class CORSMiddleware(Stepped):
         # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
         origin = get_value(scope["headers"], b"origin")
         if origin is None:
-            return self.app, _with_vary_origin(send)
+            return self.app, senders.on_start(send, _VARY_ORIGIN)
         # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
         cls = type(self)
         if scope["method"] != "OPTIONS" and cls.simple_response is _SIMPLE_RESPONSE and cls.send is _SEND:
-            request_origin = origin.decode("latin-1")
-
-            # PERF: marks the start as the ``send`` method does, with no coroutine per message.
-            def send_marked(message: Message) -> Awaitable[None]:
-                if message["type"] == "http.response.start":
-                    self._mark_start(message, request_origin)
-                return send(message)
-
-            return self.app, send_marked
+            return self.app, senders.on_start(send, self._start_hook(origin))
         request_headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
             return self.preflight_response(request_headers=request_headers), send
         return functools.partial(self.simple_response, request_headers=request_headers), send
 
+    @stock
     def is_allowed_origin(self, origin: str) -> bool:
-        if self.allow_all_origins:
-            return True
-        pattern = self.allow_origin_regex
-        return (pattern is not None and pattern.fullmatch(origin) is not None) or origin in self.allow_origins
+        return senders.origin_allowed(origin, self.allow_all_origins, self.allow_origin_regex, self.allow_origins)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         headers = dict(self.preflight_headers)
@@ -153,20 +136,38 @@ class CORSMiddleware(Stepped):
     @stock
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         if message["type"] == "http.response.start":
-            self._mark_start(message, request_headers["origin"])
+            self._start_hook(request_headers["origin"].encode("latin-1"))(message)
         await send(message)
 
+    def _start_hook(self, origin: bytes) -> senders.StartHook:
+        """What marking the start of a simple response to ``origin`` does: as data, while the hooks are stock."""
+        cls = type(self)
+        if cls.is_allowed_origin is not _IS_ALLOWED_ORIGIN or cls.allow_explicit_origin is not _ALLOW_EXPLICIT_ORIGIN:
+            return functools.partial(self._mark_start, origin=origin.decode("latin-1"))
+        # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
+        return senders.cors_edit(
+            origin,
+            # PERF: no call for the common empty simple_headers.
+            self._simple_pairs() if self.simple_headers else (),
+            self.preflight_explicit_allow_origin,
+            self.allow_all_origins,
+            self.allow_origin_regex,
+            self.allow_origins,
+        )
+
     def _mark_start(self, message: Message, origin: str) -> None:
-        # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
-        message["headers"] = raw = list(message.get("headers", ()))
-        for name, value in self.simple_headers.items():
-            set_header(raw, name, value)
         if not self.preflight_explicit_allow_origin or not self.is_allowed_origin(origin):
-            add_vary(raw, b"Origin")
-        elif type(self).allow_explicit_origin is _ALLOW_EXPLICIT_ORIGIN:
-            _allow_origin(raw, origin)
-        else:
-            self.allow_explicit_origin(MutableHeaders(raw=raw), origin)
+            HeaderEdit(self._simple_pairs(), b"Origin")(message)
+            return
+        HeaderEdit(self._simple_pairs(), None)(message)
+        self.allow_explicit_origin(MutableHeaders(raw=message["headers"]), origin)
+
+    def _simple_pairs(self) -> senders.RawPairs:
+        if not self.simple_headers:
+            return ()
+        return tuple(
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.simple_headers.items()
+        )
 
     @staticmethod
     @stock
@@ -182,3 +183,4 @@ def _allow_origin(raw: RawHeaders, origin: str) -> None:
 _SIMPLE_RESPONSE = STOCK["CORSMiddleware.simple_response"]
 _SEND = STOCK["CORSMiddleware.send"]
 _ALLOW_EXPLICIT_ORIGIN = STOCK["CORSMiddleware.allow_explicit_origin"]
+_IS_ALLOWED_ORIGIN = STOCK["CORSMiddleware.is_allowed_origin"]

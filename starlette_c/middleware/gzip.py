@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import zlib
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from typing import NoReturn
 
 import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 
+from starlette_c._backend import senders
 from starlette_c._stock import STOCK, Stepped, stock
 from starlette_c.middleware._raw_headers import add_vary, delete, get_value, set_value
 from starlette_c.types import ASGIApp, Message, Scope, Send
@@ -35,47 +36,10 @@ def _compression_threads() -> anyio.CapacityLimiter:
         return limiter
 
 
-def _media_type(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
-
-
 @functools.lru_cache(maxsize=64)
 def _normalized(content_types: tuple[str, ...]) -> tuple[str, ...]:
     # PERF: cached, since each request's responder is handed the same tuple again.
-    return tuple(_media_type(item) for item in content_types)
-
-
-@functools.lru_cache(maxsize=256)
-def _excluded(excluded: tuple[str, ...], content_type: bytes) -> bool:
-    """Whether a response of ``content_type`` is left unencoded by the (normalized) ``excluded`` media types."""
-    # PERF: cached, since an app answers with a handful of content types.
-    media_type = _media_type(content_type.decode("latin-1"))
-    if media_type in excluded or media_type.split("/", 1)[0] + "/*" in excluded:
-        return True
-    # NOTE: every native gRPC subtype (application/grpc+proto, +json, ...) falls under application/grpc.
-    return media_type.startswith("application/grpc+") and "application/grpc" in excluded
-
-
-class _Done(tuple[()]):
-    """An awaitable that is already done, for a message that is held back or dropped rather than sent."""
-
-    # PERF: awaiting it runs a C iterator that ends at once, with no coroutine or Python frame.
-    __await__ = tuple.__iter__
-
-
-_DONE: Awaitable[None] = _Done()  # type: ignore[assignment]
-
-
-class _Undecided:
-    """The held start's fate waits for the first body."""
-
-
-class _Relay:
-    """Messages go out as the app sent them."""
-
-
-class _Encode:
-    """Bodies go out encoded."""
+    return tuple(senders.media_type(item) for item in content_types)
 
 
 class GZipMiddleware(Stepped):
@@ -95,24 +59,48 @@ class GZipMiddleware(Stepped):
         self.compresslevel = compresslevel
         self.minimum_size = minimum_size
         self.app = app
+        self._gzip_settler = _Settler(self, True)
+        self._identity_settler = _Settler(self, False)
 
     def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         if scope["type"] != "http":
             return self.app, send
         # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
         accepted = get_value(scope["headers"], b"accept-encoding") or b""
-        responder: IdentityResponder
-        if b"gzip" in accepted:
-            responder = GZipResponder(
+        gzip = b"gzip" in accepted
+        responder_class = GZipResponder if gzip else IdentityResponder
+        # NOTE: a responder class with a patched step still gets its responder, as in the reference.
+        if (
+            responder_class.__call__ is not _STEPPED_CALL
+            or responder_class._step is not _RESPONDER_STEP
+            or responder_class.send_with_compression is not _SEND_WITH_COMPRESSION
+        ):
+            return self._responder(gzip), send
+        # PERF: the responder is made only for a body that may be encoded; most responses never need one.
+        owner = self._gzip_settler if gzip else self._identity_settler
+        return self.app, senders.HeldStart(send, self.minimum_size, self.exclude_content_types, owner)
+
+    def _responder(self, gzip: bool) -> IdentityResponder:
+        if gzip:
+            return GZipResponder(
                 self.app,
                 self.minimum_size,
                 self.compresslevel,
                 thread_minimum_size=self.thread_minimum_size,
                 exclude_content_types=self.exclude_content_types,
             )
-        else:
-            responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
-        return responder, send
+        return IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
+
+
+class _Settler:
+    """Settles a held start for the middleware: with the responder the request would have had."""
+
+    def __init__(self, middleware: GZipMiddleware, gzip: bool) -> None:
+        self.middleware = middleware
+        self.gzip = gzip
+
+    def _settle(self, held: senders.HeldStart, first: Message) -> Awaitable[None]:
+        return self.middleware._responder(self.gzip)._settle(held, first)
 
 
 class IdentityResponder(Stepped):
@@ -136,83 +124,44 @@ class IdentityResponder(Stepped):
         self.app = app
         self.send: Send = unattached_send
         self.initial_message: Message = {}
-        self._mode: type[_Undecided | _Relay | _Encode] = _Undecided
+        self._held: Send = unattached_send
 
+    @stock
     def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
         self.send = send
-        # PERF: for the stock send_with_compression, its dispatch is the send itself: no coroutine per message.
+        held = senders.HeldStart(send, self.minimum_size, self.exclude_content_types, self)
+        # PERF: for the stock send_with_compression, what it awaits is the send itself: no coroutine per message.
         if type(self).send_with_compression is _SEND_WITH_COMPRESSION:
-            return self.app, self._dispatch
+            return self.app, held
+        self._held = held
         return self.app, self.send_with_compression
-
-    def _never_encoded(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> bool:
-        if status == 206:
-            return True
-        content_type = None
-        for name, value in headers:
-            if name == b"content-encoding":
-                return True
-            if name == b"content-type" and content_type is None:
-                content_type = value
-        return content_type is not None and _excluded(self.exclude_content_types, content_type)
 
     @stock
     async def send_with_compression(self, message: Message) -> None:
-        await self._dispatch(message)
-
-    def _dispatch(self, message: Message) -> Awaitable[None]:
-        """What sending ``message`` takes: the start is held until the first body says how bodies go out."""
-        kind = message["type"]
-        mode = self._mode
-        if kind == "http.response.start":
-            message.setdefault("headers", [])
-            self.initial_message = message
-            # NOTE: a response that will go out as it is needs no body to decide on: its start leaves at once.
-            if self._never_encoded(message["status"], message["headers"]):
-                self._mode = _Relay
-                return self.send(message)
-            return _DONE
-        if kind == "http.response.body":
-            if mode is _Relay:
-                return self.send(message)
-            return self._send_encoded(message) if mode is _Encode else self._settle(message)
-        if kind == "http.response.pathsend":
-            if mode is _Undecided:
-                self._mode = _Relay
-                return self._send_start_then(message)
-            return self.send(message)
-        if kind in ("http.response.trailers", "http.response.early_hint"):
-            return self.send(message)
-        # NOTE: as in the reference, messages of other types (debug, zerocopysend, ...) are not forwarded.
-        return _DONE
+        await self._held(message)
 
     async def _send_encoded(self, message: Message) -> None:
         message["body"] = await self._encode(message.get("body", b""), message.get("more_body", False))
         await self.send(message)
 
-    async def _send_start_then(self, message: Message) -> None:
-        await self.send(self.initial_message)
-        await self.send(message)
-
-    async def _settle(self, first: Message) -> None:
-        """Decide from the first body how the held start and every body go out, then send both."""
+    async def _settle(self, held: senders.HeldStart, first: Message) -> None:
+        """Send the held start and the first body, which is large enough to encode, or followed by more."""
         body: bytes = first.get("body", b"")
         more_body: bool = first.get("more_body", False)
-        start = self.initial_message
-        self._mode = _Relay
-        if more_body or len(body) >= self.minimum_size:
-            headers = start["headers"]
-            add_vary(headers, b"Accept-Encoding")
-            if self.content_encoding != "identity":
-                self._mode = _Encode
-                first["body"] = await self._encode(body, more_body)
-                set_value(headers, b"content-encoding", self.content_encoding.encode("latin-1"))
-                # NOTE: a body followed by trailers is framed by chunks, not by a length.
-                if more_body or start.get("trailers", False):
-                    delete(headers, b"content-length")
-                else:
-                    set_value(headers, b"content-length", str(len(first["body"])).encode("latin-1"))
-        # PERF: sent here rather than through _send_start_then: one coroutine fewer for every response.
+        self.send = held.send
+        self.initial_message = start = held.start
+        headers = start["headers"]
+        add_vary(headers, b"Accept-Encoding")
+        if self.content_encoding != "identity":
+            held.mode = senders.ENCODE
+            held.encode = self._send_encoded
+            first["body"] = await self._encode(body, more_body)
+            set_value(headers, b"content-encoding", self.content_encoding.encode("latin-1"))
+            # NOTE: a body followed by trailers is framed by chunks, not by a length.
+            if more_body or start.get("trailers", False):
+                delete(headers, b"content-length")
+            else:
+                set_value(headers, b"content-length", str(len(first["body"])).encode("latin-1"))
         await self.send(start)
         await self.send(first)
 
@@ -271,3 +220,5 @@ async def unattached_send(message: Message) -> NoReturn:
 
 
 _SEND_WITH_COMPRESSION = STOCK["IdentityResponder.send_with_compression"]
+_RESPONDER_STEP = STOCK["IdentityResponder._step"]
+_STEPPED_CALL = STOCK["Stepped.__call__"]

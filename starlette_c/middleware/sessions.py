@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from base64 import b64decode, b64encode
-from collections.abc import Awaitable
 from typing import Any, Literal
 
 import itsdangerous
 from itsdangerous.exc import BadSignature
 
+from starlette_c._backend import senders
 from starlette_c._stock import Stepped
 from starlette_c.datastructures import Secret
 from starlette_c.middleware._raw_headers import add_vary, get_value
@@ -106,34 +106,29 @@ class SessionMiddleware(Stepped):
         if scope["type"] not in ("http", "websocket"):
             return self.app, send
 
-        cookie = self._incoming_cookie(scope)
-        loaded = {} if cookie is None else self._load(cookie)
+        # PERF: most requests carry no Cookie header: the compiled scan tells so without a call to parse them.
+        cookie = None if get_value(scope["headers"], b"cookie") is None else self._incoming_cookie(scope)
+        loaded = None if cookie is None else self._load(cookie)
         had_session = bool(loaded)
-        session = scope["session"] = Session(loaded)
+        # PERF: a request without a session cookie gets an empty session with no dictionary to copy.
+        session = scope["session"] = Session() if loaded is None else Session(loaded)
 
-        # PERF: a plain function handing back send's awaitable: no coroutine per message.
-        def send_with_cookie(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                if session.accessed:
-                    # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
-                    message["headers"] = headers = list(headers)
-                    add_vary(headers, b"Cookie")
-                    cookie = self._outgoing_cookie(session, had_session)
-                    if cookie is not None:
-                        headers.append((b"set-cookie", cookie.encode("latin-1")))
-            return send(message)
+        # PERF: an untouched session's start costs no Python call.
+        return self.app, senders.on_start(send, senders.WhenAccessed(session, self._send_cookie, had_session))
 
-        return self.app, send_with_cookie
+    def _send_cookie(self, message: Message, session: Session, had_session: bool) -> None:
+        """Mark the start of a response whose session was accessed: Vary by Cookie, and the new cookie if any."""
+        # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+        message["headers"] = headers = list(message["headers"])
+        add_vary(headers, b"Cookie")
+        cookie = self._outgoing_cookie(session, had_session)
+        if cookie is not None:
+            headers.append((b"set-cookie", cookie.encode("latin-1")))
 
     def _incoming_cookie(self, scope: Scope) -> str | None:
         # PERF: only Cookie headers are parsed, straight from the raw list, with no connection or Headers object.
         value = None
-        headers = scope["headers"]
-        # PERF: most requests carry no Cookie header: the compiled scan tells so without the Python loop below.
-        if get_value(headers, b"cookie") is None:
-            return value
-        for name, raw in headers:
+        for name, raw in scope["headers"]:
             if name == b"cookie":
                 # NOTE: as in the merged cookies of several Cookie headers, a later header's session cookie wins.
                 value = cookie_parser(raw.decode("latin-1")).get(self.session_cookie, value)

@@ -337,6 +337,29 @@ def test_overridden_hooks_are_called(test_client_factory: TestClientFactory) -> 
         assert calls == expected_calls
 
 
+def test_an_overridden_is_allowed_origin_refusing_leaves_only_vary(test_client_factory: TestClientFactory) -> None:
+    asked: list[str] = []
+
+    class Refusing(CORSMiddleware):
+        def is_allowed_origin(self, origin: str) -> bool:
+            asked.append(origin)
+            return False
+
+    client = test_client_factory(make_app(Refusing, allow_origins=["https://a.example"], allow_credentials=True))
+    response = client.get("/", headers={"origin": "https://a.example"})
+    assert "access-control-allow-origin" not in response.headers
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Origin"
+    assert asked == ["https://a.example"]
+
+
+def test_a_credentialed_wildcard_answers_with_the_one_origin(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app(CORSMiddleware, allow_origins=["*"], allow_credentials=True))
+    response = client.get("/", headers={"origin": "https://a.example"})
+    assert response.headers.get_list("access-control-allow-origin") == ["https://a.example"]
+    assert response.headers.get_list("vary") == ["Origin"]
+
+
 def test_an_overridden_send_is_called_for_each_message(test_client_factory: TestClientFactory) -> None:
     kinds: list[str] = []
 

@@ -1,0 +1,207 @@
+"""The ``send`` wrappers of the stock middleware: hooks on the response start, and a start held for its first body.
+
+Every wrapper hands back the wrapped ``send``'s awaitable (or one that is already done): no coroutine per
+message. The compiled twin makes each message a C-level call, with no Python frame for the messages a
+wrapper only passes on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import Any, Protocol
+
+from starlette_c._pure.datastructures import raw_add_vary, raw_set
+from starlette_c.types import Message, Send
+
+RawPairs = tuple[tuple[bytes, bytes], ...]
+StartHook = Callable[[Message], None]
+
+UNDECIDED = 0
+RELAY = 1
+ENCODE = 2
+
+
+class _Done(tuple[()]):
+    """An awaitable that is already done, for a message that is held back or dropped rather than sent."""
+
+    # PERF: awaiting it runs a C iterator that ends at once, with no coroutine or Python frame.
+    __await__ = tuple.__iter__
+
+
+DONE: Awaitable[None] = _Done()  # type: ignore[assignment]
+
+
+class HeaderEdit:
+    """A start hook as data: each of ``pairs`` is set (as ``raw_set``), then ``vary`` joins ``Vary`` when given."""
+
+    __slots__ = ("pairs", "vary")
+
+    def __init__(self, pairs: RawPairs, vary: bytes | None) -> None:
+        self.pairs = tuple(pairs)
+        self.vary = vary
+
+    def __call__(self, message: Message) -> None:
+        # NOTE: edits go to a copy, as with MutableHeaders(scope=message): the sender may reuse its list.
+        message["headers"] = raw = list(message.get("headers", ()))
+        for name, value in self.pairs:
+            raw_set(raw, name, value)
+        if self.vary is not None:
+            raw_add_vary(raw, self.vary)
+
+
+class Accessed(Protocol):
+    accessed: bool
+
+
+SessionHook = Callable[[Message, Any, Any], None]
+
+
+class WhenAccessed:
+    """A start hook: the start gets a header list; ``hook(message, session, extra)`` runs if ``session.accessed``."""
+
+    __slots__ = ("session", "hook", "extra")
+
+    def __init__(self, session: Accessed, hook: SessionHook, extra: Any) -> None:
+        self.session = session
+        self.hook = hook
+        self.extra = extra
+
+    def __call__(self, message: Message) -> None:
+        message.setdefault("headers", [])
+        if self.session.accessed:
+            self.hook(message, self.session, self.extra)
+
+
+class StartHooksSend:
+    """A ``send`` that runs ``hooks`` in order on the ``http.response.start`` message; others pass straight on."""
+
+    __slots__ = ("send", "hooks")
+
+    def __init__(self, send: Send, hooks: tuple[StartHook, ...]) -> None:
+        self.send = send
+        self.hooks = hooks
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            for hook in self.hooks:
+                hook(message)
+        return self.send(message)
+
+
+def origin_allowed(origin: str, allow_all: bool, pattern: re.Pattern[str] | None, allowed: Collection[str]) -> bool:
+    """Whether CORS allows ``origin``: any origin, one the ``pattern`` matches whole, or one of ``allowed``."""
+    if allow_all:
+        return True
+    return (pattern is not None and pattern.fullmatch(origin) is not None) or origin in allowed
+
+
+def cors_edit(
+    origin: bytes,
+    pairs: RawPairs,
+    explicit: bool,
+    allow_all: bool,
+    pattern: re.Pattern[str] | None,
+    allowed: Collection[str],
+) -> HeaderEdit:
+    """The edit of a simple CORS response's start: ``pairs``, the origin when it is echoed and allowed, Vary."""
+    if explicit and origin_allowed(origin.decode("latin-1"), allow_all, pattern, allowed):
+        pairs = (*pairs, (b"access-control-allow-origin", origin))
+    return HeaderEdit(pairs, b"Origin")
+
+
+def on_start(send: Send, hook: StartHook) -> StartHooksSend:
+    """``send`` with ``hook`` run on the response start; around another such send, one send runs both hooks."""
+    # PERF: fused, the start is edited by every hook in one call and body messages skip a layer.
+    if type(send) is StartHooksSend:
+        # NOTE: the outer hook first, as nested wrappers would run them.
+        return StartHooksSend(send.send, (hook, *send.hooks))
+    return StartHooksSend(send, (hook,))
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+@functools.lru_cache(maxsize=256)
+def excluded(excluded_types: tuple[str, ...], content_type: bytes) -> bool:
+    """Whether a response of ``content_type`` is left unencoded by the (normalized) ``excluded_types``."""
+    # PERF: cached, since an app answers with a handful of content types.
+    kind = media_type(content_type.decode("latin-1"))
+    if kind in excluded_types or kind.split("/", 1)[0] + "/*" in excluded_types:
+        return True
+    # NOTE: every native gRPC subtype (application/grpc+proto, +json, ...) falls under application/grpc.
+    return kind.startswith("application/grpc+") and "application/grpc" in excluded_types
+
+
+def never_encoded(status: int, headers: Iterable[tuple[bytes, bytes]], excluded_types: tuple[str, ...]) -> bool:
+    """Whether a response starting so goes out as it is: partial, already encoded, or of an excluded type."""
+    if status == 206:
+        return True
+    content_type = None
+    for name, value in headers:
+        if name == b"content-encoding":
+            return True
+        if name == b"content-type" and content_type is None:
+            content_type = value
+    return content_type is not None and excluded(excluded_types, content_type)
+
+
+class Settler(Protocol):
+    def _settle(self, held: Any, first: Message) -> Awaitable[None]: ...
+
+
+async def send_both(send: Send, start: Message, message: Message) -> None:
+    await send(start)
+    await send(message)
+
+
+class HeldStart:
+    """The ``send`` of a response whose start waits for the first body to tell how the bodies go out (gzip).
+
+    A response never encoded goes out as it comes; one whose only body is smaller than ``minimum_size``
+    too, once that body arrives. Otherwise ``owner._settle(held, first)`` sends the start and the first
+    body, and sets ``encode`` (the send of the bodies after it) and ``mode`` to ``ENCODE`` if it encodes.
+    """
+
+    __slots__ = ("send", "minimum_size", "excluded", "owner", "start", "mode", "encode")
+
+    def __init__(self, send: Send, minimum_size: int, excluded: tuple[str, ...], owner: Settler) -> None:
+        self.send = send
+        self.minimum_size = minimum_size
+        self.excluded = excluded
+        self.owner = owner
+        self.start: Message = {}
+        self.mode = UNDECIDED
+        self.encode: Send = send
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        kind = message["type"]
+        if kind == "http.response.start":
+            headers = message.setdefault("headers", [])
+            self.start = message
+            # NOTE: a response that will go out as it is needs no body to decide on: its start leaves at once.
+            if never_encoded(message["status"], headers, self.excluded):
+                self.mode = RELAY
+                return self.send(message)
+            return DONE
+        if kind == "http.response.body":
+            mode = self.mode
+            if mode == RELAY:
+                return self.send(message)
+            if mode == ENCODE:
+                return self.encode(message)
+            self.mode = RELAY
+            if message.get("more_body", False) or len(message.get("body", b"")) >= self.minimum_size:
+                return self.owner._settle(self, message)
+            return send_both(self.send, self.start, message)
+        if kind == "http.response.pathsend":
+            if self.mode == UNDECIDED:
+                self.mode = RELAY
+                return send_both(self.send, self.start, message)
+            return self.send(message)
+        if kind in ("http.response.trailers", "http.response.early_hint"):
+            return self.send(message)
+        # NOTE: as in the reference, messages of other types (debug, zerocopysend, ...) are not forwarded.
+        return DONE
