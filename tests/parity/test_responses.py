@@ -11,7 +11,6 @@ import gc
 import json
 import pickle
 import sys
-import tracemalloc
 from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from types import ModuleType
@@ -21,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.parity.twins import load
+from tests.parity.twins import leaked_bytes, load
 
 pure, compiled, needs_compiled, TWINS = load("responses")
 PUBLIC = (
@@ -623,26 +622,6 @@ def test_send_file_ranges_matching_lengths() -> None:
 
 # --- leaks ---------------------------------------------------------------------------------------------------
 
-# NOTE: a leaked object is at least 16 bytes: 20,000 leaks are 320 KB, five times the 64 KiB bound.
-N = 20_000
-
-
-def measure(operation: Callable[[], None]) -> int:
-    """Bytes still allocated after ``N`` operations (after a warm-up), as seen by tracemalloc."""
-    for _ in range(1000):
-        operation()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(N):
-            operation()
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return after - before
-
 
 @needs_compiled
 def test_compiled_does_not_leak() -> None:
@@ -712,7 +691,7 @@ def test_compiled_does_not_leak() -> None:
     gc.collect()
     counts = [sys.getrefcount(item) for item in shared]
     for operation in operations:
-        growth = measure(operation)
+        growth = leaked_bytes(operation)
         assert growth < 64 * 1024, (operation, growth)
     gc.collect()
     assert [sys.getrefcount(item) for item in shared] == counts

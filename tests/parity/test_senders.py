@@ -7,9 +7,7 @@ and raise the same exceptions. Sends never suspend, so awaitables are driven by 
 from __future__ import annotations
 
 import copy
-import gc
 import re
-import tracemalloc
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -18,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.parity.twins import load
+from tests.parity.twins import leaked_bytes, load
 
 pure, compiled, needs_compiled, TWINS = load("senders")
 PUBLIC = (
@@ -348,25 +346,6 @@ def test_held_start_holds_the_start_for_the_first_body(twin: ModuleType) -> None
 
 # -- leaks -----------------------------------------------------------------------------------------
 
-N = 20_000
-
-
-def measure(operation: Callable[[], None]) -> int:
-    """Bytes still allocated after ``N`` operations (after a warm-up), as seen by tracemalloc."""
-    for _ in range(1000):
-        operation()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(N):
-            operation()
-        gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return after - before
-
 
 @needs_compiled
 def test_compiled_senders_do_not_leak() -> None:
@@ -392,4 +371,4 @@ def test_compiled_senders_do_not_leak() -> None:
             pass
         owner.settled.clear()
 
-    assert measure(request) < 64 * 1024
+    assert leaked_bytes(request) < 64 * 1024
