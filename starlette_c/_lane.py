@@ -49,13 +49,13 @@ async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> Non
     try:
         # NOTE: the steps of the stock middleware just inside ServerErrorMiddleware, then the layer after them.
         inner, inner_send = errors.app, sender
-        while type(inner).__call__ is _STEPPED_CALL:
+        while (entry := type(inner).__call__) is _STEPPED_CALL:
             inner, inner_send = inner._step(scope, inner_send)  # type: ignore[attr-defined]
         # PERF: the checks for a stock ExceptionMiddleware around a stock router are written inline, as are the
         # route's below: a call each cost ~0.6k instructions per request.
         exceptions: Any = inner
         if (
-            type(exceptions).__call__ is not _EXCEPTIONS_CALL
+            entry is not _EXCEPTIONS_CALL
             or type(router := exceptions.app).__call__ is not _ROUTER_CALL
             or getattr(routed := router.middleware_stack, "__func__", None) is not _ROUTER_APP
             or routed.__self__ is not router
