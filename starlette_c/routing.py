@@ -495,6 +495,10 @@ def _adopt_state(scope: Scope, state: Any) -> None:
 
 
 class Router:
+    _matcher = _matcher
+    # PERF: the twin's function is the method (compiled: no Python frame per request).
+    _enter_route: Callable[[Scope], BaseRoute | None] = _impl.enter_route  # type: ignore[assignment]
+
     def __init__(
         self, routes: Sequence[BaseRoute] | None = None, redirect_slashes: bool = True,
         default: ASGIApp | None = None, lifespan: Lifespan[Any] | None = None, *,
@@ -563,16 +567,6 @@ class Router:
             await self._unrouted(scope, receive, send)
         else:
             await route.handle(scope, receive, send)
-
-    def _enter_route(self, scope: Scope) -> BaseRoute | None:
-        """The route that serves ``scope``, its child scope merged into ``scope``; None when no route matches."""
-        scope.setdefault("router", self)
-        route: BaseRoute | None
-        route, child_scope = _matcher.routes(self._routes, scope)
-        if route is not None:
-            scope.update(child_scope)
-            scope["route"] = route
-        return route
 
     def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """What a connection no route matches gets: the slash-toggled redirect, else the router's default."""

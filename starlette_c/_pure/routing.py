@@ -155,3 +155,14 @@ class RouteMatcher:
     def routes(self, routes: Any, scope: Scope) -> tuple[Any, Scope]:
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
         return self.first(routes.route_index(self._file).candidates(get_route_path(scope)), scope)
+
+
+def enter_route(router: Any, scope: Scope) -> Any:
+    """``Router._enter_route``: the route serving ``scope`` by ``router._matcher``, its child scope merged into
+    ``scope``; None when no route matches."""
+    scope.setdefault("router", router)
+    route, child_scope = router._matcher.routes(router._routes, scope)
+    if route is not None:
+        scope.update(child_scope)
+        scope["route"] = route
+    return route

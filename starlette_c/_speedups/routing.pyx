@@ -419,6 +419,9 @@ cdef class RouteMatcher:
 
     def routes(self, routes, scope):
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
+        return self._routes(routes, scope)
+
+    cdef tuple _routes(self, object routes, object scope):
         route_path = _get_route_path(scope)
         # PERF: the list's current index and its node for the path are read here; building an index, or the
         # first candidate list of a node, is left to the index's own methods.
@@ -429,3 +432,18 @@ cdef class RouteMatcher:
         if found is None:
             found = index.candidates(route_path)
         return self._first(found, scope, route_path)
+
+
+def enter_route(router, scope):
+    """``Router._enter_route``: the route serving ``scope`` by ``router._matcher``, its child scope merged into
+    ``scope``; None when no route matches."""
+    if type(scope) is not dict:
+        return _pure.enter_route(router, scope)
+    cdef RouteMatcher matcher = router._matcher
+    cdef dict merged = <dict>scope
+    merged.setdefault("router", router)
+    route, child_scope = matcher._routes(router._routes, merged)
+    if route is not None:
+        merged.update(child_scope)
+        merged["route"] = route
+    return route

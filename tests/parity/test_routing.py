@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import gc
 import inspect
@@ -9,6 +10,7 @@ import pickle
 import re
 import sys
 import tracemalloc
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -629,8 +631,6 @@ def test_route_matcher_routes_semantics_pinned(module: ModuleType) -> None:
 
 @pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere"])
 def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) -> None:
-    import types
-
     from starlette_c._route_index import RouteList
     from starlette_c.routing import _route_filing
 
@@ -647,6 +647,45 @@ def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) ->
         index.exact = types.MappingProxyType(index.exact)  # type: ignore[assignment]
         results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
     assert all(result == results[0] for result in results)
+
+
+# --- enter_route: Router._enter_route over either twin's matcher --------------------------------------------
+
+
+class _DictScope(dict):  # type: ignore[type-arg]
+    """A dict subclass: the compiled twin hands it to the pure body."""
+
+
+@pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere", "/"])
+@pytest.mark.parametrize("scope_type", [dict, _DictScope, collections.UserDict])
+def test_enter_route_parity(path: str, scope_type: type[Any]) -> None:
+    from starlette_c._route_index import RouteList
+
+    indexed = _indexed_routes()
+    results = []
+    for module in (pure, compiled):
+        assert module is not None
+        router = types.SimpleNamespace(_matcher=_matcher(module), _routes=RouteList(indexed))
+        scope = scope_type({"type": "http", "method": "GET", "path": path, "router": "outer"})
+        route = module.enter_route(router, scope)
+        results.append((route, dict(scope)))
+    assert all(result == results[0] for result in results)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_enter_route_semantics_pinned(module: ModuleType) -> None:
+    from starlette_c._route_index import RouteList
+
+    routes = RouteList(_indexed_routes())
+    router = types.SimpleNamespace(_matcher=_matcher(module), _routes=routes)
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/users/12"}
+    assert module.enter_route(router, scope) is routes[2]
+    assert scope["router"] is router and scope["route"] is routes[2]
+    assert scope["path_params"] == {"user_id": 12} and scope["endpoint"] is routes[2].endpoint
+    # No match: the scope only learns its router.
+    scope = {"type": "http", "method": "GET", "path": "/nowhere"}
+    assert module.enter_route(router, scope) is None
+    assert scope == {"type": "http", "method": "GET", "path": "/nowhere", "router": router}
 
 
 # --- plans: the compiled twin's regex-free matching of stock templates ------------------------------------
