@@ -134,7 +134,7 @@ def count_instructions(target: Target, python: Path, scenario: Scenario, small: 
             out_file, log_file = f"{workdir}/callgrind.{count}.out", f"{workdir}/stderr.{count}.log"
             command = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}", str(python)]
             command += [str(BENCH_DIR / "worker.py"), "--app-module", f"apps.{target.app_module}"]
-            command += ["--scenario", scenario.name, "--ir-count", str(count)]
+            command += ["--scenario", scenario.name, "--ir-count", str(count), "--ir-paths", str(large)]
             with open(log_file, "wb") as log:
                 # PERF: the two runs are independent: they run side by side.
                 runs.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log), out_file))

@@ -143,11 +143,16 @@ async def issue_exchanges(app: Any, exchange: Exchange, count: int) -> None:
             await exchange.run(app, index, state)
 
 
-def count_run(module: Any, scenario: Scenario, count: int) -> None:
-    """The process callgrind watches: build, check, warm up and run ``count`` exchanges (see run.py)."""
+def count_run(module: Any, scenario: Scenario, count: int, paths: int | None = None) -> None:
+    """The process callgrind watches: build, check, warm up and run ``count`` exchanges (see run.py).
+
+    ``paths`` (default ``count``): how many distinct requests to build first, cycled through by the exchanges.
+    """
     app = getattr(module, scenario.app_attr)
     # PERF: no more distinct paths than requests: building thousands of scopes under callgrind takes long.
-    exchange = Exchange(scenario, limit=IR_WARMUP + count)
+    # NOTE: both runs of a pair build the same number (run.py passes the larger count): building a request costs
+    # more than sending some, and would otherwise be counted per request.
+    exchange = Exchange(scenario, limit=IR_WARMUP + (count if paths is None else paths))
     _measure.run_in_loop(issue_exchanges(app, exchange, IR_WARMUP + count), loop_factory)
 
 
@@ -160,11 +165,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat-seconds", type=float, default=0.05, help="the length of one timed repeat")
     parser.add_argument("--warmup-seconds", type=float, default=0.2)
     parser.add_argument("--ir-count", type=int, metavar="N", help="run N exchanges of the one scenario, untimed")
+    parser.add_argument(
+        "--ir-paths", type=int, metavar="N", help="with --ir-count: build N distinct requests (default: its N)"
+    )
     args = parser.parse_args(argv)
     module = importlib.import_module(args.app_module)
     scenarios = select_scenarios(args.scenario)
     if args.ir_count is not None:
-        count_run(module, scenarios[0], args.ir_count)
+        count_run(module, scenarios[0], args.ir_count, args.ir_paths)
         return
     report = {
         "framework": describe_framework(args.framework),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 import pytest
 import worker
@@ -47,6 +48,22 @@ def test_a_scenario_the_framework_cannot_express_is_reported_not_built() -> None
 def test_ir_count_mode_runs_the_exchanges_and_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     worker.main(["--app-module", "apps.raw_app", "--scenario", "websocket echo 100", "--ir-count", "3"])
     assert capsys.readouterr().out == ""
+
+
+def test_ir_count_mode_builds_the_paths_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    original = worker.Exchange
+
+    def exchange(scenario: Scenario, limit: int | None = None) -> Any:
+        made = original(scenario, limit=limit)
+        built.append(made.count)
+        return made
+
+    monkeypatch.setattr(worker, "Exchange", exchange)
+    argv = ["--app-module", "apps.raw_app", "--scenario", "100 routes, first", "--ir-count", "3"]
+    worker.main(argv)
+    worker.main([*argv, "--ir-paths", "30"])
+    assert built == [worker.IR_WARMUP + 3, worker.IR_WARMUP + 30]
 
 
 def test_ir_count_mode_refuses_a_wrong_answer() -> None:
