@@ -205,6 +205,28 @@ cdef HeaderEdit _cors_edit(origin, pairs, explicit, allow_all, pattern, allowed)
 VARY_ORIGIN = HeaderEdit((), b"Origin")
 
 
+# NOTE: a stock function never changes once marked (``_stock.stock``): each is read from STOCK once, when
+# first needed (its module is imported by then, since a middleware of its class exists).
+cdef tuple _cors_stock = None
+cdef tuple _gzip_stock = None
+
+
+cdef tuple _marked(tuple names):
+    return tuple([STOCK[name] for name in names])
+
+
+cdef tuple _cors_marked():
+    global _cors_stock
+    if _cors_stock is None:
+        _cors_stock = _marked((
+            "CORSMiddleware.simple_response",
+            "CORSMiddleware.send",
+            "CORSMiddleware.is_allowed_origin",
+            "CORSMiddleware.allow_explicit_origin",
+        ))
+    return _cors_stock
+
+
 def cors_step(middleware, scope, send):
     """``CORSMiddleware._step``: the app and ``send`` a request goes on with."""
     if type(scope) is not dict:
@@ -218,11 +240,8 @@ def cors_step(middleware, scope, send):
         return middleware.app, _on_start(send, VARY_ORIGIN)
     # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
     cls = type(middleware)
-    if (
-        plain["method"] != "OPTIONS"
-        and cls.simple_response is STOCK["CORSMiddleware.simple_response"]
-        and cls.send is STOCK["CORSMiddleware.send"]
-    ):
+    cdef tuple marked = _cors_marked()
+    if plain["method"] != "OPTIONS" and cls.simple_response is marked[0] and cls.send is marked[1]:
         return middleware.app, _on_start(send, _cors_start_hook(middleware, origin))
     return middleware._step_with_headers(scope, send)
 
@@ -234,10 +253,8 @@ def cors_start_hook(middleware, origin):
 
 cdef object _cors_start_hook(middleware, origin):
     cls = type(middleware)
-    if (
-        cls.is_allowed_origin is not STOCK["CORSMiddleware.is_allowed_origin"]
-        or cls.allow_explicit_origin is not STOCK["CORSMiddleware.allow_explicit_origin"]
-    ):
+    cdef tuple marked = _cors_marked()
+    if cls.is_allowed_origin is not marked[2] or cls.allow_explicit_origin is not marked[3]:
         return functools.partial(middleware._mark_start, origin=origin.decode("latin-1"))
     # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
     return _cors_edit(
@@ -268,11 +285,14 @@ cdef bint _names_gzip(bytes accepted):
 
 def gzip_step(middleware, scope, send):
     """``GZipMiddleware._step``: the app and ``send`` a request goes on with."""
-    global _gzip
+    global _gzip, _gzip_stock
     if type(scope) is not dict:
         return _pure.gzip_step(middleware, scope, send)
     if _gzip is None:
         _gzip = importlib.import_module("starlette_c.middleware.gzip")
+        _gzip_stock = _marked(
+            ("Stepped.__call__", "IdentityResponder._step", "IdentityResponder.send_with_compression")
+        )
     cdef dict plain = <dict>scope
     if plain["type"] != "http":
         return middleware.app, send
@@ -282,9 +302,9 @@ def gzip_step(middleware, scope, send):
     responder_class = _gzip.GZipResponder if gzip else _gzip.IdentityResponder
     # NOTE: a responder class with a patched step still gets its responder, as in the reference.
     if (
-        responder_class.__call__ is not STOCK["Stepped.__call__"]
-        or responder_class._step is not STOCK["IdentityResponder._step"]
-        or responder_class.send_with_compression is not STOCK["IdentityResponder.send_with_compression"]
+        responder_class.__call__ is not _gzip_stock[0]
+        or responder_class._step is not _gzip_stock[1]
+        or responder_class.send_with_compression is not _gzip_stock[2]
     ):
         return middleware._responder(gzip), send
     # PERF: the responder is made only for a body that may be encoded; most responses never need one.
