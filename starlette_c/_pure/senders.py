@@ -1,5 +1,8 @@
 """The ``send`` wrappers of the stock middleware: hooks on the response start, and a start held for its first body.
 
+The steps of stock CORS, GZip and Session (``cors_step``, ``gzip_step``, ``session_step``) are here too: each
+is its middleware's ``_step`` method, so that in the compiled twin a request's step runs no Python frame.
+
 Every wrapper hands back the wrapped ``send``'s awaitable (or one that is already done): no coroutine per
 message. The compiled twin makes each message a C-level call, with no Python frame for the messages a
 wrapper only passes on.
@@ -157,6 +160,7 @@ def cors_start_hook(middleware: Any, origin: bytes) -> StartHook:
 
 def gzip_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
     """``GZipMiddleware._step``: the app and ``send`` a request goes on with."""
+    # NOTE: imported here, since the middleware modules import this one; the responder classes are read per request.
     import starlette_c.middleware.gzip
 
     if scope["type"] != "http":
@@ -180,6 +184,7 @@ def gzip_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]
 
 def session_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
     """``SessionMiddleware._step``: ``scope["session"]`` loaded, and the app and ``send`` to go on with."""
+    # NOTE: imported here, since the middleware modules import this one.
     import starlette_c.middleware.sessions
 
     if scope["type"] not in ("http", "websocket"):

@@ -1,7 +1,8 @@
 # cython: annotation_typing=False, binding=True
 """Compiled twin of ``starlette_c._pure.senders``: each wrapper is a C-level call per message.
 
-A hook of the twin's own types (``HeaderEdit``, ``WhenAccessed``) runs in C; any other is called.
+A hook of the twin's own types (``HeaderEdit``, ``WhenAccessed``) runs in C; any other is called. The steps
+of the stock middleware hand a scope that is not exactly a dict to the pure twin's.
 """
 
 import functools
@@ -268,6 +269,7 @@ cdef object _cors_start_hook(middleware, origin):
     )
 
 
+# NOTE: the middleware modules, imported when first needed (they import this one); their classes are read per request.
 cdef object _gzip = None
 cdef object _sessions = None
 
