@@ -375,7 +375,23 @@ def never_encoded(status, headers, excluded_types):
             return True
         elif content_type is None and name == b"content-type":
             content_type = value
-    return content_type is not None and excluded(excluded_types, content_type)
+    return content_type is not None and _excluded(excluded_types, content_type)
+
+
+# PERF: the last bytes content type `excluded` answered for, with the very tuple it was asked with and the answer
+# (one object, replaced whole): most apps answer with a content type or two, and the cached call hashes the tuple.
+cdef tuple _last_excluded = (None, None, False)
+
+
+cdef object _excluded(excluded_types, content_type):
+    global _last_excluded
+    cdef tuple last = _last_excluded
+    if type(content_type) is bytes and last[0] is excluded_types and last[1] == content_type:
+        return last[2]
+    answer = excluded(excluded_types, content_type)
+    if type(content_type) is bytes:
+        _last_excluded = (excluded_types, content_type, answer)
+    return answer
 
 
 async def send_both(send, start, message):

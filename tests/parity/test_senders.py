@@ -457,15 +457,37 @@ start_headers = st.lists(
 )
 
 
+class ContentType(bytes):
+    pass
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(status=st.sampled_from([200, 206, 404]), headers=start_headers)
-def test_never_encoded_decides_alike(status: int, headers: Any) -> None:
+@given(
+    status=st.sampled_from([200, 206, 404]),
+    headers=start_headers,
+    excluded=st.sampled_from([EXCLUDED, ("text/plain",), (), ("image/*", "text/html")]),
+)
+def test_never_encoded_decides_alike(status: int, headers: Any, excluded: Any) -> None:
     answers = {
-        outcome(lambda: twin.never_encoded(status, headers, EXCLUDED))  # noqa: B023
+        outcome(lambda: twin.never_encoded(status, headers, excluded))  # noqa: B023
         for twin in (pure, compiled)
         if twin is not None
     }
     assert len(answers) == 1
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_never_encoded_asks_again_for_another_type_or_exclusion(twin: ModuleType) -> None:
+    png, text = [(b"content-type", b"image/png")], [(b"content-type", b"text/plain")]
+    assert twin.never_encoded(200, png, EXCLUDED) is True
+    assert twin.never_encoded(200, png, EXCLUDED) is True
+    assert twin.never_encoded(200, png, ("text/plain",)) is False
+    assert twin.never_encoded(200, text, ("text/plain",)) is True
+    assert twin.never_encoded(200, text, EXCLUDED) is False
+    assert twin.never_encoded(200, [(b"content-type", ContentType(b"image/png"))], EXCLUDED) is True
+    assert twin.never_encoded(200, [(b"content-type", ContentType(b"image/png"))], ()) is False
+    with pytest.raises(AttributeError):
+        twin.never_encoded(200, [(b"content-type", "image/png")], EXCLUDED)
 
 
 @pytest.mark.parametrize("twin", TWINS)
