@@ -1,5 +1,8 @@
 """The ``send`` wrappers of the stock middleware: hooks on the response start, and a start held for its first body.
 
+The steps of stock CORS, GZip and Session (``cors_step``, ``gzip_step``, ``session_step``) are here too: each
+is its middleware's ``_step`` method, so that in the compiled twin a request's step runs no Python frame.
+
 Every wrapper hands back the wrapped ``send``'s awaitable (or one that is already done): no coroutine per
 message. The compiled twin makes each message a C-level call, with no Python frame for the messages a
 wrapper only passes on.
@@ -12,8 +15,9 @@ import re
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any, Protocol
 
-from starlette_c._pure.datastructures import raw_add_vary, raw_set
-from starlette_c.types import Message, Send
+from starlette_c._pure.datastructures import raw_add_vary, raw_get, raw_set
+from starlette_c._stock import STOCK
+from starlette_c.types import ASGIApp, Message, Scope, Send
 
 RawPairs = tuple[tuple[bytes, bytes], ...]
 StartHook = Callable[[Message], None]
@@ -109,6 +113,91 @@ def cors_edit(
     if explicit and origin_allowed(origin.decode("latin-1"), allow_all, pattern, allowed):
         pairs = (*pairs, (b"access-control-allow-origin", origin))
     return HeaderEdit(pairs, b"Origin")
+
+
+# NOTE: what a response to a request without an Origin gets.
+VARY_ORIGIN = HeaderEdit((), b"Origin")
+
+
+def cors_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
+    """``CORSMiddleware._step``: the app and ``send`` a request goes on with."""
+    if scope["type"] != "http":
+        return middleware.app, send
+    # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
+    origin = raw_get(scope["headers"], b"origin")
+    if origin is None:
+        return middleware.app, on_start(send, VARY_ORIGIN)
+    # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
+    cls = type(middleware)
+    if (
+        scope["method"] != "OPTIONS"
+        and cls.simple_response is STOCK["CORSMiddleware.simple_response"]
+        and cls.send is STOCK["CORSMiddleware.send"]
+    ):
+        return middleware.app, on_start(send, cors_start_hook(middleware, origin))
+    return middleware._step_with_headers(scope, send)  # type: ignore[no-any-return]
+
+
+def cors_start_hook(middleware: Any, origin: bytes) -> StartHook:
+    """``CORSMiddleware._start_hook``: what marking the start of a simple response to ``origin`` does."""
+    cls = type(middleware)
+    if (
+        cls.is_allowed_origin is not STOCK["CORSMiddleware.is_allowed_origin"]
+        or cls.allow_explicit_origin is not STOCK["CORSMiddleware.allow_explicit_origin"]
+    ):
+        return functools.partial(middleware._mark_start, origin=origin.decode("latin-1"))
+    # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
+    return cors_edit(
+        origin,
+        # PERF: no call for the common empty simple_headers.
+        middleware._simple_pairs() if middleware.simple_headers else (),
+        middleware.preflight_explicit_allow_origin,
+        middleware.allow_all_origins,
+        middleware.allow_origin_regex,
+        middleware.allow_origins,
+    )
+
+
+def gzip_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
+    """``GZipMiddleware._step``: the app and ``send`` a request goes on with."""
+    # NOTE: imported here, since the middleware modules import this one; the responder classes are read per request.
+    import starlette_c.middleware.gzip
+
+    if scope["type"] != "http":
+        return middleware.app, send
+    # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
+    accepted = raw_get(scope["headers"], b"accept-encoding") or b""
+    gzip = b"gzip" in accepted
+    module = starlette_c.middleware.gzip
+    responder_class = module.GZipResponder if gzip else module.IdentityResponder
+    # NOTE: a responder class with a patched step still gets its responder, as in the reference.
+    if (
+        responder_class.__call__ is not STOCK["Stepped.__call__"]
+        or responder_class._step is not STOCK["IdentityResponder._step"]
+        or responder_class.send_with_compression is not STOCK["IdentityResponder.send_with_compression"]
+    ):
+        return middleware._responder(gzip), send
+    # PERF: the responder is made only for a body that may be encoded; most responses never need one.
+    owner = middleware._gzip_settler if gzip else middleware._identity_settler
+    return middleware.app, HeldStart(send, middleware.minimum_size, middleware.exclude_content_types, owner)
+
+
+def session_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
+    """``SessionMiddleware._step``: ``scope["session"]`` loaded, and the app and ``send`` to go on with."""
+    # NOTE: imported here, since the middleware modules import this one.
+    import starlette_c.middleware.sessions
+
+    if scope["type"] not in ("http", "websocket"):
+        return middleware.app, send
+    # PERF: most requests carry no Cookie header: the scan tells so without a call to parse them.
+    cookie = None if raw_get(scope["headers"], b"cookie") is None else middleware._incoming_cookie(scope)
+    loaded = None if cookie is None else middleware._load(cookie)
+    had_session = bool(loaded)
+    session_class = starlette_c.middleware.sessions.Session
+    # PERF: a request without a session cookie gets an empty session with no dictionary to copy.
+    session = scope["session"] = session_class() if loaded is None else session_class(loaded)
+    # PERF: an untouched session's start costs no Python call.
+    return middleware.app, on_start(send, WhenAccessed(session, middleware._send_cookie, had_session))
 
 
 def on_start(send: Send, hook: StartHook) -> StartHooksSend:

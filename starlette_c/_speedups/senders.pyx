@@ -1,11 +1,24 @@
 # cython: annotation_typing=False, binding=True
 """Compiled twin of ``starlette_c._pure.senders``: each wrapper is a C-level call per message.
 
-A hook of the twin's own types (``HeaderEdit``, ``WhenAccessed``) runs in C; any other is called.
+A hook of the twin's own types (``HeaderEdit``, ``WhenAccessed``) runs in C; any other is called. The steps
+of the stock middleware hand a scope that is not exactly a dict to the pure twin's.
 """
 
+import functools
+import importlib
+
+from starlette_c._pure import senders as _pure
 from starlette_c._pure.senders import DONE, Accessed, RawPairs, SessionHook, Settler, StartHook, excluded, media_type
-from starlette_c._speedups.datastructures import raw_add_vary, raw_set
+from starlette_c._speedups.datastructures import raw_add_vary, raw_get, raw_set
+from starlette_c._stock import STOCK
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from libc.string cimport memcmp
+
+
+cdef extern from "Python.h":
+    str PyUnicode_DecodeLatin1(const char* s, Py_ssize_t size, const char* errors)
 
 __all__ = [
     "DONE",
@@ -20,14 +33,19 @@ __all__ = [
     "Settler",
     "StartHook",
     "StartHooksSend",
+    "VARY_ORIGIN",
     "WhenAccessed",
     "cors_edit",
+    "cors_start_hook",
+    "cors_step",
     "excluded",
+    "gzip_step",
     "media_type",
     "never_encoded",
     "on_start",
     "origin_allowed",
     "send_both",
+    "session_step",
 ]
 
 cdef enum:
@@ -120,6 +138,15 @@ cdef class WhenAccessed:
             self.hook(message, self.session, self.extra)
 
 
+cdef WhenAccessed _when_accessed(session, hook, extra):
+    # PERF: made without the argument parsing of a call to the class.
+    cdef WhenAccessed made = WhenAccessed.__new__(WhenAccessed)
+    made.session = session
+    made.hook = hook
+    made.extra = extra
+    return made
+
+
 cdef class StartHooksSend:
     """A ``send`` that runs ``hooks`` in order on the ``http.response.start`` message; others pass straight on."""
 
@@ -145,14 +172,29 @@ cdef class StartHooksSend:
 
 def origin_allowed(origin, allow_all, pattern, allowed):
     """Whether CORS allows ``origin``: any origin, one the ``pattern`` matches whole, or one of ``allowed``."""
+    return _origin_allowed(origin, allow_all, pattern, allowed)
+
+
+cdef bint _origin_allowed(origin, allow_all, pattern, allowed) except -1:
     if allow_all:
         return True
     return (pattern is not None and pattern.fullmatch(origin) is not None) or origin in allowed
 
 
+cdef inline object _latin1(origin):
+    # PERF: bytes are decoded by the codec's C function, with no method call.
+    if type(origin) is bytes:
+        return PyUnicode_DecodeLatin1(PyBytes_AS_STRING(origin), PyBytes_GET_SIZE(origin), NULL)
+    return origin.decode("latin-1")
+
+
 def cors_edit(origin, pairs, explicit, allow_all, pattern, allowed):
     """The edit of a simple CORS response's start: ``pairs``, the origin when it is echoed and allowed, Vary."""
-    if explicit and origin_allowed(origin.decode("latin-1"), allow_all, pattern, allowed):
+    return _cors_edit(origin, pairs, explicit, allow_all, pattern, allowed)
+
+
+cdef HeaderEdit _cors_edit(origin, pairs, explicit, allow_all, pattern, allowed):
+    if explicit and _origin_allowed(_latin1(origin), allow_all, pattern, allowed):
         pairs = (*pairs, (b"access-control-allow-origin", origin))
     cdef HeaderEdit made = HeaderEdit.__new__(HeaderEdit)
     made.pairs = tuple(pairs)
@@ -160,8 +202,146 @@ def cors_edit(origin, pairs, explicit, allow_all, pattern, allowed):
     return made
 
 
+# NOTE: what a response to a request without an Origin gets.
+VARY_ORIGIN = HeaderEdit((), b"Origin")
+
+
+# NOTE: a stock function never changes once marked (``_stock.stock``): each is read from STOCK once, when
+# first needed (its module is imported by then, since a middleware of its class exists).
+cdef tuple _cors_stock = None
+cdef tuple _gzip_stock = None
+
+
+cdef tuple _marked(tuple names):
+    return tuple([STOCK[name] for name in names])
+
+
+cdef tuple _cors_marked():
+    global _cors_stock
+    if _cors_stock is None:
+        _cors_stock = _marked((
+            "CORSMiddleware.simple_response",
+            "CORSMiddleware.send",
+            "CORSMiddleware.is_allowed_origin",
+            "CORSMiddleware.allow_explicit_origin",
+        ))
+    return _cors_stock
+
+
+def cors_step(middleware, scope, send):
+    """``CORSMiddleware._step``: the app and ``send`` a request goes on with."""
+    if type(scope) is not dict:
+        return _pure.cors_step(middleware, scope, send)
+    cdef dict plain = <dict>scope
+    if plain["type"] != "http":
+        return middleware.app, send
+    # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
+    origin = raw_get(plain["headers"], b"origin")
+    if origin is None:
+        return middleware.app, _on_start(send, VARY_ORIGIN)
+    # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
+    cls = type(middleware)
+    cdef tuple marked = _cors_marked()
+    if plain["method"] != "OPTIONS" and cls.simple_response is marked[0] and cls.send is marked[1]:
+        return middleware.app, _on_start(send, _cors_start_hook(middleware, origin))
+    return middleware._step_with_headers(scope, send)
+
+
+def cors_start_hook(middleware, origin):
+    """``CORSMiddleware._start_hook``: what marking the start of a simple response to ``origin`` does."""
+    return _cors_start_hook(middleware, origin)
+
+
+cdef object _cors_start_hook(middleware, origin):
+    cls = type(middleware)
+    cdef tuple marked = _cors_marked()
+    if cls.is_allowed_origin is not marked[2] or cls.allow_explicit_origin is not marked[3]:
+        return functools.partial(middleware._mark_start, origin=origin.decode("latin-1"))
+    # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
+    return _cors_edit(
+        origin,
+        # PERF: no call for the common empty simple_headers.
+        middleware._simple_pairs() if middleware.simple_headers else (),
+        middleware.preflight_explicit_allow_origin,
+        middleware.allow_all_origins,
+        middleware.allow_origin_regex,
+        middleware.allow_origins,
+    )
+
+
+# NOTE: the middleware modules, imported when first needed (they import this one); their classes are read per request.
+cdef object _gzip = None
+cdef object _sessions = None
+
+
+cdef bint _names_gzip(bytes accepted):
+    """``b"gzip" in accepted``, for bytes."""
+    # PERF: bytes' `in` first tries its argument as an int, and pays for a TypeError it then clears.
+    cdef const char* text = PyBytes_AS_STRING(accepted)
+    cdef Py_ssize_t i
+    for i in range(PyBytes_GET_SIZE(accepted) - 3):
+        if text[i] == c'g' and memcmp(text + i, b"gzip", 4) == 0:
+            return True
+    return False
+
+
+def gzip_step(middleware, scope, send):
+    """``GZipMiddleware._step``: the app and ``send`` a request goes on with."""
+    global _gzip, _gzip_stock
+    if type(scope) is not dict:
+        return _pure.gzip_step(middleware, scope, send)
+    if _gzip is None:
+        _gzip = importlib.import_module("starlette_c.middleware.gzip")
+        _gzip_stock = _marked(
+            ("Stepped.__call__", "IdentityResponder._step", "IdentityResponder.send_with_compression")
+        )
+    cdef dict plain = <dict>scope
+    if plain["type"] != "http":
+        return middleware.app, send
+    # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
+    accepted = raw_get(plain["headers"], b"accept-encoding") or b""
+    gzip = _names_gzip(accepted) if type(accepted) is bytes else b"gzip" in accepted
+    responder_class = _gzip.GZipResponder if gzip else _gzip.IdentityResponder
+    # NOTE: a responder class with a patched step still gets its responder, as in the reference.
+    if (
+        responder_class.__call__ is not _gzip_stock[0]
+        or responder_class._step is not _gzip_stock[1]
+        or responder_class.send_with_compression is not _gzip_stock[2]
+    ):
+        return middleware._responder(gzip), send
+    # PERF: the responder is made only for a body that may be encoded; most responses never need one.
+    owner = middleware._gzip_settler if gzip else middleware._identity_settler
+    return middleware.app, _held_start(send, middleware.minimum_size, middleware.exclude_content_types, owner)
+
+
+def session_step(middleware, scope, send):
+    """``SessionMiddleware._step``: ``scope["session"]`` loaded, and the app and ``send`` to go on with."""
+    global _sessions
+    if type(scope) is not dict:
+        return _pure.session_step(middleware, scope, send)
+    if _sessions is None:
+        _sessions = importlib.import_module("starlette_c.middleware.sessions")
+    cdef dict plain = <dict>scope
+    if plain["type"] not in ("http", "websocket"):
+        return middleware.app, send
+    # PERF: most requests carry no Cookie header: the scan tells so without a call to parse them.
+    cookie = None if raw_get(plain["headers"], b"cookie") is None else middleware._incoming_cookie(scope)
+    loaded = None if cookie is None else middleware._load(cookie)
+    had_session = bool(loaded)
+    session_class = _sessions.Session
+    # PERF: a request without a session cookie gets an empty session with no dictionary to copy.
+    session = session_class() if loaded is None else session_class(loaded)
+    plain["session"] = session
+    # PERF: an untouched session's start costs no Python call.
+    return middleware.app, _on_start(send, _when_accessed(session, middleware._send_cookie, had_session))
+
+
 def on_start(send, hook):
     """``send`` with ``hook`` run on the response start; around another such send, one send runs both hooks."""
+    return _on_start(send, hook)
+
+
+cdef StartHooksSend _on_start(send, hook):
     # PERF: fused, the start is edited by every hook in one call and body messages skip a layer.
     if type(send) is StartHooksSend:
         # NOTE: the outer hook first, as nested wrappers would run them.
@@ -195,7 +375,23 @@ def never_encoded(status, headers, excluded_types):
             return True
         elif content_type is None and name == b"content-type":
             content_type = value
-    return content_type is not None and excluded(excluded_types, content_type)
+    return content_type is not None and _excluded(excluded_types, content_type)
+
+
+# PERF: the last bytes content type `excluded` answered for, with the very tuple it was asked with and the answer
+# (one object, replaced whole): most apps answer with a content type or two, and the cached call hashes the tuple.
+cdef tuple _last_excluded = (None, None, False)
+
+
+cdef object _excluded(excluded_types, content_type):
+    global _last_excluded
+    cdef tuple last = _last_excluded
+    if type(content_type) is bytes and last[0] is excluded_types and last[1] == content_type:
+        return last[2]
+    answer = excluded(excluded_types, content_type)
+    if type(content_type) is bytes:
+        _last_excluded = (excluded_types, content_type, answer)
+    return answer
 
 
 async def send_both(send, start, message):
@@ -220,6 +416,9 @@ cdef class HeldStart:
     cdef public object encode
 
     def __init__(self, send, minimum_size, excluded, owner):
+        self.init(send, minimum_size, excluded, owner)
+
+    cdef init(self, send, minimum_size, excluded, owner):
         self.send = send
         self.minimum_size = minimum_size
         self.excluded = excluded
@@ -256,3 +455,10 @@ cdef class HeldStart:
             return self.send(message)
         # NOTE: as in the reference, messages of other types (debug, zerocopysend, ...) are not forwarded.
         return DONE
+
+
+cdef HeldStart _held_start(send, minimum_size, excluded, owner):
+    # PERF: made without the argument parsing of a call to the class.
+    cdef HeldStart made = HeldStart.__new__(HeldStart)
+    made.init(send, minimum_size, excluded, owner)
+    return made

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from starlette_c._backend import senders
-from starlette_c._stock import STOCK, Stepped, stock
+from starlette_c._stock import Stepped, stock
 from starlette_c.datastructures import Headers, MutableHeaders
-from starlette_c.middleware._raw_headers import RawHeaders, add_vary, get_value, set_value
+from starlette_c.middleware._raw_headers import RawHeaders, add_vary, set_value
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,10 +23,6 @@ _SAFE_METHODS = ("GET",)
 _PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
 )
-
-
-# NOTE: what a response to a request without an Origin gets.
-_VARY_ORIGIN = HeaderEdit((), b"Origin")
 
 
 class CORSMiddleware(Stepped):
@@ -78,17 +74,12 @@ class CORSMiddleware(Stepped):
             preflight["Access-Control-Allow-Credentials"] = "true"
         self.preflight_headers = preflight
 
-    def _step(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
-        if scope["type"] != "http":
-            return self.app, send
-        # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
-        origin = get_value(scope["headers"], b"origin")
-        if origin is None:
-            return self.app, senders.on_start(send, _VARY_ORIGIN)
-        # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
-        cls = type(self)
-        if scope["method"] != "OPTIONS" and cls.simple_response is _SIMPLE_RESPONSE and cls.send is _SEND:
-            return self.app, senders.on_start(send, self._start_hook(origin))
+    # PERF: the twin's functions are the methods (compiled: no Python frame per request).
+    _step = senders.cors_step
+    _start_hook: Callable[[bytes], senders.StartHook] = senders.cors_start_hook  # type: ignore[assignment]
+
+    def _step_with_headers(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
+        """The step of a request with an Origin, for a preflight or through a patched simple_response or send."""
         request_headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
             return self.preflight_response(request_headers=request_headers), send
@@ -139,22 +130,6 @@ class CORSMiddleware(Stepped):
             self._start_hook(request_headers["origin"].encode("latin-1"))(message)
         await send(message)
 
-    def _start_hook(self, origin: bytes) -> senders.StartHook:
-        """What marking the start of a simple response to ``origin`` does: as data, while the hooks are stock."""
-        cls = type(self)
-        if cls.is_allowed_origin is not _IS_ALLOWED_ORIGIN or cls.allow_explicit_origin is not _ALLOW_EXPLICIT_ORIGIN:
-            return functools.partial(self._mark_start, origin=origin.decode("latin-1"))
-        # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
-        return senders.cors_edit(
-            origin,
-            # PERF: no call for the common empty simple_headers.
-            self._simple_pairs() if self.simple_headers else (),
-            self.preflight_explicit_allow_origin,
-            self.allow_all_origins,
-            self.allow_origin_regex,
-            self.allow_origins,
-        )
-
     def _mark_start(self, message: Message, origin: str) -> None:
         if not self.preflight_explicit_allow_origin or not self.is_allowed_origin(origin):
             HeaderEdit(self._simple_pairs(), b"Origin")(message)
@@ -178,9 +153,3 @@ class CORSMiddleware(Stepped):
 def _allow_origin(raw: RawHeaders, origin: str) -> None:
     set_value(raw, b"access-control-allow-origin", origin.encode("latin-1"))
     add_vary(raw, b"Origin")
-
-
-_SIMPLE_RESPONSE = STOCK["CORSMiddleware.simple_response"]
-_SEND = STOCK["CORSMiddleware.send"]
-_ALLOW_EXPLICIT_ORIGIN = STOCK["CORSMiddleware.allow_explicit_origin"]
-_IS_ALLOWED_ORIGIN = STOCK["CORSMiddleware.is_allowed_origin"]

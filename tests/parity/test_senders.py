@@ -7,7 +7,10 @@ and raise the same exceptions. Sends never suspend, so awaitables are driven by 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import re
+from base64 import b64encode
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -16,6 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from starlette_c.middleware.cors import CORSMiddleware
+from starlette_c.middleware.gzip import GZipMiddleware, GZipResponder
+from starlette_c.middleware.sessions import SessionMiddleware
 from tests.parity.twins import leaked_bytes, load
 
 pure, compiled, needs_compiled, TWINS = load("senders")
@@ -27,14 +33,19 @@ PUBLIC = (
     "HeaderEdit",
     "HeldStart",
     "StartHooksSend",
+    "VARY_ORIGIN",
     "WhenAccessed",
     "cors_edit",
+    "cors_start_hook",
+    "cors_step",
     "excluded",
+    "gzip_step",
     "media_type",
     "never_encoded",
     "on_start",
     "origin_allowed",
     "send_both",
+    "session_step",
 )
 EXCLUDED = ("application/grpc", "image/png", "video/*", "text/event-stream")
 
@@ -227,6 +238,214 @@ def test_cors_decides_and_edits_alike(origin: Any, allow_all: bool, pattern: Any
     assert len(decisions) == 1 and len(edits) == 1
 
 
+# -- the steps of the stock middleware -----------------------------------------------------------
+
+
+async def inner_app(scope: Any, receive: Any, send: Any) -> None:
+    pass  # pragma: no cover (never called)
+
+
+async def server_send(message: Any) -> None:
+    pass  # pragma: no cover (never called)
+
+
+class PlainScope(dict[str, Any]):
+    """A scope that is not exactly a dict: the compiled steps hand it to the pure ones."""
+
+
+def described(value: Any) -> Any:
+    """What a step's app or send is, comparable across the twins."""
+    if value is inner_app or value is server_send:
+        return value.__name__
+    kind = type(value).__name__
+    if kind == "StartHooksSend":
+        return (kind, described(value.send), tuple(described(hook) for hook in value.hooks))
+    if kind == "HeaderEdit":
+        return (kind, value.pairs, value.vary)
+    if kind == "WhenAccessed":
+        session = value.session
+        return (kind, type(session).__name__, dict(session), value.hook.__name__, value.extra)
+    if kind == "HeldStart":
+        return (kind, described(value.send), value.minimum_size, value.excluded, value.owner.gzip, value.mode)
+    if isinstance(value, functools.partial):
+        return ("partial", value.func.__name__, sorted(value.keywords))
+    return kind
+
+
+def step_outcome(step: Callable[[], Any], scope: Any) -> tuple[Any, ...]:
+    try:
+        app, send = step()
+    except Exception as exc:
+        return ("error", type(exc))
+    return ("ok", described(app), described(send), described(scope.get("session")))
+
+
+kinds = st.sampled_from(["http", "websocket", "lifespan", None])
+methods = st.sampled_from(["GET", "OPTIONS", None])
+step_header = st.tuples(
+    st.sampled_from([b"origin", b"accept-encoding", b"cookie", b"access-control-request-method", b"x-a", "origin"]),
+    st.sampled_from([b"https://example.org", b"https://b.test", b"gzip, br", b"br", b"session=x", b"", "gzip"]),
+)
+
+
+def step_scope(kind: Any, method: Any, headers: Any, plain: bool) -> Any:
+    scope: dict[str, Any] = {} if kind is None else {"type": kind}
+    if method is not None:
+        scope["method"] = method
+    if headers != "absent":
+        scope["headers"] = headers
+    return scope if plain else PlainScope(scope)
+
+
+class SwappedResponse(CORSMiddleware):
+    async def simple_response(self, scope: Any, receive: Any, send: Any, request_headers: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+
+class OwnOrigins(CORSMiddleware):
+    def is_allowed_origin(self, origin: str) -> bool:
+        return origin.endswith(".test")  # pragma: no cover (never called)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=kinds,
+    method=methods,
+    headers=st.one_of(st.lists(step_header, max_size=4), st.just("absent"), st.none()),
+    plain=st.booleans(),
+    cls=st.sampled_from([CORSMiddleware, SwappedResponse, OwnOrigins]),
+    options=st.sampled_from(
+        [
+            {"allow_origins": ["https://example.org"]},
+            {"allow_origins": ["*"], "allow_credentials": True, "expose_headers": ["x-a"]},
+            {"allow_origin_regex": r"https://.*\.test"},
+        ]
+    ),
+)
+def test_cors_steps_alike(kind: Any, method: Any, headers: Any, plain: bool, cls: Any, options: Any) -> None:
+    middleware = cls(inner_app, **options)
+    outcomes = []
+    for twin in (pure, compiled):
+        if twin is None:
+            continue
+        scope = step_scope(kind, method, copy.deepcopy(headers), plain)
+        outcomes.append(step_outcome(lambda: twin.cors_step(middleware, scope, server_send), scope))  # noqa: B023
+    assert all(item == outcomes[0] for item in outcomes)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    origin=st.sampled_from([b"https://example.org", b"https://b.test", b"\xff", b"", "str", None]),
+    cls=st.sampled_from([CORSMiddleware, OwnOrigins]),
+    options=st.sampled_from(
+        [
+            {"allow_origins": ["https://example.org"]},
+            {"allow_origins": ["*"], "allow_credentials": True, "expose_headers": ["x-a"]},
+            {"allow_origins": ["*"]},
+        ]
+    ),
+)
+def test_cors_start_hooks_alike(origin: Any, cls: Any, options: Any) -> None:
+    middleware = cls(inner_app, **options)
+    outcomes = []
+    for twin in (pure, compiled):
+        if twin is not None:
+            outcomes.append(outcome(lambda: described(twin.cors_start_hook(middleware, origin))))  # noqa: B023
+    assert all(item == outcomes[0] for item in outcomes)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_cors_step_marks_a_simple_response(twin: ModuleType) -> None:
+    middleware = CORSMiddleware(inner_app, allow_origins=["https://example.org"])
+    scope = {"type": "http", "method": "GET", "headers": [(b"origin", b"https://example.org")]}
+    app, send = twin.cors_step(middleware, scope, server_send)
+    assert app is inner_app and type(send) is twin.StartHooksSend and send.send is server_send
+    (edit,) = send.hooks
+    assert (edit.pairs, edit.vary) == (((b"access-control-allow-origin", b"https://example.org"),), b"Origin")
+    app, send = twin.cors_step(middleware, {"type": "http", "headers": []}, server_send)
+    assert send.hooks == (twin.VARY_ORIGIN,) and (twin.VARY_ORIGIN.pairs, twin.VARY_ORIGIN.vary) == ((), b"Origin")
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=kinds,
+    headers=st.one_of(st.lists(step_header, max_size=4), st.just("absent"), st.none()),
+    plain=st.booleans(),
+)
+def test_gzip_steps_alike(kind: Any, headers: Any, plain: bool) -> None:
+    middleware = GZipMiddleware(inner_app, minimum_size=10)
+    outcomes = []
+    for twin in (pure, compiled):
+        if twin is None:
+            continue
+        scope = step_scope(kind, "GET", copy.deepcopy(headers), plain)
+        outcomes.append(step_outcome(lambda: twin.gzip_step(middleware, scope, server_send), scope))  # noqa: B023
+    assert all(item == outcomes[0] for item in outcomes)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_gzip_step_holds_the_start_or_makes_a_patched_responder(
+    twin: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    middleware = GZipMiddleware(inner_app)
+    for accepted, gzip in ((b"gzip", True), (b"x-gzip;q=1", True), (b"gzi", False), (bytearray(b"gzip"), True)):
+        scope = {"type": "http", "headers": [(b"accept-encoding", accepted)]}
+        app, held = twin.gzip_step(middleware, scope, server_send)
+        assert app is inner_app and type(held) is twin.HeldStart and held.owner.gzip is gzip
+    with pytest.raises(TypeError):
+        twin.gzip_step(middleware, {"type": "http", "headers": [(b"accept-encoding", "gzip")]}, server_send)
+
+    async def patched(self: Any, message: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+    monkeypatch.setattr(GZipResponder, "send_with_compression", patched)
+    app, send = twin.gzip_step(middleware, {"type": "http", "headers": [(b"accept-encoding", b"gzip")]}, server_send)
+    assert type(app) is GZipResponder and send is server_send
+
+
+def signed_cookie(middleware: SessionMiddleware, data: Any) -> bytes:
+    payload = b64encode(json.dumps(data).encode("utf-8"))
+    return b"session=" + middleware.signer.sign(payload)
+
+
+SESSIONS = SessionMiddleware(inner_app, secret_key="s3cret")
+session_header = st.tuples(
+    st.sampled_from([b"cookie", b"x-a", "cookie"]),
+    st.sampled_from(
+        [b"session=garbage", b"other=1", signed_cookie(SESSIONS, {"a": 1}), signed_cookie(SESSIONS, []), b""]
+    ),
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=kinds,
+    headers=st.one_of(st.lists(session_header, max_size=3), st.just("absent"), st.none()),
+    plain=st.booleans(),
+)
+def test_session_steps_alike(kind: Any, headers: Any, plain: bool) -> None:
+    outcomes = []
+    for twin in (pure, compiled):
+        if twin is None:
+            continue
+        scope = step_scope(kind, "GET", copy.deepcopy(headers), plain)
+        outcomes.append(step_outcome(lambda: twin.session_step(SESSIONS, scope, server_send), scope))  # noqa: B023
+    assert all(item == outcomes[0] for item in outcomes)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_session_step_loads_the_session(twin: ModuleType) -> None:
+    scope: dict[str, Any] = {"type": "http", "headers": [(b"cookie", signed_cookie(SESSIONS, {"a": 1}))]}
+    app, send = twin.session_step(SESSIONS, scope, server_send)
+    (hook,) = send.hooks
+    assert app is inner_app and type(hook) is twin.WhenAccessed
+    assert hook.session is scope["session"] and scope["session"] == {"a": 1} and hook.extra is True
+    lifespan: dict[str, Any] = {"type": "lifespan"}
+    assert twin.session_step(SESSIONS, lifespan, server_send) == (inner_app, server_send) and lifespan == {
+        "type": "lifespan"
+    }
+
+
 # -- the held start --------------------------------------------------------------------------------
 
 content_types = st.sampled_from(
@@ -238,15 +457,37 @@ start_headers = st.lists(
 )
 
 
+class ContentType(bytes):
+    pass
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(status=st.sampled_from([200, 206, 404]), headers=start_headers)
-def test_never_encoded_decides_alike(status: int, headers: Any) -> None:
+@given(
+    status=st.sampled_from([200, 206, 404]),
+    headers=start_headers,
+    excluded=st.sampled_from([EXCLUDED, ("text/plain",), (), ("image/*", "text/html")]),
+)
+def test_never_encoded_decides_alike(status: int, headers: Any, excluded: Any) -> None:
     answers = {
-        outcome(lambda: twin.never_encoded(status, headers, EXCLUDED))  # noqa: B023
+        outcome(lambda: twin.never_encoded(status, headers, excluded))  # noqa: B023
         for twin in (pure, compiled)
         if twin is not None
     }
     assert len(answers) == 1
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_never_encoded_asks_again_for_another_type_or_exclusion(twin: ModuleType) -> None:
+    png, text = [(b"content-type", b"image/png")], [(b"content-type", b"text/plain")]
+    assert twin.never_encoded(200, png, EXCLUDED) is True
+    assert twin.never_encoded(200, png, EXCLUDED) is True
+    assert twin.never_encoded(200, png, ("text/plain",)) is False
+    assert twin.never_encoded(200, text, ("text/plain",)) is True
+    assert twin.never_encoded(200, text, EXCLUDED) is False
+    assert twin.never_encoded(200, [(b"content-type", ContentType(b"image/png"))], EXCLUDED) is True
+    assert twin.never_encoded(200, [(b"content-type", ContentType(b"image/png"))], ()) is False
+    with pytest.raises(AttributeError):
+        twin.never_encoded(200, [(b"content-type", "image/png")], EXCLUDED)
 
 
 @pytest.mark.parametrize("twin", TWINS)
@@ -370,5 +611,12 @@ def test_compiled_senders_do_not_leak() -> None:
         except TypeError:
             pass
         owner.settled.clear()
+        headers = [(b"origin", b"https://example.org"), (b"accept-encoding", b"gzip"), (b"cookie", b"session=x")]
+        scope = {"type": "http", "method": "GET", "headers": headers}
+        twin.cors_step(cors, scope, send)
+        twin.gzip_step(gzip, scope, send)
+        twin.session_step(SESSIONS, scope, send)
 
+    cors = CORSMiddleware(inner_app, allow_origins=["https://example.org"])
+    gzip = GZipMiddleware(inner_app)
     assert leaked_bytes(request) < 64 * 1024
