@@ -11,8 +11,10 @@ wrapper only passes on.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections.abc import Awaitable, Callable, Collection, Iterable
+from types import ModuleType
 from typing import Any, Protocol
 
 from starlette_c._pure.datastructures import raw_add_vary, raw_get, raw_set
@@ -158,17 +160,25 @@ def cors_start_hook(middleware: Any, origin: bytes) -> StartHook:
     )
 
 
+# NOTE: the middleware modules, imported when first needed (they import this one); their classes are read per request.
+_modules: dict[str, ModuleType] = {}
+
+
+def _middleware_module(name: str) -> Any:
+    module = _modules.get(name)
+    if module is None:
+        module = _modules[name] = importlib.import_module(f"starlette_c.middleware.{name}")
+    return module
+
+
 def gzip_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
     """``GZipMiddleware._step``: the app and ``send`` a request goes on with."""
-    # NOTE: imported here, since the middleware modules import this one; the responder classes are read per request.
-    import starlette_c.middleware.gzip
-
     if scope["type"] != "http":
         return middleware.app, send
     # NOTE: as `Headers(scope=scope).get("accept-encoding", "")`: the first such header, matched case-sensitively.
     accepted = raw_get(scope["headers"], b"accept-encoding") or b""
     gzip = b"gzip" in accepted
-    module = starlette_c.middleware.gzip
+    module = _middleware_module("gzip")
     responder_class = module.GZipResponder if gzip else module.IdentityResponder
     # NOTE: a responder class with a patched step still gets its responder, as in the reference.
     if (
@@ -184,16 +194,13 @@ def gzip_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]
 
 def session_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
     """``SessionMiddleware._step``: ``scope["session"]`` loaded, and the app and ``send`` to go on with."""
-    # NOTE: imported here, since the middleware modules import this one.
-    import starlette_c.middleware.sessions
-
     if scope["type"] not in ("http", "websocket"):
         return middleware.app, send
     # PERF: most requests carry no Cookie header: the scan tells so without a call to parse them.
     cookie = None if raw_get(scope["headers"], b"cookie") is None else middleware._incoming_cookie(scope)
     loaded = None if cookie is None else middleware._load(cookie)
     had_session = bool(loaded)
-    session_class = starlette_c.middleware.sessions.Session
+    session_class = _middleware_module("sessions").Session
     # PERF: a request without a session cookie gets an empty session with no dictionary to copy.
     session = scope["session"] = session_class() if loaded is None else session_class(loaded)
     # PERF: an untouched session's start costs no Python call.
