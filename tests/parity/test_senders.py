@@ -280,6 +280,18 @@ def step_outcome(step: Callable[[], Any], scope: Any) -> tuple[Any, ...]:
     return ("ok", described(app), described(send), described(scope.get("session")))
 
 
+def assert_steps_alike(step: str, middleware: Any, kind: Any, method: Any, headers: Any, plain: bool) -> None:
+    """Both twins' ``step`` over the same middleware and (fresh, equal) scope: the same outcome."""
+    outcomes = []
+    for twin in (pure, compiled):
+        if twin is None:
+            continue
+        scope = step_scope(kind, method, copy.deepcopy(headers), plain)
+        function = getattr(twin, step)
+        outcomes.append(step_outcome(lambda: function(middleware, scope, server_send), scope))  # noqa: B023
+    assert all(item == outcomes[0] for item in outcomes)
+
+
 kinds = st.sampled_from(["http", "websocket", "lifespan", None])
 methods = st.sampled_from(["GET", "OPTIONS", None])
 step_header = st.tuples(
@@ -323,14 +335,7 @@ class OwnOrigins(CORSMiddleware):
     ),
 )
 def test_cors_steps_alike(kind: Any, method: Any, headers: Any, plain: bool, cls: Any, options: Any) -> None:
-    middleware = cls(inner_app, **options)
-    outcomes = []
-    for twin in (pure, compiled):
-        if twin is None:
-            continue
-        scope = step_scope(kind, method, copy.deepcopy(headers), plain)
-        outcomes.append(step_outcome(lambda: twin.cors_step(middleware, scope, server_send), scope))  # noqa: B023
-    assert all(item == outcomes[0] for item in outcomes)
+    assert_steps_alike("cors_step", cls(inner_app, **options), kind, method, headers, plain)
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -373,14 +378,7 @@ def test_cors_step_marks_a_simple_response(twin: ModuleType) -> None:
     plain=st.booleans(),
 )
 def test_gzip_steps_alike(kind: Any, headers: Any, plain: bool) -> None:
-    middleware = GZipMiddleware(inner_app, minimum_size=10)
-    outcomes = []
-    for twin in (pure, compiled):
-        if twin is None:
-            continue
-        scope = step_scope(kind, "GET", copy.deepcopy(headers), plain)
-        outcomes.append(step_outcome(lambda: twin.gzip_step(middleware, scope, server_send), scope))  # noqa: B023
-    assert all(item == outcomes[0] for item in outcomes)
+    assert_steps_alike("gzip_step", GZipMiddleware(inner_app, minimum_size=10), kind, "GET", headers, plain)
 
 
 @pytest.mark.parametrize("twin", TWINS)
@@ -424,13 +422,7 @@ session_header = st.tuples(
     plain=st.booleans(),
 )
 def test_session_steps_alike(kind: Any, headers: Any, plain: bool) -> None:
-    outcomes = []
-    for twin in (pure, compiled):
-        if twin is None:
-            continue
-        scope = step_scope(kind, "GET", copy.deepcopy(headers), plain)
-        outcomes.append(step_outcome(lambda: twin.session_step(SESSIONS, scope, server_send), scope))  # noqa: B023
-    assert all(item == outcomes[0] for item in outcomes)
+    assert_steps_alike("session_step", SESSIONS, kind, "GET", headers, plain)
 
 
 @pytest.mark.parametrize("twin", TWINS)
