@@ -581,7 +581,7 @@ class Router:
             return None
         path: str = scope["path"]
         toggled = {**scope, "path": path.rstrip("/") if path.endswith("/") else path + "/"}
-        route, _ = _matcher.routes(self._routes, toggled)
+        route, _ = self._matcher.routes(self._routes, toggled)
         return None if route is None else str(URL(scope=toggled))
 
     def __eq__(self, other: Any) -> bool:
