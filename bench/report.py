@@ -63,7 +63,7 @@ FALLBACK_REFERENCE = "starlette 1.10.0"
 
 
 def not_applicable(figure: Figure, entry: dict[str, Any]) -> bool:
-    return "na" in entry or ("na_e2e" in entry and figure.key in E2E_KEYS)
+    return "na" in entry or ("na_e2e" in entry and figure.key in E2E_KEYS) or ("na_ir" in entry and figure.key == "ir")
 
 
 def base(figure: Figure, results: dict[str, Any], name: str, scenario: str) -> float | None:
@@ -110,7 +110,7 @@ def not_applicable_section(results: dict[str, Any], targets: list[str], scenario
     for target in targets:
         for scenario in scenarios:
             entry = results.get(target, {}).get(scenario, {})
-            for reason in (entry.get("na"), entry.get("na_e2e")):
+            for reason in (entry.get("na"), entry.get("na_e2e"), entry.get("na_ir")):
                 if reason:
                     names, rows = by_reason.setdefault(reason, ({}, {}))
                     names[target] = None

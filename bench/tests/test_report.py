@@ -72,3 +72,13 @@ def test_an_e2e_table_shows_n_a_where_a_scenario_has_no_load() -> None:
     figure = next(figure for figure in report.FIGURES if figure.key == "rps")
     assert report.cell(figure, NA_RESULTS, "c", "ws", "ref", "floor") == "n/a"
     assert report.cell(figure, NA_RESULTS, "starlette 1.10.0", "ws", "ref", "floor") == "–"
+
+
+def test_an_uncounted_ir_shows_n_a_and_its_reason() -> None:
+    results = {
+        "c": {"fast": {"time": TIME, "ir": 1000.0, "errors": []}},
+        "slow": {"fast": {"time": TIME, "na_ir": "too slow"}},
+    }
+    text = report.markdown(results, ["c", "slow"], ["fast"], "c", "c")
+    assert "| fast | 1.0k (1.00 · 1.00) | n/a |" in text.splitlines()
+    assert "- fast on slow: too slow" in text

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,19 @@ def test_counting_instructions_without_valgrind_says_how_to_get_it(monkeypatch: 
 
 def test_the_default_ir_scenarios_exist() -> None:
     assert run.select_scenarios(list(run.IR_SCENARIOS))
+
+
+def test_an_app_too_slow_to_build_is_not_counted_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    target = run.select_targets(["raw ASGI"])[0]
+    scenarios = run.select_scenarios(["plaintext", "json"])
+    timing = {"median": 1e-5}
+    outcomes = {"plaintext": {"build_seconds": 60.0, **timing}, "json": {"build_seconds": 0.1, **timing}}
+    monkeypatch.setattr(run, "run_worker", lambda *args: {"framework": {}, "scenarios": outcomes})
+    counted: list[str] = []
+    monkeypatch.setattr(
+        run, "count_instructions", lambda target, python, scenario, *counts: counted.append(scenario.name) or 7
+    )
+    settings = dataclasses.replace(run.FULL, ir_scenarios=("plaintext", "json"), load=None)
+    results = run.measure_target(target, Path("python"), scenarios, settings, None)["scenarios"]
+    assert counted == ["json"] and results["json"]["ir"] == 7
+    assert "ir" not in results["plaintext"] and "10 s to build" in results["plaintext"]["na_ir"]
