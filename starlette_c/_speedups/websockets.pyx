@@ -201,24 +201,39 @@ cdef object _receive_function = receive
 cdef object _send_function = send
 
 
+cdef bint _read_inline(object self) except -1:
+    """A read's first step: whether ``receive``'s steps run inline (``self.receive`` is the stock one).
+
+    Raises as ``receive`` would for a client that has disconnected, before anything is awaited.
+    """
+    _require_connected(self.application_state)
+    if not _bound(self.receive, self, _receive_function):
+        return False
+    _receive_moves(self.client_state)
+    return True
+
+
+cdef int _read_moved(object self, object state, object message) except -1:
+    """A read's step after ``self._receive()`` answered ``message`` in client state ``state``: the state moves."""
+    after = _next_state(_receive_moves(state), message)
+    # PERF: an open socket stays open; the attribute is written only when the state changes.
+    # NOTE: compared with the state before the await: only a concurrent receive could have moved it since.
+    if after is not state:
+        self.client_state = after
+    return 0
+
+
 def _reader(str name, str key):
     """``WebSocket.<name>``: a coroutine reading the ``key`` field of the next message (through ``self.receive``)."""
 
     async def read(self):
-        _require_connected(self.application_state)
-        method = self.receive
-        if _bound(method, self, _receive_function):
+        if _read_inline(self):
             # PERF: ``receive``'s steps run here instead of in a coroutine of their own.
             state = self.client_state
-            moves = _receive_moves(state)
             message = await self._receive()
-            after = _next_state(moves, message)
-            # PERF: an open socket stays open; the attribute is written only when the state changes.
-            # NOTE: compared with the state before the await: only a concurrent receive could have moved it since.
-            if after is not state:
-                self.client_state = after
+            _read_moved(self, state, message)
         else:
-            message = await method()
+            message = await self.receive()
         return _payload(message, key)
 
     read.__name__ = read.__qualname__ = name
@@ -254,11 +269,19 @@ cdef class _Messages:
     twin's async generator, finished for good once it has stopped, raised or been closed."""
 
     cdef object next_item
+    cdef object session  # the WebSocket when next_item is its stock receive_text or receive_bytes, else None
+    cdef str key
     cdef bint finished
 
     def __init__(self, next_item):
         self.next_item = next_item
         self.finished = False
+        self.session = None
+        if PyMethod_Check(next_item):
+            function = <object>PyMethod_GET_FUNCTION(next_item)
+            if function is receive_text or function is receive_bytes:
+                self.session = <object>PyMethod_GET_SELF(next_item)
+                self.key = _TEXT if function is receive_text else _BYTES
 
     def __aiter__(self):
         return self
@@ -274,7 +297,14 @@ cdef class _Messages:
 async def _next_item(_Messages messages):
     if messages.finished:
         raise StopAsyncIteration
+    session = messages.session
     try:
+        if session is not None and _read_inline(session):
+            # PERF: the stock reader's steps run here (the calls its coroutine makes), not in a coroutine of their own.
+            state = session.client_state
+            message = await session._receive()
+            _read_moved(session, state, message)
+            return _payload(message, messages.key)
         return await messages.next_item()
     except _disconnect_error:
         messages.finished = True

@@ -281,15 +281,7 @@ operations = st.lists(
 
 
 def trace(twin: ModuleType, override: str | None, start: Any, incoming: list[Any], steps: list[Any]) -> list[Any]:
-    socket = socket_class(twin, override)(list(incoming), start)
-    if override == "instance":
-        plain_receive = socket.receive
-
-        async def receive() -> Any:
-            socket.log.append("instance receive")
-            return await plain_receive()
-
-        socket.receive = receive
+    socket = trace_socket(twin, override, start, incoming)
     record = []
     for name, argument in steps:
         method = getattr(socket, name)
@@ -435,3 +427,71 @@ def test_until_disconnect_once_closed_asks_for_nothing(twin: ModuleType) -> None
     with pytest.raises(StopAsyncIteration):
         run(iterator.__anext__())
     assert calls == [1]
+
+
+def iterate_socket(twin: ModuleType, override: str | None, start: Any, incoming: list[Any], reader: str) -> list[Any]:
+    """Drive ``until_disconnect(socket.<reader>)`` (the compiled twin runs a stock reader's steps inline)."""
+    socket = trace_socket(twin, override, start, incoming)
+    iterator = twin.until_disconnect(getattr(socket, reader))
+    record = []
+    for _ in range(len(incoming) + 2):
+        result = outcome(lambda: run(iterator.__anext__()))
+        record.append((result, socket.client_state, socket.application_state))
+    return [record, socket.log, socket.incoming]
+
+
+def trace_socket(twin: ModuleType, override: str | None, start: Any, incoming: list[Any]) -> Any:
+    socket = socket_class(twin, override)(list(incoming), start)
+    if override == "instance":
+        plain_receive = socket.receive
+
+        async def receive() -> Any:
+            socket.log.append("instance receive")
+            return await plain_receive()
+
+        socket.receive = receive
+    return socket
+
+
+@needs_compiled
+@SETTINGS
+@given(
+    st.sampled_from([None, "class", "instance"]),
+    st.one_of(st.sampled_from(STATES), junk),
+    st.lists(messages, max_size=6),
+    st.sampled_from(["receive_text", "receive_bytes"]),
+)
+def test_iterating_a_stock_reader_traces_alike(
+    override: str | None, start: Any, incoming: list[Any], reader: str
+) -> None:
+    assert compiled is not None
+    assert iterate_socket(pure, override, start, incoming, reader) == iterate_socket(
+        compiled, override, start, incoming, reader
+    )
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("override", [None, "class", "instance"])
+def test_iterating_text_until_the_client_disconnects(twin: ModuleType, override: str | None) -> None:
+    incoming = [
+        {"type": "websocket.receive", "text": "a"},
+        {"type": "websocket.receive", "text": "b"},
+        {"type": "websocket.disconnect", "code": 1001},
+        {"type": "websocket.receive", "text": "never read"},
+    ]
+    record, log, left = iterate_socket(twin, override, WebSocketState.CONNECTED, incoming, "receive_text")
+    assert [result for result, *_ in record][:2] == [("ok", "a"), ("ok", "b")]
+    assert [result[:2] for result, *_ in record[2:]] == [("error", StopAsyncIteration)] * 4
+    assert record[-1][1:] == (WebSocketState.DISCONNECTED, WebSocketState.CONNECTED)
+    assert left == [{"type": "websocket.receive", "text": "never read"}]
+    assert log == {None: [], "class": ["receive"] * 3, "instance": ["instance receive"] * 3}[override]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_iterating_a_reader_of_a_socket_not_accepted_raises_and_stops(twin: ModuleType) -> None:
+    record, _, left = iterate_socket(
+        twin, None, WebSocketState.CONNECTING, [{"type": "websocket.connect"}], "receive_text"
+    )
+    assert record[0][0] == ("error", record[0][0][1], 'WebSocket is not connected. Need to call "accept" first.')
+    assert [result[:2] for result, *_ in record[1:]] == [("error", StopAsyncIteration)] * 2
+    assert left == [{"type": "websocket.connect"}]
