@@ -10,7 +10,7 @@ import ipaddress
 import typing
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from shlex import shlex
-from typing import Any, Literal, NamedTuple, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, Union, overload
 from urllib.parse import SplitResult, urlencode, urlsplit
 
 from starlette_c._backend import datastructures as _algo
@@ -26,7 +26,6 @@ _SECURE_SCHEMES = frozenset({"https", "wss"})
 # PERF: the chosen twin's functions as module globals: one lookup per call instead of two.
 _url_from_scope = _algo.url_from_scope
 _parse_query = _algo.parse_query
-_encode_mapping = _algo.encode_mapping
 _header_keys = _algo.header_keys
 _header_values = _algo.header_values
 _header_items = _algo.header_items
@@ -230,9 +229,11 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
             pairs += kwargs.items()
         self._store(pairs)
 
-    def _store(self, pairs: list[tuple[Any, Any]]) -> None:
-        # NOTE: unpacked pair by pair, so a malformed pair raises Python's own unpacking error.
-        self._dict = {key: value for key, value in pairs}
+    def _store(self, pairs: list[tuple[Any, Any]], checked: bool = False) -> None:
+        """Keep ``pairs``; ``checked``: they are known to be 2-tuples (parsed, not given)."""
+        # NOTE: given pairs are unpacked pair by pair, so a malformed one raises Python's own unpacking error.
+        # PERF: dict() of checked pairs runs in C, without the comprehension's frame.
+        self._dict = dict(pairs) if checked else {key: value for key, value in pairs}
         self._list = pairs
 
     def getlist(self, key: Any) -> list[_CovariantValueType]:
@@ -333,7 +334,7 @@ class QueryParams(ImmutableMultiDict[str, str]):
             pairs = _parse_query(source)
             if not kwargs:
                 # PERF: parsed pairs are already strings; nothing to convert.
-                self._store(pairs)
+                self._store(pairs, checked=True)
                 return
             source = pairs
         super().__init__(source, **kwargs)
@@ -349,34 +350,27 @@ class QueryParams(ImmutableMultiDict[str, str]):
 # -- headers ------------------------------------------------------------------------------------
 
 
-def _scope_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
-    scope["headers"] = owned = list(scope["headers"])
-    return owned
-
-
-_ABSENT: Any = object()
-
-
 class Headers(Mapping[str, str]):
     """Case-insensitive view over raw ASGI header pairs (names are expected lower-cased, as ASGI sends them)."""
 
-    def __init__(
-        self,
-        headers: Mapping[str, str] | None = None,
-        raw: list[tuple[bytes, bytes]] | None = None,
-        scope: Scope | None = None,
-    ) -> None:
-        self._list: list[tuple[bytes, bytes]] = []
-        if headers is not None:
-            assert raw is None, 'Cannot set both "headers" and "raw".'
-            assert scope is None, 'Cannot set both "headers" and "scope".'
-            self._list = _encode_mapping(headers)
-        elif raw is not None:
-            assert scope is None, 'Cannot set both "raw" and "scope".'
-            self._list = raw
-        elif scope is not None:
-            self._list = _scope_headers(scope)
+    _list: list[tuple[bytes, bytes]]
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            headers: Mapping[str, str] | None = None,
+            raw: list[tuple[bytes, bytes]] | None = None,
+            scope: Scope | None = None,
+        ) -> None: ...
+
+        def __getitem__(self, key: str) -> str: ...
+
+    else:
+        # PERF: the twin's functions are the methods: compiled, building a Headers and looking a header up run
+        # without a Python frame.
+        __init__ = _algo.headers_init
+        __getitem__ = _algo.headers_getitem
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -405,12 +399,6 @@ class Headers(Mapping[str, str]):
 
     def mutablecopy(self) -> MutableHeaders:
         return MutableHeaders(raw=self._list[:])
-
-    def __getitem__(self, key: str) -> str:
-        found = _header_get(self._list, key, _ABSENT)
-        if found is _ABSENT:
-            raise KeyError(key)
-        return found  # type: ignore[no-any-return]
 
     def __contains__(self, key: Any) -> bool:
         return _header_contains(self._list, key)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import SplitResult, unquote
 
 from starlette_c._utils import parse_host_header
 from starlette_c.types import Scope
 
 RawHeaders = list[tuple[bytes, bytes]]
+
+
+class HeadersFields(Protocol):
+    """What the ``headers_*`` methods read on a ``Headers``: its raw header list."""
+
+    _list: RawHeaders
+
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -70,6 +77,36 @@ def raw_add_vary(raw: RawHeaders, vary: bytes) -> None:
 def header_get(raw: Iterable[tuple[bytes, bytes]], key: str, default: Any) -> Any:
     found = raw_get(raw, header_name(key))
     return default if found is None else found.decode("latin-1")
+
+
+def headers_init(
+    self: HeadersFields,
+    headers: Mapping[str, str] | None = None,
+    raw: RawHeaders | None = None,
+    scope: Scope | None = None,
+) -> None:
+    """``Headers.__init__``: ``self._list`` from a mapping, a raw list (kept, not copied), or a scope."""
+    if headers is not None:
+        assert raw is None, 'Cannot set both "headers" and "raw".'
+        assert scope is None, 'Cannot set both "headers" and "scope".'
+        self._list = encode_mapping(headers)
+    elif raw is not None:
+        assert scope is None, 'Cannot set both "raw" and "scope".'
+        self._list = raw
+    elif scope is not None:
+        # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
+        scope["headers"] = owned = list(scope["headers"])
+        self._list = owned
+    else:
+        self._list = []
+
+
+def headers_getitem(self: HeadersFields, key: str) -> str:
+    """``Headers.__getitem__``: the value of the first ``key`` header of ``self._list``; KeyError if none."""
+    found = raw_get(self._list, header_name(key))
+    if found is None:
+        raise KeyError(key)
+    return found.decode("latin-1")
 
 
 def header_getlist(raw: Iterable[tuple[bytes, bytes]], key: str) -> list[str]:

@@ -9,6 +9,7 @@ from urllib.parse import SplitResult, unquote
 
 from starlette_c._pure import datastructures as _pure
 from starlette_c._pure.datastructures import (
+    HeadersFields,
     RawHeaders,
     encode_mapping,
     header_append,
@@ -38,6 +39,7 @@ cdef extern from "Python.h":
 
 
 __all__ = [
+    "HeadersFields",
     "RawHeaders",
     "encode_mapping",
     "header_append",
@@ -51,6 +53,8 @@ __all__ = [
     "header_set",
     "header_setdefault",
     "header_values",
+    "headers_getitem",
+    "headers_init",
     "parse_query",
     "raw_add_vary",
     "raw_delete",
@@ -133,6 +137,32 @@ cpdef object raw_get(raw, name):
 def header_get(raw, key, default):
     found = raw_get(raw, header_name(key))
     return default if found is None else _latin1(found)
+
+
+def headers_init(self, headers=None, raw=None, scope=None):
+    """``Headers.__init__``: ``self._list`` from a mapping, a raw list (kept, not copied), or a scope."""
+    if headers is not None:
+        assert raw is None, 'Cannot set both "headers" and "raw".'
+        assert scope is None, 'Cannot set both "headers" and "scope".'
+        self._list = encode_mapping(headers)
+    elif raw is not None:
+        assert scope is None, 'Cannot set both "raw" and "scope".'
+        self._list = raw
+    elif scope is not None:
+        # NOTE: copied into a fresh list stored back in the scope, so edits never reach a list the app shares.
+        owned = list(scope["headers"])
+        scope["headers"] = owned
+        self._list = owned
+    else:
+        self._list = []
+
+
+def headers_getitem(self, key):
+    """``Headers.__getitem__``: the value of the first ``key`` header of ``self._list``; KeyError if none."""
+    found = raw_get(self._list, header_name(key))
+    if found is None:
+        raise KeyError(key)
+    return _latin1(found)
 
 
 def header_getlist(raw, key):

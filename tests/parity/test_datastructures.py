@@ -106,7 +106,7 @@ def test_compiled_twin_exports_the_pure_functions_with_their_signatures() -> Non
     assert compiled is not None
     theirs, mine = public_functions(pure), public_functions(compiled)
     theirs.pop("parse_host_header")  # the pure twin's import from _utils, not part of its interface
-    assert set(theirs) == set(compiled.__all__) - {"RawHeaders"}
+    assert set(theirs) == set(compiled.__all__) - {"RawHeaders", "HeadersFields"}
     assert set(theirs) <= set(mine)
     for name, func in theirs.items():
         assert list(inspect.signature(mine[name]).parameters) == list(inspect.signature(func).parameters), name
@@ -122,6 +122,65 @@ def run_on_copy(func_name: str, raw: Any, *args: Any) -> Case:
         return result, target
 
     return case
+
+
+class Holder:
+    """What ``Headers`` is to the ``headers_*`` methods: an object holding ``_list``."""
+
+    _list: Any
+
+
+def on_holder(func_name: str, *args: Any, **kwargs: Any) -> Case:
+    """``func_name(holder, *args, **kwargs)`` on a fresh holder: the result, the holder's list and the args."""
+
+    def case(module: ModuleType) -> Any:
+        holder = Holder()
+        result = getattr(module, func_name)(holder, *args, **kwargs)
+        return result, getattr(holder, "_list", "unset"), args, kwargs
+
+    return case
+
+
+@SETTINGS
+@given(raw=st.one_of(raw_headers, hostile_raw), key=hostile_keys)
+def test_headers_getitem_parity(raw: list[Any], key: Any) -> None:
+    def case(module: ModuleType) -> Any:
+        holder = Holder()
+        holder._list = list(raw)
+        return module.headers_getitem(holder, key), holder._list
+
+    assert_same(case)
+
+
+@SETTINGS
+@given(
+    mapping=st.one_of(st.none(), st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=3)),
+    raw=st.one_of(st.none(), raw_headers),
+    scope_headers=st.one_of(st.none(), raw_headers, hostile_raw),
+)
+def test_headers_init_parity(mapping: Any, raw: Any, scope_headers: Any) -> None:
+    scope = None if scope_headers is None else {"headers": tuple(scope_headers)}
+    assert_same(on_holder("headers_init", mapping, raw, scope))
+    assert_same(on_holder("headers_init", headers=mapping, raw=raw, scope=None if scope is None else dict(scope)))
+
+
+@pytest.mark.parametrize("twin", [pure, compiled], ids=["pure", "compiled"])
+def test_headers_init_from_a_scope_stores_its_own_copy_back(twin: ModuleType | None) -> None:
+    if twin is None:
+        pytest.skip("the compiled twin is not built")
+    shared = [(b"a", b"1")]
+    scope: dict[str, Any] = {"headers": shared}
+    holder = Holder()
+    twin.headers_init(holder, scope=scope)
+    assert holder._list == shared and holder._list is not shared and scope["headers"] is holder._list
+    raw = [(b"b", b"2")]
+    twin.headers_init(holder, raw=raw)
+    assert holder._list is raw
+    twin.headers_init(holder)
+    assert holder._list == []
+    with pytest.raises(KeyError) as caught:
+        twin.headers_getitem(holder, "Missing")
+    assert caught.value.args == ("Missing",)
 
 
 READERS = ("header_get", "header_getlist", "header_contains")
