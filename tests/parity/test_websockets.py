@@ -291,14 +291,17 @@ def trace(twin: ModuleType, override: str | None, start: Any, incoming: list[Any
     return [record, socket.sent, socket.log, socket.incoming]
 
 
-@needs_compiled
-@SETTINGS
-@given(
+# A socket to drive: how it overrides receive and send, its starting state, the messages it will receive.
+SOCKET_SETUPS = (
     st.sampled_from([None, "class", "instance"]),
     st.one_of(st.sampled_from(STATES), junk),
     st.lists(messages, max_size=6),
-    operations,
 )
+
+
+@needs_compiled
+@SETTINGS
+@given(*SOCKET_SETUPS, operations)
 def test_coroutines_trace_alike(override: str | None, start: Any, incoming: list[Any], steps: list[Any]) -> None:
     assert compiled is not None
     assert trace(pure, override, start, incoming, steps) == trace(compiled, override, start, incoming, steps)
@@ -455,12 +458,7 @@ def trace_socket(twin: ModuleType, override: str | None, start: Any, incoming: l
 
 @needs_compiled
 @SETTINGS
-@given(
-    st.sampled_from([None, "class", "instance"]),
-    st.one_of(st.sampled_from(STATES), junk),
-    st.lists(messages, max_size=6),
-    st.sampled_from(["receive_text", "receive_bytes"]),
-)
+@given(*SOCKET_SETUPS, st.sampled_from(["receive_text", "receive_bytes"]))
 def test_iterating_a_stock_reader_traces_alike(
     override: str | None, start: Any, incoming: list[Any], reader: str
 ) -> None:
