@@ -108,8 +108,11 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
 
 def get_route_path(scope: Scope) -> str:
     """The part of ``scope["path"]`` below ``scope["root_path"]`` (the whole path when it is not below it)."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
+    return route_path_below(scope["path"], scope.get("root_path", ""))
+
+
+def route_path_below(path: str, root_path: str) -> str:
+    """The part of ``path`` below ``root_path`` (the whole path when it is not below it)."""
     if not root_path or not path.startswith(root_path):
         return path
     if len(path) == len(root_path):

@@ -577,12 +577,8 @@ class Router:
 
     def _slash_redirect(self, scope: Scope) -> str | None:
         """The URL with its trailing slash toggled, when a route would match that path."""
-        if get_route_path(scope) == "/":
-            return None
-        path: str = scope["path"]
-        toggled = {**scope, "path": path.rstrip("/") if path.endswith("/") else path + "/"}
-        route, _ = self._matcher.routes(self._routes, toggled)
-        return None if route is None else str(URL(scope=toggled))
+        toggled = self._matcher.toggled(self._routes, scope)
+        return None if toggled is None else str(URL(scope=toggled))
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Router) and self.routes == other.routes

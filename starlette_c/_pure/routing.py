@@ -8,6 +8,7 @@ from re import Pattern
 from typing import Any
 
 from starlette_c._utils import get_route_path as get_route_path
+from starlette_c._utils import route_path_below
 from starlette_c.convertors import CONVERTOR_TYPES, Convertor
 from starlette_c.types import Scope
 
@@ -155,6 +156,23 @@ class RouteMatcher:
     def routes(self, routes: Any, scope: Scope) -> tuple[Any, Scope]:
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
         return self.first(routes.route_index(self._file).candidates(get_route_path(scope)), scope)
+
+    def toggled(self, routes: Any, scope: Scope) -> Scope | None:
+        """``scope`` with the trailing slash of its path toggled, when a route of ``routes`` (a ``RouteList``)
+        matches it so; None when none does, and for the route path "/"."""
+        if get_route_path(scope) == "/":
+            return None
+        path: str = scope["path"]
+        toggled_path = path.rstrip("/") if path.endswith("/") else path + "/"
+        candidates = routes.route_index(self._file).candidates(
+            route_path_below(toggled_path, scope.get("root_path", ""))
+        )
+        # PERF: the index says when no route can match the toggled path, before the scope is copied.
+        if not candidates:
+            return None
+        toggled = {**scope, "path": toggled_path}
+        route, _ = self.first(candidates, toggled)
+        return None if route is None else toggled
 
 
 def enter_route(router: Any, scope: Scope) -> Any:

@@ -48,6 +48,7 @@ import re
 
 from starlette_c._pure import routing as _pure
 from starlette_c._utils import get_route_path as _py_get_route_path
+from starlette_c._utils import route_path_below as _py_route_path_below
 
 PARAM_REGEX = _pure.PARAM_REGEX
 compile_path = _pure.compile_path
@@ -69,13 +70,16 @@ cdef Py_ssize_t _fallbacks = 0
 
 
 cdef object _get_route_path(object scope):
-    """``_utils.get_route_path`` over a dict scope holding str paths; any other scope is handed to it."""
+    """``_utils.get_route_path`` over a dict scope; any other scope is handed to it."""
     if type(scope) is not dict:
         return _py_get_route_path(scope)
-    path = (<dict>scope)["path"]
-    root = (<dict>scope).get("root_path", "")
+    return _route_path_below((<dict>scope)["path"], (<dict>scope).get("root_path", ""))
+
+
+cdef object _route_path_below(object path, object root):
+    """``_utils.route_path_below`` over str paths; other paths are handed to it."""
     if type(path) is not str or type(root) is not str:
-        return _py_get_route_path(scope)
+        return _py_route_path_below(path, root)
     cdef Py_ssize_t size = len(<str>root)
     if size == 0 or not PyUnicode_Tailmatch(path, root, 0, size, -1):
         return path
@@ -423,6 +427,9 @@ cdef class RouteMatcher:
 
     cdef tuple _routes(self, object routes, object scope):
         route_path = _get_route_path(scope)
+        return self._first(self._candidates(routes, route_path), scope, route_path)
+
+    cdef object _candidates(self, object routes, object route_path):
         # PERF: the list's current index and its node for the path are read here; building an index, or the
         # first candidate list of a node, is left to the index's own methods.
         index = routes._index
@@ -431,7 +438,23 @@ cdef class RouteMatcher:
         found = _index_node(index.exact, index.root, route_path).candidates
         if found is None:
             found = index.candidates(route_path)
-        return self._first(found, scope, route_path)
+        return found
+
+    def toggled(self, routes, scope):
+        """``scope`` with the trailing slash of its path toggled, when a route of ``routes`` (a ``RouteList``)
+        matches it so; None when none does, and for the route path "/"."""
+        if _get_route_path(scope) == "/":
+            return None
+        path = scope["path"]
+        toggled_path = path.rstrip("/") if path.endswith("/") else path + "/"
+        route_path = _route_path_below(toggled_path, scope.get("root_path", ""))
+        found = self._candidates(routes, route_path)
+        # PERF: the index says when no route can match the toggled path, before the scope is copied.
+        if not found:
+            return None
+        toggled = {**scope, "path": toggled_path}
+        route, _ = self._first(found, toggled, route_path)
+        return None if route is None else toggled
 
 
 def enter_route(router, scope):

@@ -649,11 +649,59 @@ def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) ->
     assert all(result == results[0] for result in results)
 
 
-# --- enter_route: Router._enter_route over either twin's matcher --------------------------------------------
-
-
 class _DictScope(dict):  # type: ignore[type-arg]
     """A dict subclass: the compiled twin hands it to the pure body."""
+
+
+TOGGLED_PATHS = [*INDEXED_PATHS, "/users/12/", "/users//", "/nowhere/", "/static/", "/api/", "/api"]
+
+
+@pytest.mark.parametrize("path", TOGGLED_PATHS)
+@pytest.mark.parametrize("root_path", [None, "", "/api"])
+@pytest.mark.parametrize("scope_type", [dict, _DictScope, collections.UserDict])
+def test_route_matcher_toggled_parity(path: Any, root_path: str | None, scope_type: type[Any]) -> None:
+    from starlette_c._route_index import RouteList
+
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "headers": []}
+    if root_path is not None:
+        scope["root_path"] = root_path
+        if isinstance(path, str):
+            scope["path"] = root_path + path
+    indexed = _indexed_routes()
+    results = []
+    for matcher in _matchers():
+        routes = RouteList(indexed)
+        # Twice over the same list: once building the index's candidate lists, once reading them built.
+        results.append([outcome(matcher.toggled, routes, scope_type(scope)) for _ in range(2)])
+    assert all(result == results[0] for result in results)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_route_matcher_toggled_semantics_pinned(module: ModuleType) -> None:
+    from starlette_c._route_index import RouteList
+
+    matcher = _matcher(module)
+    routes = RouteList(_indexed_routes())
+    scope = {"type": "http", "method": "GET", "path": "/users/12/", "root_path": ""}
+    assert matcher.toggled(routes, scope) == {**scope, "path": "/users/12"}
+    # Every trailing slash goes; a path without one gains one; a partial match (405) counts as a match.
+    assert matcher.toggled(routes, dict(scope, path="/users//"))["path"] == "/users"
+    assert matcher.toggled(routes, dict(scope, path="/users/me/items/a/"))["path"] == "/users/me/items/a"
+    assert matcher.toggled(routes, dict(scope, path="/static"))["path"] == "/static/"
+    # Nothing matches the toggled path (no route can: the index answers), and the root path is never toggled.
+    assert matcher.toggled(routes, dict(scope, path="/nowhere/at/all/")) is None
+    assert matcher.toggled(routes, dict(scope, path="/")) is None
+    assert matcher.toggled(routes, dict(scope, path="/api/", root_path="/api")) is None
+    # Below a root path, the route path of the toggled path is what routes match.
+    assert matcher.toggled(routes, dict(scope, path="/api/users/12/", root_path="/api"))["path"] == "/api/users/12"
+    assert scope["path"] == "/users/12/"
+    with pytest.raises(KeyError):
+        matcher.toggled(routes, {"type": "http", "method": "GET"})
+    with pytest.raises(TypeError):
+        matcher.toggled(routes, {"type": "http", "method": "GET", "path": b"/users/"})
+
+
+# --- enter_route: Router._enter_route over either twin's matcher --------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere", "/"])
