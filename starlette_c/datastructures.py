@@ -175,7 +175,7 @@ class URLPath(str):
 
     def __new__(cls, path: str, protocol: Literal["http", "websocket", ""] = "", host: str = "") -> URLPath:
         assert protocol in ("http", "websocket", "")
-        return str.__new__(cls, path)
+        return str.__new__(cls, _algo.url_path_text(path))
 
     def __init__(self, path: str, protocol: Literal["http", "websocket", ""] = "", host: str = "") -> None:
         self.protocol = protocol

@@ -16,6 +16,7 @@ from starlette_c._pure import routing as pure_routing
 from starlette_c.applications import Starlette
 from starlette_c.background import BackgroundTask
 from starlette_c.convertors import IntegerConvertor, PathConvertor, StringConvertor
+from starlette_c.datastructures import URLPath
 from starlette_c.endpoints import HTTPEndpoint
 from starlette_c.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette_c.middleware import Middleware
@@ -773,6 +774,27 @@ async def test_redirect_keeps_root_path() -> None:
     app = Router([Route("/x/", homepage)])
     outcome = await run_app(app, Req(path="/api/x", root_path="/api", query_string=b"q=1"))
     assert outcome.status == 307 and (b"location", b"http://testserver/api/x/?q=1") in outcome.headers
+
+
+@pytest.mark.anyio
+async def test_redirect_toggles_by_the_route_path() -> None:
+    # NOTE: the path equal to a root path that ends in "/" is route path "": it gains a slash, as the route path says.
+    app = Router([Route("/", homepage)])
+    outcome = await run_app(app, Req(path="/api/", root_path="/api/"))
+    assert outcome.status == 307 and (b"location", b"http://testserver/api//") in outcome.headers
+    outcome = await run_app(app, Req(path="/api//", root_path="/api/"))
+    assert outcome.status == 200
+
+
+def test_url_path_for_cannot_name_another_host() -> None:
+    router = Router(
+        [Route("/{path:path}", homepage, name="any"), Mount("/m", routes=[Route("/{path:path}", homepage, name="in")])]
+    )
+    assert router.url_path_for("any", path="/example.org/a") == "/%2Fexample.org/a"
+    assert router.url_path_for("any", path="\\example.org/a\\b") == "/%5Cexample.org/a%5Cb"
+    assert router.url_path_for("in", path="/x") == "/m/%2Fx"
+    assert router.url_path_for("any", path="a//b?c#d") == "/a//b?c#d"
+    assert URLPath("//x", "http").make_absolute_url("https://example.com/base/") == "https://example.com/base/%2Fx"
 
 
 def test_default_app(test_client_factory: TestClientFactory) -> None:

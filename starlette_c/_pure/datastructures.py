@@ -210,14 +210,31 @@ def _authority(scope: Scope, scheme: str) -> str | None:
     return f"{host}:{port}"
 
 
-def _escape_path(path: str, rooted: bool) -> str:
-    # NOTE: re-parsed as part of a URL, the path must neither end early (`?`, `#`) nor become an authority.
-    for mark, escape in (("?", "%3F"), ("#", "%23"), ("\\", "%5C")):
+_PATH_ESCAPES = (("\\", "%5C"), ("?", "%3F"), ("#", "%23"))
+
+
+def _escaped(path: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for mark, escape in escapes:
         if mark in path:
             path = path.replace(mark, escape)
+    return path
+
+
+def _unauthority(path: str) -> str:
+    return "/%2F" + path[2:] if path.startswith("//") else path
+
+
+def url_path_text(path: str) -> str:
+    """The text of ``URLPath(path)``: a backslash or a leading ``//`` would let a filled-in path name a host."""
+    return _unauthority(_escaped(path, _PATH_ESCAPES[:1]))
+
+
+def _escape_path(path: str, rooted: bool) -> str:
+    # NOTE: re-parsed as part of a URL, the path must neither end early (`?`, `#`) nor become an authority.
+    path = _escaped(path, _PATH_ESCAPES)
     if rooted:
         return path if not path or path.startswith("/") else "/" + path
-    return "/%2F" + path[2:] if path.startswith("//") else path
+    return _unauthority(path)
 
 
 def _query_text(query_string: bytes) -> str:

@@ -160,10 +160,12 @@ class RouteMatcher:
     def toggled(self, routes: Any, scope: Scope) -> Scope | None:
         """``scope`` with the trailing slash of its path toggled, when a route of ``routes`` (a ``RouteList``)
         matches it so; None when none does, and for the route path "/"."""
-        if get_route_path(scope) == "/":
+        route_path = get_route_path(scope)
+        if route_path == "/":
             return None
         path: str = scope["path"]
-        toggled_path = path.rstrip("/") if path.endswith("/") else path + "/"
+        # NOTE: the route path says which way to toggle: a path equal to the root path gains a slash.
+        toggled_path = path.rstrip("/") if route_path.endswith("/") else path + "/"
         candidates = routes.route_index(self._file).candidates(
             route_path_below(toggled_path, scope.get("root_path", ""))
         )

@@ -17,6 +17,7 @@ from starlette_c._pure.datastructures import (
     header_keys,
     header_setdefault,
     header_values,
+    url_path_text,
     usable_host,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "raw_get",
     "raw_set",
     "url_from_scope",
+    "url_path_text",
     "usable_host",
 ]
 

@@ -443,10 +443,12 @@ cdef class RouteMatcher:
     def toggled(self, routes, scope):
         """``scope`` with the trailing slash of its path toggled, when a route of ``routes`` (a ``RouteList``)
         matches it so; None when none does, and for the route path "/"."""
-        if _get_route_path(scope) == "/":
+        route_path = _get_route_path(scope)
+        if route_path == "/":
             return None
         path = scope["path"]
-        toggled_path = path.rstrip("/") if path.endswith("/") else path + "/"
+        # NOTE: the route path says which way to toggle: a path equal to the root path gains a slash.
+        toggled_path = path.rstrip("/") if route_path.endswith("/") else path + "/"
         route_path = _route_path_below(toggled_path, scope.get("root_path", ""))
         found = self._candidates(routes, route_path)
         # PERF: the index says when no route can match the toggled path, before the scope is copied.

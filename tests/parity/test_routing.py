@@ -692,6 +692,9 @@ def test_route_matcher_toggled_semantics_pinned(module: ModuleType) -> None:
     assert matcher.toggled(routes, dict(scope, path="/nowhere/at/all/")) is None
     assert matcher.toggled(routes, dict(scope, path="/")) is None
     assert matcher.toggled(routes, dict(scope, path="/api/", root_path="/api")) is None
+    # The route path says which way: the root path itself ("" below it) gains a slash, even when it ends in one.
+    assert matcher.toggled(routes, dict(scope, path="/api", root_path="/api"))["path"] == "/api/"
+    assert matcher.toggled(routes, dict(scope, path="/api/", root_path="/api/"))["path"] == "/api//"
     # Below a root path, the route path of the toggled path is what routes match.
     assert matcher.toggled(routes, dict(scope, path="/api/users/12/", root_path="/api"))["path"] == "/api/users/12"
     assert scope["path"] == "/users/12/"
