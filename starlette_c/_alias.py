@@ -130,6 +130,13 @@ def is_enabled() -> bool:
     return _finder in sys.meta_path
 
 
+def public_name(name: str) -> str:
+    """A starlette_c module's name as apps import it: ``starlette.X`` while the alias is on."""
+    if (name == TARGET or name.startswith(TARGET + ".")) and is_enabled():
+        return ALIAS + name[len(TARGET) :]
+    return name
+
+
 # --- FastAPI on the route index -------------------------------------------------------------------------------
 
 # The sha256 (first 16 hex digits) of the source of each FastAPI method the adaptation below was checked against

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 import anyio
 import anyio.abc
 
+from starlette_c._alias import public_name
 from starlette_c.types import Scope
 
 if TYPE_CHECKING:
@@ -104,6 +106,22 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
             raise
         lone = wrapper.exceptions[0]
         raise lone from lone.__cause__
+
+
+def warn_from_module(message: str, category: type[Warning]) -> None:
+    """``warnings.warn(message, category, stacklevel=1)`` from the calling module, filed under its public name
+    (``starlette.X`` through the import switch), so that filters naming Starlette's modules apply."""
+    caller = sys._getframe(1)
+    namespace = caller.f_globals
+    warnings.warn_explicit(
+        message,
+        category,
+        caller.f_code.co_filename,
+        caller.f_lineno,
+        module=public_name(namespace["__name__"]),
+        registry=namespace.setdefault("__warningregistry__", {}),
+        module_globals=namespace,
+    )
 
 
 def get_route_path(scope: Scope) -> str:

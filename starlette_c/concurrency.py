@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
 
+from starlette_c._utils import warn_from_module
 from starlette_c.exceptions import StarletteDeprecationWarning
 
 P = ParamSpec("P")
@@ -22,11 +22,9 @@ _EXHAUSTED: Any = object()
 
 async def run_until_first_complete(*args: tuple[Callable[..., Coroutine[Any, Any, Any]], dict[str, Any]]) -> None:
     """Run ``func(**kwargs)`` for every ``(func, kwargs)`` pair at once; the first to return cancels the rest."""
-    # NOTE: stacklevel 1 as in the reference: the warning is attributed to this module.
-    warnings.warn(
-        "run_until_first_complete is deprecated and will be removed in a future version.",
-        StarletteDeprecationWarning,
-        stacklevel=1,
+    # NOTE: attributed to this module, as in the reference.
+    warn_from_module(
+        "run_until_first_complete is deprecated and will be removed in a future version.", StarletteDeprecationWarning
     )
 
     async def race(func: Callable[..., Coroutine[Any, Any, Any]], kwargs: dict[str, Any]) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar, overload
+
+from starlette_c._utils import warn_from_module
 
 T = TypeVar("T")
 
@@ -104,7 +105,7 @@ class Config:
         if os.path.isfile(env_file):
             self.file_values = self._read_file(env_file, encoding)
         else:
-            warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
+            warn_from_module(f"Config file '{env_file}' not found.", UserWarning)
 
     @overload
     def __call__(self, key: str, *, default: None) -> str | None:

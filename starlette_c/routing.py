@@ -7,7 +7,6 @@ import functools
 import inspect
 import re
 import traceback
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import Enum
@@ -25,7 +24,7 @@ from starlette_c._exception_handler import (
 from starlette_c._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette_c._route_index import Filing, RouteList, filing
 from starlette_c._stock import stock
-from starlette_c._utils import is_async_callable, parse_raw_host
+from starlette_c._utils import is_async_callable, parse_raw_host, warn_from_module
 from starlette_c.concurrency import run_in_threadpool
 from starlette_c.convertors import CONVERTOR_TYPES as CONVERTOR_TYPES
 from starlette_c.convertors import Convertor
@@ -481,8 +480,8 @@ def _lifespan_context(lifespan: Lifespan[Any] | None) -> Callable[[Any], Abstrac
 
 def _warn_generator_lifespan(kind: str) -> None:
     message = f"{kind} lifespans are deprecated, use an @contextlib.asynccontextmanager function instead"
-    # NOTE: stacklevel=1 attributes the warning to this module, so module-based filters catch it.
-    warnings.warn(message, StarletteDeprecationWarning, stacklevel=1)
+    # NOTE: attributed to this module, so module-based filters catch it.
+    warn_from_module(message, StarletteDeprecationWarning)
 
 
 def _adopt_state(scope: Scope, state: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from starlette_c._alias import public_name
 from starlette_c.exceptions import StarletteDeprecationWarning
 
 __all__ = [
@@ -185,7 +186,7 @@ def __getattr__(name: str) -> int:
             stacklevel=3,
         )
         return __deprecated__[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(f"module {public_name(__name__)!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

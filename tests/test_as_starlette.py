@@ -7,6 +7,7 @@ import pkgutil
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +15,7 @@ from types import ModuleType
 import pytest
 
 import starlette_c
+import starlette_c.exceptions
 from starlette_c import _alias
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,6 +122,42 @@ def test_a_missing_dependency_is_reported_as_itself(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(_alias.importlib, "import_module", fail)
     with pytest.raises(ModuleNotFoundError, match="'jinja2'"):
         import starlette.templating  # noqa: F401
+
+
+def _generator_lifespan(app: object) -> Iterator[None]:
+    yield  # pragma: no cover (never entered: only its deprecation is tested)
+
+
+@pytest.mark.usefixtures("aliased")
+def test_warnings_and_messages_use_the_starlette_module_names() -> None:
+    # NOTE: filters written for Starlette (pytest's filterwarnings, -W) name its modules: they must apply.
+    import starlette.routing
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error")
+        warnings.filterwarnings(
+            "ignore", category=starlette_c.exceptions.StarletteDeprecationWarning, module="starlette.routing"
+        )
+        starlette.routing.Router(lifespan=_generator_lifespan)
+    with pytest.raises(AttributeError, match="module 'starlette.status' has no attribute 'HTTP_999'"):
+        importlib.import_module("starlette.status").HTTP_999  # noqa: B018
+    assert _alias.public_name("starlette_c.routing") == "starlette.routing"
+    assert _alias.public_name("starlette_c") == "starlette" and _alias.public_name("starlette_cx") == "starlette_cx"
+
+
+def test_warnings_use_the_starlette_c_module_names_without_the_switch() -> None:
+    from starlette_c import routing, status
+
+    with pytest.warns(starlette_c.exceptions.StarletteDeprecationWarning) as record:
+        routing.Router(lifespan=_generator_lifespan)
+    assert record[0].filename == routing.__file__
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error")
+        warnings.filterwarnings("ignore", module="starlette_c.routing")
+        routing.Router(lifespan=_generator_lifespan)
+    with pytest.raises(AttributeError, match="module 'starlette_c.status' has no attribute 'HTTP_999'"):
+        status.HTTP_999  # noqa: B018
+    assert _alias.public_name("starlette_c.routing") == "starlette_c.routing"
 
 
 def test_enable_refuses_when_the_real_starlette_came_first() -> None:

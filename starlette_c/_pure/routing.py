@@ -12,7 +12,7 @@ from starlette_c._utils import route_path_below
 from starlette_c.convertors import CONVERTOR_TYPES, Convertor
 from starlette_c.types import Scope
 
-PARAM_REGEX = re.compile("{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+PARAM_REGEX: Pattern[str] = re.compile("{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 Convertors = dict[str, Convertor[Any]]
 
