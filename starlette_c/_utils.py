@@ -105,7 +105,13 @@ async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, 
         if len(wrapper.exceptions) != 1:
             raise
         lone = wrapper.exceptions[0]
-        raise lone from lone.__cause__
+        raise lone from led_to(lone)
+
+
+def led_to(exc: BaseException) -> BaseException | None:
+    """The cause to re-raise ``exc`` from, so that tracebacks keep what led to it: its cause, else its context
+    (unless suppressed). Re-raised in an ``except`` block, ``exc`` would get that block's exception as context."""
+    return exc.__cause__ if exc.__cause__ is not None or exc.__suppress_context__ else exc.__context__
 
 
 def warn_from_module(message: str, category: type[Warning]) -> None:

@@ -38,7 +38,7 @@ class HTTPEndpoint:
         return self.dispatch().__await__()
 
     async def dispatch(self) -> None:
-        request = Request(self.scope, receive=self.receive)
+        request = Request(self.scope, receive=self.receive, send=self.send)
         method = request.method
         handler = _implementation(self, method)
         if handler is None and method == "HEAD":

@@ -89,6 +89,26 @@ async def test_method_not_allowed_standalone() -> None:
 
 
 @pytest.mark.anyio
+async def test_handlers_can_send_early_hints() -> None:
+    class Hinting(HTTPEndpoint):
+        async def get(self, request: Request) -> Response:
+            await request.send_early_hints("</style.css>; rel=preload")
+            return PlainTextResponse("hinted")
+
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> Any:
+        raise AssertionError("never called")  # pragma: no cover
+
+    await Hinting({"type": "http", "method": "GET", "extensions": {"http.response.early_hint": {}}}, receive, send)
+    assert sent[0] == {"type": "http.response.early_hint", "links": [b"</style.css>; rel=preload"]}
+    assert [message["type"] for message in sent[1:]] == ["http.response.start", "http.response.body"]
+
+
+@pytest.mark.anyio
 async def test_method_not_allowed_raises_inside_an_app() -> None:
     outcome = await run_app(Items, Req("DELETE", "/", extra_scope={"app": object()}))
     assert outcome.exception == "HTTPException: 405: Method Not Allowed"

@@ -216,6 +216,30 @@ async def test_collapsing_task_group_keeps_the_cause_of_the_lone_error() -> None
 
 
 @pytest.mark.anyio
+async def test_collapsing_task_group_keeps_what_led_to_the_lone_error() -> None:
+    async def fail_while_handling() -> None:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            raise ValueError("outer")
+
+    async def fail_suppressed() -> None:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            raise ValueError("outer") from None
+
+    with pytest.raises(ValueError) as info:
+        async with create_collapsing_task_group() as group:
+            group.start_soon(fail_while_handling)
+    assert repr(info.value.__cause__) == "KeyError('inner')"
+    with pytest.raises(ValueError) as info:
+        async with create_collapsing_task_group() as group:
+            group.start_soon(fail_suppressed)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+@pytest.mark.anyio
 async def test_collapsing_task_group_leaves_a_user_group_as_raised() -> None:
     with pytest.raises(ExceptionGroup) as info:
         async with create_collapsing_task_group():

@@ -14,7 +14,7 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from starlette_c._utils import create_collapsing_task_group
+from starlette_c._utils import create_collapsing_task_group, led_to
 from starlette_c.requests import ClientDisconnect, Request
 from starlette_c.responses import Response
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +26,7 @@ AsyncContentStream = AsyncIterable[str | bytes | memoryview | MutableMapping[str
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
 _FINAL_TYPES = ("http.response.pathsend",)
+_AHEAD_TYPES = ("http.response.early_hint", "http.response.debug")
 
 
 class _CachedRequest(Request):
@@ -35,13 +36,13 @@ class _CachedRequest(Request):
     ``dispatch`` later finds it consumed), and a body ``dispatch`` streamed away arrives empty.
     """
 
-    def __init__(self, scope: Scope, receive: Receive) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._client_receive = receive
         self._kept_body: bytes | None = None
         self._client_done = False
         self._client_gone = False
         self._app_has_body = False
-        super().__init__(scope, self._receive_from_client)
+        super().__init__(scope, self._receive_from_client, send)
 
     async def _receive_from_client(self) -> Message:
         message = await self._client_receive()
@@ -86,10 +87,11 @@ class _CachedRequest(Request):
 class _Downstream:
     """One request's wrapped app: started by ``call_next``, stopped by ``close`` once the response is out."""
 
-    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, task_group: TaskGroup) -> None:
+    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, task_group: TaskGroup) -> None:
         self.app = app
         self.scope = scope
         self.receive = receive
+        self.send = send
         self.task_group = task_group
         self.response_sent = anyio.Event()
         self.error: Exception | None = None
@@ -135,15 +137,21 @@ class _Downstream:
         inlet, outlet = anyio.create_memory_object_stream[Message]()
         self.outlets.append(outlet)
         self.task_group.start_soon(self._run, inlet)
+        info = None
         try:
-            first = await outlet.receive()
-            info = first.get("info") if first["type"] == "http.response.debug" else None
-            start = first if info is None else await outlet.receive()
+            start = await outlet.receive()
+            while start["type"] in _AHEAD_TYPES:
+                if start["type"] == "http.response.debug":
+                    info = start.get("info")
+                else:
+                    # NOTE: early hints go to the client as they come, ahead of the response (1.8).
+                    await self.send(start)
+                start = await outlet.receive()
         except anyio.EndOfStream:
             if self.error is None:
                 raise RuntimeError("No response returned.")
             self.error_raised = True
-            raise self.error
+            raise self.error from led_to(self.error)
         if start["type"] != "http.response.start":
             raise AssertionError(f"Unexpected message: {start}")
         response = _StreamingResponse(_relay_body(outlet), status_code=start["status"], info=info)
@@ -181,9 +189,9 @@ class BaseHTTPMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request = _CachedRequest(scope, receive)
+        request = _CachedRequest(scope, receive, send)
         async with create_collapsing_task_group() as task_group:
-            downstream = _Downstream(self.app, scope, request.wrapped_receive, task_group)
+            downstream = _Downstream(self.app, scope, request.wrapped_receive, send, task_group)
             try:
                 response = await self.dispatch_func(request, downstream.call_next)
                 await response(scope, request.wrapped_receive, send)

@@ -11,7 +11,7 @@ from starlette_c.applications import Starlette
 from starlette_c.background import BackgroundTask
 from starlette_c.middleware import Middleware
 from starlette_c.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint, _CachedRequest, _StreamingResponse
-from starlette_c.requests import ClientDisconnect, Request
+from starlette_c.requests import ClientDisconnect, Request, empty_send
 from starlette_c.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette_c.routing import Route, WebSocketRoute
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,6 +97,55 @@ def test_exception_becomes_500_without_raising(test_client_factory: TestClientFa
     response = client.get("/exc")
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
+
+
+def test_an_endpoint_error_keeps_what_led_to_it(test_client_factory: TestClientFactory) -> None:
+    async def failing(request: Request) -> Response:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            raise ValueError("outer")
+
+    app = Starlette(routes=[Route("/", failing)], middleware=[Middleware(CustomHeader)])
+    with pytest.raises(ValueError, match="outer") as info:
+        test_client_factory(app).get("/")
+    # NOTE: the middleware's own EndOfStream must not take the place of the endpoint's context in tracebacks.
+    assert repr(info.value.__cause__) == "KeyError('inner')"
+
+
+@pytest.mark.anyio
+async def test_early_hints_of_dispatch_and_app_go_out_ahead_of_the_response() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await Request(scope, receive, send).send_early_hints("</app.css>")
+        await PlainTextResponse("hello")(scope, receive, send)
+
+    async def dispatch(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        await request.send_early_hints("</dispatch.css>")
+        return await call_next(request)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}  # pragma: no cover (never read)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+        "extensions": {"http.response.early_hint": {}},
+    }
+    await BaseHTTPMiddleware(app, dispatch)(scope, receive, send)
+    assert [message["type"] for message in sent][:3] == [
+        "http.response.early_hint",
+        "http.response.early_hint",
+        "http.response.start",
+    ]
+    assert [message["links"] for message in sent[:2]] == [[b"</dispatch.css>"], [b"</app.css>"]]
+    assert b"".join(message.get("body", b"") for message in sent[3:]) == b"hello"
 
 
 def test_dispatch_argument(test_client_factory: TestClientFactory) -> None:
@@ -437,7 +486,7 @@ async def test_cached_request_replays_an_empty_body() -> None:
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    request = _CachedRequest({"type": "http", "method": "POST", "path": "/", "headers": []}, receive)
+    request = _CachedRequest({"type": "http", "method": "POST", "path": "/", "headers": []}, receive, empty_send)
     assert await request.body() == b""
     assert await request.wrapped_receive() == {"type": "http.request", "body": b"", "more_body": False}
 
