@@ -137,8 +137,25 @@ async def receive(self: WebSocketFields) -> Message:
 
 async def send(self: WebSocketFields, message: Message) -> None:
     """``WebSocket.send``: ``message`` checked against (and moving) the application's state, then sent."""
-    self.application_state = sent_state(self.application_state, message)
-    await self._send(message)
+    state = self.application_state
+    self.application_state = sent_state(state, message)
+    try:
+        await self._send(message)
+    except OSError as error:
+        raise send_error(self, state, error)
+
+
+def send_error(self: WebSocketFields, state: WebSocketState, error: OSError) -> Exception:
+    """What ``send`` raises when the server's ``send`` raised ``error`` for a message sent in ``state``.
+
+    Sent on an accepted socket, an ``OSError`` says the client is gone (ASGI): ``WebSocketDisconnect(1006)``, and
+    the socket is disconnected. Before that (the accept itself), the error is raised as it is.
+    """
+    names = _loaded or _load()
+    if state is not names.connected:
+        return error
+    self.application_state = names.disconnected
+    return names.disconnect(code=1006)
 
 
 def _bound(method: object, self: object, function: object) -> bool:
@@ -175,8 +192,12 @@ def _writer(name: str, key: str) -> Callable[[WebSocketFields, Any], Coroutine[A
         method = self.send
         if _bound(method, self, send):
             # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-            self.application_state = sent_state(self.application_state, message)
-            await self._send(message)
+            state = self.application_state
+            self.application_state = sent_state(state, message)
+            try:
+                await self._send(message)
+            except OSError as error:
+                raise send_error(self, state, error)
         else:
             await method(message)
 

@@ -173,14 +173,15 @@ cdef inline bint _bound(object method, object self, object function):
     )
 
 
-cdef int _advance_application(object self, object message) except -1:
-    """``send``'s step before the server's send: check ``message`` and move the application's state."""
+cdef object _advance_application(object self, object message):
+    """``send``'s step before the server's send: check ``message`` and move the application's state; the state
+    before it comes back."""
     state = self.application_state
     after = _sent_state(state, message)
     # PERF: an open socket stays open; the attribute is written only when the state changes.
     if after is not state:
         self.application_state = after
-    return 0
+    return state
 
 
 async def receive(self):
@@ -193,8 +194,29 @@ async def receive(self):
 
 async def send(self, message):
     """``WebSocket.send``: ``message`` checked against (and moving) the application's state, then sent."""
-    _advance_application(self, message)
-    await self._send(message)
+    state = _advance_application(self, message)
+    try:
+        await self._send(message)
+    except OSError as error:
+        raise _send_error(self, state, error)
+
+
+def send_error(self, state, error):
+    """What ``send`` raises when the server's ``send`` raised ``error`` for a message sent in ``state``.
+
+    Sent on an accepted socket, an ``OSError`` says the client is gone (ASGI): ``WebSocketDisconnect(1006)``, and
+    the socket is disconnected. Before that (the accept itself), the error is raised as it is.
+    """
+    return _send_error(self, state, error)
+
+
+cdef object _send_error(object self, object state, object error):
+    if _connected is None:
+        _load()
+    if state is not _connected:
+        return error
+    self.application_state = _disconnected
+    return _disconnect_error(code=1006)
 
 
 cdef object _receive_function = receive
@@ -249,8 +271,11 @@ def _writer(str name, str key):
         method = self.send
         if _bound(method, self, _send_function):
             # PERF: ``send``'s steps run here instead of in a coroutine of their own.
-            _advance_application(self, message)
-            await self._send(message)
+            state = _advance_application(self, message)
+            try:
+                await self._send(message)
+            except OSError as error:
+                raise _send_error(self, state, error)
         else:
             await method(message)
 

@@ -7,12 +7,15 @@ mounted application's) replaces the limit in force from then on, against the sam
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette_c.exceptions import HTTPException
 from starlette_c.middleware._raw_headers import get_value
 from starlette_c.responses import PlainTextResponse
 from starlette_c.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_SIZE_SCOPE_KEY = "starlette.max_body_size"
+_NO_LIMIT: Any = object()
 _BODY_LIMIT_RESPONDER_SCOPE_KEY = "starlette._body_limit_responder"
 
 
@@ -53,6 +56,7 @@ class RequestBodyLimitResponder:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope, self.receive, self.send = scope, receive, send
         self.declared = _declared_length(scope)
+        outer_limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY, _NO_LIMIT)
         scope[MAX_BODY_SIZE_SCOPE_KEY] = self.max_body_size
         scope[_BODY_LIMIT_RESPONDER_SCOPE_KEY] = self
         try:
@@ -64,8 +68,11 @@ class RequestBodyLimitResponder:
                 raise
             await self._send_too_large()
         finally:
-            # NOTE: the limit is this request's business: the caller gets its scope back without it.
-            scope.pop(MAX_BODY_SIZE_SCOPE_KEY, None)
+            # NOTE: the limit is this request's business: the caller gets its scope back as it gave it.
+            if outer_limit is _NO_LIMIT:
+                scope.pop(MAX_BODY_SIZE_SCOPE_KEY, None)
+            else:
+                scope[MAX_BODY_SIZE_SCOPE_KEY] = outer_limit
             scope.pop(_BODY_LIMIT_RESPONDER_SCOPE_KEY, None)
 
     def _declared_too_large(self) -> bool:

@@ -93,6 +93,13 @@ class OpenTelemetryMiddleware:
             await self.app(scope, receive, send)
             return
         scope[_TRACED_KEY] = True
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            # NOTE: the caller gets its scope back as it gave it: served again, it is traced again.
+            scope.pop(_TRACED_KEY, None)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._excluded_urls:
             full_url = str(URL(scope=scope))
             if any(pattern.search(full_url) for pattern in self._excluded_urls):

@@ -90,6 +90,10 @@ async def test_the_scope_carries_the_limit_only_while_the_request_is_served() ->
     # NOTE: an inner limit stays in force once met (as in the reference): it is not restored on the way out.
     assert seen == [(3, RequestBodyLimitResponder), 50, 50]
     assert MAX_BODY_SIZE_SCOPE_KEY not in scope and _BODY_LIMIT_RESPONDER_SCOPE_KEY not in scope
+    # A limit the caller's scope already held is put back, not dropped.
+    scope = {**http_scope(), MAX_BODY_SIZE_SCOPE_KEY: 1000}
+    await RequestBodyLimitMiddleware(inner, 3)(scope, Wire(b"").receive, Wire(b"").send)
+    assert seen[-1] == 3 and scope[MAX_BODY_SIZE_SCOPE_KEY] == 1000
 
 
 @pytest.mark.anyio

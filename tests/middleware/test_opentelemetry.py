@@ -145,6 +145,25 @@ def test_one_span_for_stacked_instances_and_a_preset_marker() -> None:
     assert spans_of("starlette_c", marked) == ([], None)
 
 
+def test_a_scope_served_again_is_traced_again() -> None:
+    provider = TracerProvider()
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": [], "server": None}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["starlette.opentelemetry"] is True
+
+    async def main() -> None:
+        middleware = OpenTelemetryMiddleware(app, tracer_provider=provider)
+        await middleware(scope, None, None)  # type: ignore[arg-type]
+        await middleware(scope, None, None)  # type: ignore[arg-type]
+
+    anyio.run(main)
+    assert len(exporter.get_finished_spans()) == 2
+    assert "starlette.opentelemetry" not in scope
+
+
 def test_malformed_query_string_is_traced_without_error() -> None:
     # NOTE: the reference raises UnicodeDecodeError here; a hostile query string must not break the request.
     spans, exception = spans_of("starlette_c", Req("GET", "/", query_string=b"x=\xff"))

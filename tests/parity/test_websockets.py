@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starlette_c.websockets import WebSocketDisconnect, WebSocketState
+from starlette_c.websockets import WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 from tests.parity.twins import load
 
 pure, compiled, needs_compiled, TWINS = load("websockets")
@@ -349,6 +349,28 @@ def test_an_echo_session(twin: ModuleType, override: str | None) -> None:
         "instance": ["instance receive"] * 4,
     }
     assert log == expected_log[override]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("override", [None, "class"])
+def test_a_send_the_server_fails_with_oserror(twin: ModuleType, override: str | None) -> None:
+    # NOTE: per ASGI, a server's send raises an OSError once the client is gone: on an accepted socket, a 1006.
+    socket = socket_class(twin, override)([], WebSocketState.CONNECTING)
+    weird = {"type": "websocket.accept", "text": Weird()}
+    with pytest.raises(OSError, match="cannot send that"):
+        run(socket.send(weird))
+    assert socket.application_state is WebSocketState.CONNECTED
+    for attempt in (
+        lambda: socket.send_text(Weird()),
+        lambda: socket.send({"type": "websocket.close", "text": Weird()}),
+    ):
+        socket.application_state = WebSocketState.CONNECTED
+        with pytest.raises(WebSocketDisconnect) as info:
+            run(attempt())
+        assert info.value.code == 1006 and isinstance(info.value.__context__, OSError)
+        assert socket.application_state is WebSocketState.DISCONNECTED
+    with pytest.raises(WebSocketDisconnected):
+        run(socket.send_text("late"))
 
 
 @pytest.mark.parametrize("twin", TWINS)
