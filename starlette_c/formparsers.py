@@ -103,29 +103,32 @@ class FormParser:
         self.headers, self.stream = headers, stream
         self.max_fields, self.max_part_size = max_fields, max_part_size
         self._pairs: list[tuple[str, str | UploadFile]] = []
-        self._name = bytearray()
-        self._value = bytearray()
+        # NOTE: named as Starlette names them: its tests read the count and the value buffer after a limit hit.
+        self._current_fields = 0
+        self._field_name = bytearray()
+        self._field_value = bytearray()
 
     def _grow(self, target: bytearray, data: bytes, start: int, end: int) -> None:
         # NOTE: name and value share the field's size budget (raw bytes, before unquoting).
-        if len(self._name) + len(self._value) + end - start > self.max_part_size:
+        if len(self._field_name) + len(self._field_value) + end - start > self.max_part_size:
             raise _size_error("Field", self.max_part_size)
         # PERF: a memoryview appends the slice without first copying it out of a possibly huge chunk.
         target += memoryview(data)[start:end]
 
     def on_field_start(self) -> None:
-        del self._name[:], self._value[:]
+        del self._field_name[:], self._field_value[:]
 
     def on_field_name(self, data: bytes, start: int, end: int) -> None:
-        self._grow(self._name, data, start, end)
+        self._grow(self._field_name, data, start, end)
 
     def on_field_data(self, data: bytes, start: int, end: int) -> None:
-        self._grow(self._value, data, start, end)
+        self._grow(self._field_value, data, start, end)
 
     def on_field_end(self) -> None:
-        if len(self._pairs) + 1 > self.max_fields:
+        self._current_fields += 1
+        if self._current_fields > self.max_fields:
             raise _count_error("fields", self.max_fields)
-        self._pairs.append((_unquote(self._name), _unquote(self._value)))
+        self._pairs.append((_unquote(self._field_name), _unquote(self._field_value)))
 
     async def parse(self) -> FormData:
         parser = multipart.QuerystringParser(cast("QuerystringCallbacks", _callbacks(self, _QUERYSTRING_EVENTS)))
