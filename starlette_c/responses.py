@@ -47,10 +47,16 @@ def _denial_send(send: Send) -> Send:
     return deny
 
 
-def _send_raises_on_disconnect(scope: Scope) -> bool:
-    """From ASGI spec 2.4 on, a send to a client that has gone raises ``OSError``: no need to watch ``receive``."""
+def _listens_for_disconnect(scope: Scope) -> bool:
+    """Whether a body is sent while watching ``receive`` for ``http.disconnect``: HTTP before ASGI spec 2.4 only.
+
+    From 2.4 on, a send to a client that has gone raises ``OSError``; a websocket denial's ``receive`` carries
+    websocket messages, so it is not listened to (Starlette 1.10 never calls it there).
+    """
+    if scope["type"] != "http":
+        return False
     version = scope.get("asgi", {}).get("spec_version", "2.0")
-    return tuple(int(part) for part in version.split(".")) >= (2, 4)
+    return tuple(int(part) for part in version.split(".")) < (2, 4)
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -211,7 +217,7 @@ class StreamingResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             send = _denial_send(send)
-        if not _send_raises_on_disconnect(scope):
+        if _listens_for_disconnect(scope):
             await _race(partial(self.stream_response, send), partial(self.listen_for_disconnect, receive))
         else:
             try:
@@ -321,11 +327,11 @@ class FileResponse(Response):
                     await anyio.to_thread.run_sync(reader.open, file_stat, ranges)
                 await send(start)
                 body = partial(self._send_body, send, reader.next_pieces, ranges, size, boundary)
-                if _send_raises_on_disconnect(scope):
-                    await body()
-                else:
+                if _listens_for_disconnect(scope):
                     # NOTE: before ASGI 2.4 a send to a gone client may succeed silently: stop once it disconnects.
                     await _race(body, partial(_wait_for_disconnect, receive))
+                else:
+                    await body()
         finally:
             reader.close()
         if self.background is not None:

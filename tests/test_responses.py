@@ -9,7 +9,7 @@ import re
 import sys
 import time
 from array import array
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -1259,38 +1259,81 @@ async def test_file_response_stops_when_the_client_disconnects(
     assert watch.opened_closed == (1, 1)
 
 
-async def test_file_response_closes_its_file_when_cancelled(file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("header", [None, "bytes=0-", "bytes=0-1,5-20"])
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+async def test_file_response_closes_its_file_when_cancelled(
+    file: Path, monkeypatch: pytest.MonkeyPatch, header: str | None, spec_version: str
+) -> None:
     watch = ClosingWatch(monkeypatch)
-    started = anyio.Event()
+    events: list[str] = []
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.body":
-            started.set()
+            outside.cancel()
             await anyio.sleep_forever()
 
     async def receive() -> Message:
         await anyio.sleep_forever()
         raise AssertionError  # pragma: no cover (sleep_forever never returns)
 
-    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
-    async with anyio.create_task_group() as group:
-        group.start_soon(FileResponse(file), scope, receive, send)
-        await started.wait()
-        group.cancel_scope.cancel()
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "asgi": {"spec_version": spec_version}}
+    scope["headers"] = [(b"range", header.encode())] if header else []
+    response = FileResponse(file, background=BackgroundTask(events.append, "task"))
+    response.chunk_size = 4
+    with anyio.fail_after(5), anyio.CancelScope() as outside:
+        await response(scope, receive, send)
+    assert outside.cancelled_caught
+    assert events == []
     assert watch.opened_closed == (1, 1)
 
 
-async def test_file_response_send_errors_propagate_from_spec_24(file: Path) -> None:
+@pytest.mark.parametrize("header", [None, "bytes=0-", "bytes=0-1,5-20"])
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+async def test_file_response_send_errors_propagate_and_close_the_file(
+    file: Path, monkeypatch: pytest.MonkeyPatch, header: str | None, spec_version: str
+) -> None:
+    watch = ClosingWatch(monkeypatch)
+    error = OSError("gone")
+
     async def send(message: Message) -> None:
         if message["type"] == "http.response.body":
-            raise OSError("gone")
+            raise error
 
     async def receive() -> Message:
-        raise AssertionError  # pragma: no cover (never called from ASGI 2.4 on)
+        assert spec_version != "2.4"  # NOTE: not listened to from ASGI 2.4 on.
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover (sleep_forever never returns)
 
-    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
-    with pytest.raises(OSError, match="gone"):
-        await FileResponse(file)(scope, receive, send)
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "asgi": {"spec_version": spec_version}}
+    scope["headers"] = [(b"range", header.encode())] if header else []
+    response = FileResponse(file)
+    response.chunk_size = 4
+    with anyio.fail_after(5), pytest.raises(OSError) as raised:
+        await response(scope, receive, send)
+    assert raised.value is error
+    assert watch.opened_closed == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda path: FileResponse(path), lambda path: StreamingResponse(iter([b"ab"]))], ids=["file", "streaming"]
+)
+@pytest.mark.parametrize("asgi", [{}, {"spec_version": "2.3"}, {"spec_version": "2.4"}])
+async def test_websocket_denial_never_listens_for_disconnect(
+    file: Path, make: Callable[[Path], Response], asgi: dict[str, str]
+) -> None:
+    events: list[str] = []
+
+    async def receive() -> Message:
+        raise AssertionError  # pragma: no cover (a denial's receive carries websocket messages: never listened to)
+
+    async def send(message: Message) -> None:
+        events.append(message["type"])
+
+    response = make(file)
+    response.background = BackgroundTask(events.append, "task")
+    await response({"type": "websocket", "path": "/", "headers": [], "asgi": asgi}, receive, send)
+    assert events[0] == "websocket.http.response.start"
+    assert events[-2:] == ["websocket.http.response.body", "task"]
 
 
 # --- FileResponse worker-thread hops ---------------------------------------------------------------------------

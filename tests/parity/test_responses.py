@@ -551,7 +551,12 @@ def test_send_stream_chunks_skip_the_started_trackers(module: ModuleType) -> Non
     inner = module.StartTrackingSend(send)
     outer = module.StartTrackingSend(inner)
     calls: list[Any] = []
-    wrapped = module.StartTrackingSend(lambda message: calls.append(message["type"]) or inner(message))
+
+    def record(message: Any) -> Any:
+        calls.append(message["type"])
+        return inner(message)
+
+    wrapped = module.StartTrackingSend(record)
     run(module.send_stream(outer, 200, [], Chunks([b"a", "b"]), "utf-8"))
     assert (outer.started, inner.started) == (True, True)
     assert [message["body"] for message in send.messages[1:]] == [b"a", b"b", b""]
