@@ -19,7 +19,9 @@ def _report(path: Path, cases: dict[str, str]) -> str:
     return str(path)
 
 
-def _compare(tmp_path: Path, allow_list: str, switch: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _compare(
+    tmp_path: Path, allow_list: str, switch: dict[str, str], *options: str
+) -> subprocess.CompletedProcess[str]:
     reference = {
         "tests.a::test_pass": "",
         "tests.a::test_gone": "",
@@ -31,6 +33,7 @@ def _compare(tmp_path: Path, allow_list: str, switch: dict[str, str]) -> subproc
         [
             sys.executable,
             str(COMPARE),
+            *options,
             str(tmp_path / "allow.txt"),
             f"ref={_report(tmp_path / 'ref.xml', reference)}",
             f"switch={_report(tmp_path / 'switch.xml', switch)}",
@@ -45,7 +48,36 @@ def test_identical_outcomes_pass(tmp_path: Path) -> None:
     result = _compare(tmp_path, "", switch)
     assert result.returncode == 0, result.stdout
     assert "ref    : 2 passed, 1 xfailed, 1 skipped, 0 failed, 0 error" in result.stdout
-    assert "0 regressions, 0 allowed differences" in result.stdout
+    assert "FastAPI suite: 0 regressions, 0 allowed differences" in result.stdout
+
+
+def test_an_entry_ending_in_a_star_allows_every_parametrization(tmp_path: Path) -> None:
+    reference = {"tests.a::test_p[x]": "", "tests.a::test_p[y]": "", "tests.a::test_q[x]": ""}
+    (tmp_path / "allow.txt").write_text("tests.a::test_p[*]  # why\n")
+    failing = {name: '<failure message="no"/>' for name in reference}
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(COMPARE),
+            str(tmp_path / "allow.txt"),
+            f"ref={_report(tmp_path / 'ref.xml', reference)}",
+            f"switch={_report(tmp_path / 'switch.xml', failing)}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "allowed    [switch] tests.a::test_p[x]: failed" in result.stdout
+    assert "allowed    [switch] tests.a::test_p[y]: failed" in result.stdout
+    assert "REGRESSION [switch] tests.a::test_q[x]: failed" in result.stdout
+    assert "stale" not in result.stdout
+
+
+def test_the_suite_is_named_in_the_summary(tmp_path: Path) -> None:
+    switch = {"tests.a::test_pass": "", "tests.a::test_gone": ""}
+    result = _compare(tmp_path, "", switch, "--suite", "Starlette")
+    assert result.returncode == 0, result.stdout
+    assert "Starlette suite: 0 regressions, 0 allowed differences" in result.stdout
 
 
 def test_failed_errored_skipped_or_missing_is_a_regression(tmp_path: Path) -> None:

@@ -194,6 +194,7 @@ def test_the_sdist_carries_sources_and_what_the_suite_reads_but_no_build_product
         "tests/ecosystem/static/style.css",
         "scripts/demo",
         "scripts/fastapi_suite/compare.py",
+        "scripts/starlette_suite/allow-list.txt",
         ".ci/run",
         "bench/README.md",
         "bench/tests/test_run.py",

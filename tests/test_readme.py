@@ -27,7 +27,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 def test_scripts_are_valid_bash() -> None:
-    for script in ("scripts/demo", "scripts/test", "scripts/fastapi-suite", ".ci/run"):
+    for script in ("scripts/demo", "scripts/test", "scripts/fastapi-suite", "scripts/starlette-suite", ".ci/run"):
         subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
 
 

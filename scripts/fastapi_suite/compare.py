@@ -1,9 +1,11 @@
-"""Compare FastAPI test outcomes per test id: the reference run against each run through the switch.
+"""Compare a test suite's outcomes per test id: the reference run against each run through the switch.
 
-Usage: compare.py ALLOW_LIST LABEL=REFERENCE.xml LABEL=SWITCH.xml [LABEL=SWITCH.xml ...]
+Usage: compare.py [--suite NAME] ALLOW_LIST LABEL=REFERENCE.xml LABEL=SWITCH.xml [LABEL=SWITCH.xml ...]
+(NAME, "FastAPI" by default, titles the summary; scripts/starlette-suite uses it for Starlette's own suite.)
 
 Reads pytest JUnit XML reports. A test that passes in the reference run and does anything else in a
-switch run (fails, errors, skips, or is missing) is a regression, unless ALLOW_LIST names its id.
+switch run (fails, errors, skips, or is missing) is a regression, unless ALLOW_LIST names its id (an entry
+ending in ``[*]`` names every parametrization of a test).
 Prints a summary and exits 1 when there is a regression the allow-list does not cover.
 """
 
@@ -45,12 +47,22 @@ def read_allow_list(path: Path) -> set[str]:
     return {entry for entry in entries if entry}
 
 
+def _allowed_by(allow_list: set[str], test_id: str) -> str | None:
+    if test_id in allow_list:
+        return test_id
+    every = test_id.split("[", 1)[0] + "[*]"
+    return every if every in allow_list else None
+
+
 def _counts(outcomes: dict[str, str]) -> str:
     counted = Counter(outcomes.values())
     return ", ".join(f"{counted[outcome]} {outcome}" for outcome in SEVERITY)
 
 
 def main(argv: list[str]) -> int:
+    suite = "FastAPI"
+    if argv[0] == "--suite":
+        suite, argv = argv[1], argv[2:]
     allow_list = read_allow_list(Path(argv[0]))
     runs = [(label, read_outcomes(Path(report))) for label, report in (arg.split("=", 1) for arg in argv[1:])]
     (reference_label, reference), switch_runs = runs[0], runs[1:]
@@ -66,16 +78,17 @@ def main(argv: list[str]) -> int:
             outcome = outcomes.get(test_id, "missing")
             if outcome == "passed":
                 continue
-            if test_id in allow_list:
+            entry = _allowed_by(allow_list, test_id)
+            if entry is not None:
                 allowed += 1
-                still_allowed.add(test_id)
+                still_allowed.add(entry)
                 print(f"  allowed    [{label}] {test_id}: {outcome}")
             else:
                 regressions += 1
                 print(f"  REGRESSION [{label}] {test_id}: {outcome} (passes on {reference_label})")
     for test_id in sorted(allow_list - still_allowed):
         print(f"  stale allow-list entry (passes through the switch now): {test_id}")
-    print(f"FastAPI suite: {regressions} regressions, {allowed} allowed differences")
+    print(f"{suite} suite: {regressions} regressions, {allowed} allowed differences")
     return 1 if regressions else 0
 
 
