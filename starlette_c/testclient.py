@@ -240,8 +240,8 @@ class _ResponseRecorder:
     """Serves one HTTP request to the application, inside the portal's event loop.
 
     The application's ``send`` validates the message order and forwards the response head, then each body
-    chunk, through a rendezvous stream that the client thread drains (so a streamed response is read while
-    the application still runs). The stream closes when the application returns.
+    message, through a rendezvous stream that the client thread drains (so a streamed response is read while
+    the application still runs, one message at a time). The stream closes when the application returns.
     """
 
     def __init__(self, request: httpx.Request) -> None:
@@ -251,10 +251,12 @@ class _ResponseRecorder:
         self._keep_body = request.method != "HEAD"
         # "head" -> "body" -> "trailers" (only when declared) -> "done"
         self._stage = "head"
+        self._final_pulled = False
         self.trailers: list[tuple[bytes, bytes]] | None = None
         self.debug: dict[str, Any] | None = None
         self.error: Exception | None = None
-        self._forward, self.delivered = anyio.create_memory_object_stream[Message | bytes](0)
+        self.cancelled = False
+        self._forward, self.delivered = anyio.create_memory_object_stream[Message](0)
 
     async def serve(self, app: ASGI3App, scope: Scope, *, task_status: TaskStatus[None]) -> None:
         self._complete = anyio.Event()
@@ -269,18 +271,28 @@ class _ResponseRecorder:
         finally:
             self._stopped.set()
 
-    async def pull(self) -> Message | bytes | None:
+    @property
+    def complete(self) -> bool:
+        """The client has pulled the whole body and the application has sent every trailer."""
+        return self._final_pulled and self._stage == "done"
+
+    async def pull(self) -> Message | None:
         try:
             item = await self.delivered.receive()
         except anyio.EndOfStream:
             self.delivered.close()
             return None
+        if item["type"] == "http.response.body" and not item["more_body"]:
+            self._final_pulled = True
         # NOTE: let the app run on to its next suspension first, so what it did after `send` is visible with the chunk.
         await anyio.lowlevel.checkpoint()
         return item
 
-    async def abort(self) -> None:
-        self._cancel.cancel()
+    async def stop(self, cancel: bool) -> None:
+        """Wait for the application to return, cancelling it first when ``cancel`` and it still runs."""
+        if cancel and not self._stopped.is_set():
+            self.cancelled = True
+            self._cancel.cancel()
         await self._stopped.wait()
         self.delivered.close()
 
@@ -311,32 +323,32 @@ class _ResponseRecorder:
             assert stage != "head", 'Received "http.response.body" without "http.response.start".'
             assert stage != "trailers", 'Received "http.response.body" after body completed.'
             assert stage != "done", 'Received "http.response.body" after response completed.'
-            chunk = message.get("body", b"")
-            # NOTE: hand the chunk over before the response counts as complete; completion wakes `receive`,
-            # whose disconnect may make the app cancel this very send.
-            if chunk and self._keep_body:
-                await self._forward.send(bytes(chunk))
-            if not message.get("more_body", False):
-                self._advance("trailers" if self.trailers is not None else "done")
+            more = message.get("more_body", False)
+            if not more:
+                self._stage = "trailers" if self.trailers is not None else "done"
+            chunk = bytes(message.get("body", b"")) if self._keep_body else b""
+            # NOTE: every body message waits for the client, even an empty one: streaming applies backpressure.
+            await self._forward.send({"type": kind, "body": chunk, "more_body": more})
+            # NOTE: only a delivered chunk completes the response; completion wakes `receive`, whose disconnect may
+            # make the app cancel this very send.
+            if self._stage == "done":
+                self._complete.set()
         elif kind == "http.response.trailers":
             assert self.trailers is not None, 'Received "http.response.trailers" without declaring trailers.'
             assert stage != "body", 'Received "http.response.trailers" before body completed.'
             assert stage != "done", 'Received "http.response.trailers" after response completed.'
             self.trailers.extend((bytes(name), bytes(value)) for name, value in message.get("headers", []))
             if not message.get("more_trailers", False):
-                self._advance("done")
+                self._stage = "done"
+                self._complete.set()
         elif kind == "http.response.debug":
             self.debug = message["info"]
-
-    def _advance(self, stage: str) -> None:
-        self._stage = stage
-        if stage == "done":
-            self._complete.set()
 
     def annotate(self, response: httpx.Response) -> None:
         """Expose trailers and debug information on ``response``, as far as they have arrived."""
         if self.trailers is not None:
-            response.extensions["http.response.trailers"] = list(self.trailers)
+            # NOTE: the live list, so trailers sent while the body is being read show up on the response.
+            response.extensions["http.response.trailers"] = self.trailers
         if self.debug is not None:
             response.extensions["http.response.debug"] = self.debug
             for attribute in ("template", "context"):
@@ -347,7 +359,8 @@ class _ResponseRecorder:
 class _TestClientResponseStream(httpx.SyncByteStream):
     """The body of a response still being produced: iterating pulls chunks from the running application.
 
-    Closing it before the application returned cancels the application.
+    Closing it waits for the application (and its background tasks) once the response is complete, and
+    cancels the application otherwise.
     """
 
     def __init__(
@@ -356,32 +369,50 @@ class _TestClientResponseStream(httpx.SyncByteStream):
         portal: BlockingPortal,
         resources: contextlib.ExitStack,
         raise_server_exceptions: bool,
+        open_streams: set[_TestClientResponseStream],
     ) -> None:
         self._recorder = recorder
-        self._portal = portal
+        self.portal = portal
         self._resources = resources
         self._raise = raise_server_exceptions
+        self._open_streams = open_streams
         self._drained = False
+        self._closed = False
         self.response: httpx.Response | None = None
+        open_streams.add(self)
 
     def __iter__(self) -> Iterator[bytes]:
         while not self._drained:
-            chunk = self._portal.call(self._recorder.pull)
-            if chunk is None:
+            message = self.portal.call(self._recorder.pull)
+            if message is None:
                 self._drained = True
-            else:
-                yield cast(bytes, chunk)
-        if self.response is not None:
-            self._recorder.annotate(self.response)
+            elif message["body"]:
+                yield message["body"]
         self.close()
-        if self._raise and self._recorder.error is not None:
-            raise self._recorder.error
 
     def close(self) -> None:
-        if not self._drained:
-            self._drained = True
-            self._portal.call(self._recorder.abort)
-        self._resources.close()
+        self._finish(cancel=not self._recorder.complete, report=True)
+
+    def cancel(self) -> None:
+        """Stop the application whatever its progress, as a server dropping the connection; errors are not raised."""
+        self._finish(cancel=True, report=False)
+
+    def _finish(self, cancel: bool, report: bool) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._open_streams.discard(self)
+        try:
+            if not self._drained:
+                self._drained = True
+                self.portal.call(self._recorder.stop, cancel)
+        finally:
+            self._resources.close()
+        if self.response is not None:
+            self._recorder.annotate(self.response)
+        # NOTE: an error the app raised while being cancelled is the client's doing, not a server failure.
+        if report and self._raise and self._recorder.error is not None and not self._recorder.cancelled:
+            raise self._recorder.error
 
 
 class _TestClientTransport(httpx.BaseTransport):
@@ -401,6 +432,16 @@ class _TestClientTransport(httpx.BaseTransport):
         self.root_path = root_path
         self.client = client
         self.app_state = app_state
+        self._open_streams: set[_TestClientResponseStream] = set()
+
+    def cancel_responses(self, portal: BlockingPortal | None = None) -> None:
+        """Cancel the applications behind responses still open (only those running on ``portal`` when given)."""
+        for stream in list(self._open_streams):
+            if portal is None or stream.portal is portal:
+                stream.cancel()
+
+    def close(self) -> None:
+        self.cancel_responses()
 
     def _connection_fields(self, request: httpx.Request) -> dict[str, Any]:
         """The scope entries HTTP and websocket connections share, in the reference's key order."""
@@ -416,7 +457,7 @@ class _TestClientTransport(httpx.BaseTransport):
             "query_string": url.query,
             "headers": headers,
             "client": self.client,
-            "server": [url.host, url.port or _WELL_KNOWN_PORTS.get(url.scheme, 80)],
+            "server": [url.host, _WELL_KNOWN_PORTS.get(url.scheme, 80) if url.port is None else url.port],
         }
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -443,16 +484,15 @@ class _TestClientTransport(httpx.BaseTransport):
             portal = resources.enter_context(self.portal_factory())
             recorder = _ResponseRecorder(request)
             portal.start_task(recorder.serve, self.app, scope)
-            body = _TestClientResponseStream(recorder, portal, resources.pop_all(), self.raise_server_exceptions)
+            body = _TestClientResponseStream(
+                recorder, portal, resources.pop_all(), self.raise_server_exceptions, self._open_streams
+            )
             head = portal.call(recorder.pull)
             if head is None:
                 body.close()
                 if self.raise_server_exceptions:
-                    if recorder.error is not None:
-                        raise recorder.error
                     raise AssertionError("TestClient did not receive any response.")
                 return httpx.Response(500, headers=[], stream=httpx.ByteStream(b""), request=request)
-        head = cast(Message, head)
         response = httpx.Response(
             status_code=head["status"],
             headers=[(bytes(name), bytes(value)) for name, value in head.get("headers", [])],
@@ -498,13 +538,13 @@ class TestClient(httpx.Client):
         self.async_backend = _AsyncBackend(backend=backend, backend_options=backend_options or {})
         default_headers = dict(headers or {})
         default_headers.setdefault("user-agent", "testclient")
-        transport = _TestClientTransport(
+        self._test_transport = _TestClientTransport(
             self.app, self._portal_factory, raise_server_exceptions, root_path, client=client, app_state=self.app_state
         )
         super().__init__(
             base_url=base_url,
             headers=default_headers,
-            transport=transport,
+            transport=self._test_transport,
             follow_redirects=follow_redirects,
             cookies=cookies,
         )
@@ -596,6 +636,8 @@ class TestClient(httpx.Client):
     def __exit__(self, *exc_info: Any) -> None:
         try:
             assert self.portal is not None
+            # NOTE: responses left open on the lifespan portal would keep it from stopping; a server drops them.
+            self._test_transport.cancel_responses(self.portal)
             self.portal.call(self.wait_shutdown)
         except BaseException as exc:
             self._leave(exc)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import subprocess
@@ -881,3 +882,109 @@ def test_final_chunk_is_delivered_before_the_disconnect(test_client_factory: Tes
             await stream()
 
     assert test_client_factory(app).get("/").content == b"first last"
+
+
+@pytest.mark.parametrize("method, part", [("GET", b""), ("HEAD", b"dropped")])
+def test_every_body_message_waits_for_the_client(
+    test_client_factory: TestClientFactory, method: str, part: bytes
+) -> None:
+    progress: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        for index in range(3):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+            progress.append(index)
+        await send({"type": "http.response.body"})
+
+    with test_client_factory(app).stream(method, "/") as response:
+        assert progress == []
+        assert list(response.iter_raw()) == []
+    assert progress == [0, 1, 2]
+
+
+@pytest.mark.parametrize("raise_server_exceptions", [True, False])
+def test_closing_a_complete_response_waits_for_the_app(
+    test_client_factory: TestClientFactory, raise_server_exceptions: bool
+) -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await respond(send, b"done")
+        await anyio.sleep(0.05)
+        events.append("background")
+        raise ValueError("after the response")
+
+    client = test_client_factory(app, raise_server_exceptions=raise_server_exceptions)
+    with contextlib.ExitStack() as stack:
+        if raise_server_exceptions:
+            stack.enter_context(pytest.raises(ValueError, match="after the response"))
+        with client.stream("GET", "/") as response:
+            # NOTE: keep the iterator alive: collecting it would close the response early.
+            chunks = response.iter_raw()
+            assert next(chunks) == b"done"
+    assert events == ["background"]
+
+
+def test_trailers_show_up_while_streaming_and_close_waits(test_client_factory: TestClientFactory) -> None:
+    sent = threading.Event()
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "trailers": True})
+        await send({"type": "http.response.body", "body": b"x"})
+        await send({"type": "http.response.trailers", "headers": [(b"x-t", b"1")]})
+        sent.set()
+        await anyio.sleep(0.05)
+        events.append("finished")
+
+    with test_client_factory(app).stream("GET", "/") as response:
+        chunks = response.iter_raw()
+        assert next(chunks) == b"x"
+        assert sent.wait(10)
+        assert response.extensions["http.response.trailers"] == [(b"x-t", b"1")]
+    assert events == ["finished"]
+
+
+@pytest.mark.parametrize("lifespan", [True, False])
+def test_closing_the_client_cancels_open_responses(test_client_factory: TestClientFactory, lifespan: bool) -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        await respond(send, b"ok")
+        try:
+            await anyio.sleep(10)
+        except anyio.get_cancelled_exc_class():
+            events.append("cancelled")
+            raise ValueError("not reported") from None
+
+    client = test_client_factory(app)
+    with client if lifespan else contextlib.closing(client):
+        response = client.send(client.build_request("GET", "/"), stream=True)
+        chunks = response.iter_raw()
+        assert next(chunks) == b"ok"
+    assert events == ["cancelled"]
+    # NOTE: the cancelled response ends quietly: no more chunks, and the error raised on cancellation is not reported.
+    assert list(chunks) == []
+    response.close()
+
+
+@pytest.mark.parametrize(
+    "base_url, server", [("http://[::1]:0", ["::1", 0]), ("https://testserver:0", ["testserver", 0])]
+)
+def test_explicit_port_zero(test_client_factory: TestClientFactory, base_url: str, server: list[Any]) -> None:
+    assert test_client_factory(echo_scope, base_url=base_url).get("/").json()["scope"]["server"] == server
+
+
+def test_error_after_the_final_chunk(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await respond(send, b"all")
+        await anyio.lowlevel.checkpoint()
+        raise ValueError("late")
+
+    with pytest.raises(ValueError, match="late"), test_client_factory(app).stream("GET", "/") as response:
+        response.read()
+    with test_client_factory(app, raise_server_exceptions=False).stream("GET", "/") as response:
+        assert response.read() == b"all"
