@@ -3,15 +3,15 @@
 ``serve_app`` is ``Starlette.__call__``.
 
 Without middleware, ``Starlette`` builds ServerErrorMiddleware(ExceptionMiddleware(Router)), and a route's
-``request_response`` app serves the endpoint: five coroutines per request before the endpoint's own. While
-each layer's entry point is still the stock one (``_stock.STOCK``, checked on the object's class on every
-request), the lane runs their steps in one coroutine, calling what those entry points call: the tracking
-``send`` and ``_answer`` of ServerErrorMiddleware, the ``_step`` of each stock middleware in between
-(``_stock.Stepped``), ``_install`` and ``_handle_exception`` of ExceptionMiddleware, the router's
-``_enter_route``/``_unrouted``, ``Route._allows`` and ``serve_endpoint``. From the first layer it cannot
-stand in for (another middleware, a patched or overridden entry point, a response a middleware answers
-with, a route with middleware or an ASGI app endpoint), the request goes through the layers; websockets
-and lifespan always do. ``STARLETTE_C_NO_LANE=1`` turns the lane off.
+``request_response`` app serves the endpoint: five coroutines per request before the endpoint's own. While each
+layer's entry point is still the stock one (``_stock.STOCK``, looked up on the object's class on every request by
+the routing twin's ``StockLayers``), the lane runs their steps in one coroutine, calling what those entry points
+call: the tracking ``send`` and ``_answer`` of ServerErrorMiddleware, the ``_step`` of each stock middleware in
+between (``_stock.Stepped``), ``_install`` and ``_handle_exception`` of ExceptionMiddleware, the router's
+``_enter_route``/``_unrouted``, ``Route._allows`` and ``serve_endpoint``. From the first layer it cannot stand in
+for (another middleware, a patched or overridden entry point, a response a middleware answers with, a route with
+middleware or an ASGI app endpoint), the request goes through the layers; websockets and lifespan always do.
+``STARLETTE_C_NO_LANE=1`` turns the lane off.
 """
 
 from __future__ import annotations
@@ -28,39 +28,23 @@ from starlette_c.requests import Request
 from starlette_c.routing import serve_endpoint
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
-_SERVER_ERRORS_CALL = STOCK["ServerErrorMiddleware.__call__"]
-_STEPPED_CALL = STOCK["Stepped.__call__"]
-_EXCEPTIONS_CALL = STOCK["ExceptionMiddleware.__call__"]
-_ROUTER_CALL = STOCK["Router.__call__"]
-_ROUTER_APP = STOCK["Router.app"]
-_ROUTE_HANDLE = STOCK["Route.handle"]
+_LAYERS = _backend.routing.StockLayers(STOCK)
 
 
 async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
     """``Starlette.__call__``: the app's middleware stack serves the connection, through the lane when it can."""
     scope["app"] = app
     stack: ASGIApp = app.middleware_stack or app._build_stack()
-    if scope["type"] != "http" or not _backend.lane or type(stack).__call__ is not _SERVER_ERRORS_CALL:
+    if scope["type"] != "http" or not _backend.lane or not _LAYERS.serves(stack):
         await stack(scope, receive, send)
         return
     errors: ServerErrorMiddleware = stack  # type: ignore[assignment]
     # NOTE: the try blocks nest as the layers do: exception handlers inside, the server error answer outside.
     sender = _start_tracking(send)
     try:
-        # NOTE: the steps of the stock middleware just inside ServerErrorMiddleware, then the layer after them.
-        inner, inner_send = errors.app, sender
-        while (entry := type(inner).__call__) is _STEPPED_CALL:
-            inner, inner_send = inner._step(scope, inner_send)  # type: ignore[attr-defined]
-        # PERF: the checks for a stock ExceptionMiddleware around a stock router are written inline, as are the
-        # route's below: a call each cost ~0.6k instructions per request.
-        exceptions: Any = inner
-        if (
-            entry is not _EXCEPTIONS_CALL
-            or type(router := exceptions.app).__call__ is not _ROUTER_CALL
-            or getattr(routed := router.middleware_stack, "__func__", None) is not _ROUTER_APP
-            or routed.__self__ is not router
-        ):
-            await inner(scope, receive, inner_send)
+        exceptions, inner_send, router = _LAYERS.descend(errors.app, scope, sender)
+        if router is None:
+            await exceptions(scope, receive, inner_send)
             return
         # NOTE: below a middleware's send, ExceptionMiddleware tracks its own start: a middleware may hold one back.
         tracking = sender if inner_send is sender else _start_tracking(inner_send)
@@ -70,17 +54,9 @@ async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> Non
             if route is None:
                 await router._unrouted(scope, receive, tracking)
                 return
-            # NOTE: the handle looked up on the route, so one set on the instance (or its class) is called instead.
-            handle: Any = route.handle
-            endpoint: Callable[..., Awaitable[Any]] | None = (
-                getattr(route.app, "lane_endpoint", None)
-                if getattr(handle, "__func__", None) is _ROUTE_HANDLE
-                and handle.__self__ is route
-                and route._allows(scope)
-                else None
-            )
+            endpoint: Callable[..., Awaitable[Any]] | None = _LAYERS.endpoint(route, scope)
             if endpoint is None:
-                await handle(scope, receive, tracking)
+                await route.handle(scope, receive, tracking)
             else:
                 # NOTE: the stock handle's app serves the endpoint so (request_response): here ``tracking`` has
                 # nothing sent through it yet, and stands for the tracker that app would put below it.

@@ -230,10 +230,8 @@ class Route(BaseRoute):
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         return _endpoint_url(self, name, path_params, "http")
 
-    def _allows(self, scope: Scope) -> bool:
-        """Whether ``scope``'s method is one this route serves."""
-        allowed = self.methods
-        return not allowed or scope["method"] in allowed
+    # PERF: the twin's function is the method: compiled, no Python frame per request.
+    _allows: Callable[[Scope], bool] = _impl.route_allows  # type: ignore[assignment]
 
     @stock
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from re import Pattern
 from typing import Any
 
@@ -138,8 +138,7 @@ class RouteMatcher:
         params = match_path(route.path_regex, route.param_convertors, get_route_path(scope), scope, route)
         if params is None:
             return self._none, {}
-        methods = route.methods
-        verdict = self._partial if methods and scope["method"] not in methods else self._full
+        verdict = self._full if route_allows(route, scope) else self._partial
         return verdict, {"endpoint": route.endpoint, "path_params": params}
 
     def first(self, candidates: Iterable[tuple[int, Any]], scope: Scope) -> tuple[Any, Scope]:
@@ -186,3 +185,51 @@ def enter_route(router: Any, scope: Scope) -> Any:
         scope.update(child_scope)
         scope["route"] = route
     return route
+
+
+def route_allows(route: Any, scope: Scope) -> bool:
+    """``Route._allows``: whether ``scope``'s method is one ``route`` serves (any, when it lists none)."""
+    allowed = route.methods
+    return not allowed or scope["method"] in allowed
+
+
+class StockLayers:
+    """Where the lane (``_lane.py``) may stand in for the layers of a stack: while their entry points are the
+    functions marked stock (``_stock.STOCK``), found on each object's class at request time."""
+
+    __slots__ = ("_errors", "_exceptions", "_route_handle", "_router_app", "_router_call", "_stepped")
+
+    def __init__(self, stock: Mapping[str, Callable[..., Any]]) -> None:
+        self._errors = stock["ServerErrorMiddleware.__call__"]
+        self._stepped = stock["Stepped.__call__"]
+        self._exceptions = stock["ExceptionMiddleware.__call__"]
+        self._router_call = stock["Router.__call__"]
+        self._router_app = stock["Router.app"]
+        self._route_handle = stock["Route.handle"]
+
+    def serves(self, stack: Any) -> bool:
+        """Whether ``stack`` is a stock ServerErrorMiddleware: the outermost layer, where the lane starts."""
+        return type(stack).__call__ is self._errors
+
+    def descend(self, app: Any, scope: Scope, send: Any) -> tuple[Any, Any, Any]:
+        """From ``app`` down, the steps of the stock stepped middleware taken: the first other layer, the ``send``
+        to give it, and the router it wraps when it is a stock ExceptionMiddleware around a stock router (else
+        None)."""
+        while (entry := type(app).__call__) is self._stepped:
+            app, send = app._step(scope, send)
+        if entry is self._exceptions:
+            router = app.app
+            if type(router).__call__ is not self._router_call:
+                return app, send, None
+            routed = router.middleware_stack
+            if getattr(routed, "__func__", None) is self._router_app and routed.__self__ is router:
+                return app, send, router
+        return app, send, None
+
+    def endpoint(self, route: Any, scope: Scope) -> Any:
+        """What the lane serves ``route`` with: the ``lane_endpoint`` of its app, while its ``handle`` is the stock
+        one and it allows the method; else None (its ``handle`` serves the request)."""
+        handle = route.handle
+        if getattr(handle, "__func__", None) is not self._route_handle or handle.__self__ is not route:
+            return None
+        return getattr(route.app, "lane_endpoint", None) if route._allows(scope) else None

@@ -41,6 +41,12 @@ cdef extern from *:
 
 
 cdef extern from "Python.h":
+    ctypedef struct PyTypeObject
+    PyTypeObject *Py_TYPE(object obj)
+    PyObject *_PyType_Lookup(PyTypeObject *type, object name)
+    bint PyMethod_Check(object obj)
+    PyObject *PyMethod_GET_FUNCTION(object method)
+    PyObject *PyMethod_GET_SELF(object method)
     Py_ssize_t PyUnicode_FindChar(object text, Py_UCS4 ch, Py_ssize_t start, Py_ssize_t end, int direction) except -2
     Py_ssize_t PyUnicode_Tailmatch(object text, object sub, Py_ssize_t start, Py_ssize_t end, int direction) except -1
 
@@ -386,7 +392,8 @@ cdef class RouteMatcher:
         """``Route.matches``: FULL, PARTIAL (the path matches, the method does not) or NONE."""
         return self._route(route, scope)
 
-    cdef tuple _route(self, object route, object scope, object route_path=None):
+    cdef tuple _route(self, object route, object scope, object route_path=None, dict entered=None):
+        """``entered``: the scope that a full match's child scope is written into, in place of a new one."""
         if scope["type"] != "http":
             return (self._none, {})
         if route_path is None:
@@ -394,17 +401,20 @@ cdef class RouteMatcher:
         params = _params(route.path_regex, route.param_convertors, route_path, scope, route)
         if params is None:
             return (self._none, {})
-        methods = route.methods
-        verdict = self._partial if methods and scope["method"] not in methods else self._full
-        return (verdict, {"endpoint": route.endpoint, "path_params": params})
+        verdict = self._full if _route_allows(route, scope) else self._partial
+        # PERF: entering the route, its child scope goes straight into the scope: no dict to build and merge.
+        cdef dict child_scope = entered if entered is not None and verdict is self._full else {}
+        child_scope["endpoint"] = route.endpoint
+        child_scope["path_params"] = params
+        return (verdict, child_scope)
 
     def first(self, candidates, scope):
         """The first route matching fully, else the first matching partially, else ``(None, {})``."""
         return self._first(candidates, scope)
 
-    cdef tuple _first(self, object candidates, object scope, object route_path=None):
+    cdef tuple _first(self, object candidates, object scope, object route_path=None, dict entered=None):
         cdef object fallback = None
-        cdef object fallback_scope = {}
+        cdef object fallback_scope = None
         for _, route in candidates:
             # PERF: the stock Route.matches runs here, recognised without binding it; an override (on the class
             # or the instance) is called.
@@ -412,22 +422,22 @@ cdef class RouteMatcher:
                 if route_path is None and scope["type"] == "http":
                     # PERF: the route path of the scope, worked out once for all the candidates.
                     route_path = _get_route_path(scope)
-                verdict, child_scope = self._route(route, scope, route_path)
+                verdict, child_scope = self._route(route, scope, route_path, entered)
             else:
                 verdict, child_scope = route.matches(scope)
             if verdict is self._full:
                 return route, child_scope
             if verdict is self._partial and fallback is None:
                 fallback, fallback_scope = route, child_scope
-        return fallback, fallback_scope
+        return fallback, {} if fallback_scope is None else fallback_scope
 
     def routes(self, routes, scope):
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
         return self._routes(routes, scope)
 
-    cdef tuple _routes(self, object routes, object scope):
+    cdef tuple _routes(self, object routes, object scope, dict entered=None):
         route_path = _get_route_path(scope)
-        return self._first(self._candidates(routes, route_path), scope, route_path)
+        return self._first(self._candidates(routes, route_path), scope, route_path, entered)
 
     cdef object _candidates(self, object routes, object route_path):
         # PERF: the list's current index and its node for the path are read here; building an index, or the
@@ -467,8 +477,78 @@ def enter_route(router, scope):
     cdef RouteMatcher matcher = router._matcher
     cdef dict merged = <dict>scope
     merged.setdefault("router", router)
-    route, child_scope = matcher._routes(router._routes, merged)
+    route, child_scope = matcher._routes(router._routes, merged, merged)
     if route is not None:
-        merged.update(child_scope)
+        if child_scope is not merged:
+            merged.update(child_scope)
         merged["route"] = route
     return route
+
+
+cdef bint _route_allows(object route, object scope) except -1:
+    allowed = route.methods
+    return not allowed or scope["method"] in allowed
+
+
+def route_allows(route, scope):
+    """``Route._allows``: whether ``scope``'s method is one ``route`` serves (any, when it lists none)."""
+    return _route_allows(route, scope)
+
+
+cdef inline PyObject *_call_of(object obj):
+    """What calling ``obj`` runs: ``__call__`` as the interpreter finds it on the type (borrowed, or NULL)."""
+    return _PyType_Lookup(Py_TYPE(obj), "__call__")
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class StockLayers:
+    """Where the lane (``_lane.py``) may stand in for the layers of a stack: while their entry points are the
+    functions marked stock (``_stock.STOCK``), found on each object's class at request time."""
+
+    cdef object _errors
+    cdef object _stepped
+    cdef object _exceptions
+    cdef object _router_call
+    cdef object _router_app
+    cdef object _route_handle
+
+    def __init__(self, stock):
+        self._errors = stock["ServerErrorMiddleware.__call__"]
+        self._stepped = stock["Stepped.__call__"]
+        self._exceptions = stock["ExceptionMiddleware.__call__"]
+        self._router_call = stock["Router.__call__"]
+        self._router_app = stock["Router.app"]
+        self._route_handle = stock["Route.handle"]
+
+    def serves(self, stack):
+        """Whether ``stack`` is a stock ServerErrorMiddleware: the outermost layer, where the lane starts."""
+        return _call_of(stack) == <PyObject*>self._errors
+
+    def descend(self, app, scope, send):
+        """From ``app`` down, the steps of the stock stepped middleware taken: the first other layer, the ``send``
+        to give it, and the router it wraps when it is a stock ExceptionMiddleware around a stock router (else
+        None)."""
+        cdef PyObject *entry = _call_of(app)
+        while entry == <PyObject*>self._stepped:
+            app, send = app._step(scope, send)
+            entry = _call_of(app)
+        if entry == <PyObject*>self._exceptions:
+            router = app.app
+            if _call_of(router) != <PyObject*>self._router_call:
+                return app, send, None
+            routed = router.middleware_stack
+            if (
+                PyMethod_Check(routed)
+                and PyMethod_GET_FUNCTION(routed) == <PyObject*>self._router_app
+                and PyMethod_GET_SELF(routed) == <PyObject*>router
+            ):
+                return app, send, router
+        return app, send, None
+
+    def endpoint(self, route, scope):
+        """What the lane serves ``route`` with: the ``lane_endpoint`` of its app, while its ``handle`` is the stock
+        one and it allows the method; else None (its ``handle`` serves the request)."""
+        if _unbound_method(route, "handle") != <PyObject*>self._route_handle:
+            return None
+        return getattr(route.app, "lane_endpoint", None) if route._allows(scope) else None

@@ -429,6 +429,11 @@ def _leak_cases() -> list[Any]:
 @pytest.mark.parametrize("operation", _leak_cases())
 def test_compiled_does_not_leak(operation: tuple[str, Callable[[], Any], list[Any]]) -> None:
     _, run, shared = operation
+    assert_no_leak(run, shared)
+
+
+def assert_no_leak(run: Callable[[], Any], shared: list[Any]) -> None:
+    """Memory flat over ``N`` calls of ``run``, and the reference counts of ``shared`` unchanged."""
     for _ in range(1000):
         run()
     gc.collect()
@@ -709,7 +714,9 @@ def test_route_matcher_toggled_semantics_pinned(module: ModuleType) -> None:
 
 @pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere", "/"])
 @pytest.mark.parametrize("scope_type", [dict, _DictScope, collections.UserDict])
-def test_enter_route_parity(path: str, scope_type: type[Any]) -> None:
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+@pytest.mark.parametrize("inherited", [None, {"tenant": "t1"}])
+def test_enter_route_parity(path: str, scope_type: type[Any], method: str, inherited: dict[str, str] | None) -> None:
     from starlette_c._route_index import RouteList
 
     indexed = _indexed_routes()
@@ -717,10 +724,14 @@ def test_enter_route_parity(path: str, scope_type: type[Any]) -> None:
     for module in (pure, compiled):
         assert module is not None
         router = types.SimpleNamespace(_matcher=_matcher(module), _routes=RouteList(indexed))
-        scope = scope_type({"type": "http", "method": "GET", "path": path, "router": "outer"})
+        scope = scope_type({"type": "http", "method": method, "path": path, "router": "outer"})
+        if inherited is not None:
+            scope["path_params"] = inherited
         route = module.enter_route(router, scope)
-        results.append((route, dict(scope)))
+        results.append((route, list(scope.items())))
     assert all(result == results[0] for result in results)
+    if inherited is not None:
+        assert inherited == {"tenant": "t1"}
 
 
 @pytest.mark.parametrize("module", TWINS)
@@ -737,6 +748,173 @@ def test_enter_route_semantics_pinned(module: ModuleType) -> None:
     scope = {"type": "http", "method": "GET", "path": "/nowhere"}
     assert module.enter_route(router, scope) is None
     assert scope == {"type": "http", "method": "GET", "path": "/nowhere", "router": router}
+    # A partial match (POST only) before a full one: the full one's child scope is what the scope gets.
+    scope = {"type": "http", "method": "GET", "path": "/users", "path_params": {"outer": "1"}}
+    assert module.enter_route(router, scope) is routes[6]
+    assert scope["route"] is routes[6] and scope["path_params"] == {"outer": "1"}
+    # Only partial matches: the first one's child scope, for its handle to answer 405.
+    scope = {"type": "http", "method": "DELETE", "path": "/users"}
+    assert module.enter_route(router, scope) is routes[1]
+    assert list(scope) == ["type", "method", "path", "router", "endpoint", "path_params", "route"]
+
+
+# --- StockLayers: where the lane may stand in for the layers ---------------------------------------------------
+
+
+def _stock_stack() -> tuple[Any, Any, Any]:
+    """A built stack (ServerErrorMiddleware outermost), its ExceptionMiddleware and its router."""
+    from starlette_c.applications import Starlette
+    from starlette_c.routing import Route
+
+    async def endpoint(request: Any) -> None:
+        raise AssertionError("never called")
+
+    app = Starlette(routes=[Route("/", endpoint), Route("/form", endpoint, methods=["POST"])])
+    stack = app._build_stack()
+    return stack, stack.app, app.router
+
+
+def _layers(module: ModuleType) -> Any:
+    from starlette_c import applications  # noqa: F401 (marks the stock entry points of every layer)
+    from starlette_c._stock import STOCK
+
+    return module.StockLayers(STOCK)
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_stock_layers_on_a_stock_stack(module: ModuleType) -> None:
+    layers = _layers(module)
+    stack, exceptions, router = _stock_stack()
+    assert layers.serves(stack) and not layers.serves(exceptions) and not layers.serves(router)
+    send = object()
+    assert layers.descend(exceptions, {}, send) == (exceptions, send, router)
+    assert layers.descend(router, {}, send) == (router, send, None)
+    get, post = {"type": "http", "method": "GET"}, {"type": "http", "method": "POST"}
+    index, form = router.routes
+    assert layers.endpoint(index, get) is index.app.lane_endpoint
+    assert layers.endpoint(index, {"type": "http", "method": "HEAD"}) is index.app.lane_endpoint
+    assert layers.endpoint(index, post) is None
+    assert layers.endpoint(form, post) is form.app.lane_endpoint
+    with pytest.raises(KeyError):
+        layers.endpoint(form, {"type": "http"})
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_stock_layers_leave_what_is_not_stock_to_the_layers(module: ModuleType) -> None:
+    from starlette_c.middleware.exceptions import ExceptionMiddleware
+    from starlette_c.routing import Route, Router
+
+    layers = _layers(module)
+    stack, exceptions, router = _stock_stack()
+    send = object()
+
+    class OwnErrors(type(stack)):  # type: ignore[misc]
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("never called")
+
+    assert not layers.serves(OwnErrors(exceptions))
+
+    class OwnRouter(Router):
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("never called")
+
+    assert layers.descend(ExceptionMiddleware(OwnRouter()), {}, send)[2] is None
+    # A router whose middleware_stack is not its own stock app (router middleware, or another router's app).
+    wrapped = Router()
+    wrapped.middleware_stack = Router().app
+    assert layers.descend(ExceptionMiddleware(wrapped), {}, send)[2] is None
+    wrapped.middleware_stack = exceptions
+    assert layers.descend(ExceptionMiddleware(wrapped), {}, send)[2] is None
+    # A handle set on the route, or overridden by its class: the route's own handle serves.
+    index = router.routes[0]
+    get = {"type": "http", "method": "GET"}
+    stock_handle = index.handle
+    index.handle = lambda scope, receive, send: stock_handle(scope, receive, send)
+    assert layers.endpoint(index, get) is None
+    del index.handle
+
+    class OwnHandle(Route):
+        async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("never called")
+
+    assert layers.endpoint(OwnHandle("/", index.endpoint), get) is None
+    # An ASGI app endpoint has no lane endpoint.
+    assert layers.endpoint(Route("/", router), get) is None
+    assert layers.endpoint(index, get) is index.app.lane_endpoint
+
+
+@pytest.mark.parametrize("module", TWINS)
+def test_stock_layers_take_the_steps_of_stock_stepped_middleware(module: ModuleType) -> None:
+    from starlette_c._stock import Stepped
+
+    layers = _layers(module)
+    _, exceptions, router = _stock_stack()
+    taken: list[Any] = []
+
+    class Step(Stepped):
+        def __init__(self, app: Any, name: str) -> None:
+            self.app, self.name = app, name
+
+        def _step(self, scope: Any, send: Any) -> tuple[Any, Any]:
+            taken.append((self.name, scope["n"], send))
+            return self.app, f"{self.name}({send})"
+
+    chain = Step(Step(exceptions, "inner"), "outer")
+    assert layers.descend(chain, {"n": 1}, "send") == (exceptions, "inner(outer(send))", router)
+    assert taken == [("outer", 1, "send"), ("inner", 1, "outer(send)")]
+
+    class Failing(Stepped):
+        def _step(self, scope: Any, send: Any) -> tuple[Any, Any]:
+            raise LookupError("refused")
+
+    with pytest.raises(LookupError, match="refused"):
+        layers.descend(Failing(), {}, "send")
+
+
+def _routing_operations(module: ModuleType) -> Iterator[tuple[str, Callable[[], Any], list[Any]]]:
+    """Leak cases over routes and layers (built after the helpers above, unlike ``_operations``)."""
+    from starlette_c._route_index import RouteList
+
+    router = types.SimpleNamespace(_matcher=_matcher(module), _routes=RouteList(_indexed_routes()))
+    requests = [("GET", "/users/12", None), ("GET", "/users", {"outer": "1"}), ("DELETE", "/users", None)]
+    requests.append(("GET", "/nowhere", None))
+
+    def enter() -> None:
+        for method, path, inherited in requests:
+            scope: dict[str, Any] = {"type": "http", "method": method, "path": path}
+            if inherited is not None:
+                scope["path_params"] = inherited
+            module.enter_route(router, scope)
+
+    yield "enter_route", enter, [router]
+    layers = _layers(module)
+    stack, exceptions, stock_router = _stock_stack()
+    index = stock_router.routes[0]
+    get, post = {"type": "http", "method": "GET"}, {"type": "http", "method": "POST"}
+
+    def stock_layers() -> None:
+        layers.serves(stack)
+        layers.descend(exceptions, get, None)
+        layers.endpoint(index, get)
+        layers.endpoint(index, post)
+
+    yield "StockLayers", stock_layers, [layers, stack, index]
+
+
+@needs_compiled
+@pytest.mark.parametrize("name", ["enter_route", "StockLayers"])
+def test_compiled_routing_does_not_leak(name: str) -> None:
+    assert compiled is not None
+    _, run, shared = next(case for case in _routing_operations(compiled) if case[0] == name)
+    assert_no_leak(run, shared)
+
+
+@pytest.mark.parametrize("methods", [None, set(), {"GET", "HEAD"}, {"POST"}])
+@pytest.mark.parametrize("scope", [{"method": "GET"}, {"method": "POST"}, {}, {"method": None}])
+def test_route_allows_parity(methods: set[str] | None, scope: dict[str, Any]) -> None:
+    route = types.SimpleNamespace(methods=methods)
+    results = [outcome(module.route_allows, route, scope) for module in (pure, compiled) if module is not None]
+    assert all(result == results[0] for result in results)
 
 
 # --- plans: the compiled twin's regex-free matching of stock templates ------------------------------------
