@@ -143,7 +143,10 @@ def start_tracking(send):
     # PERF: one tracker per request instead of one per layer (server errors, exceptions, the route).
     if type(send) is StartTrackingSend and not (<StartTrackingSend>send).started:
         return send
-    return StartTrackingSend(send)
+    # PERF: allocated and filled in C, without the type call and its __init__.
+    cdef StartTrackingSend tracker = StartTrackingSend.__new__(StartTrackingSend)
+    tracker.send = send
+    return tracker
 
 
 cdef object _untracked(object send):

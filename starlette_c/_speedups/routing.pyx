@@ -14,8 +14,8 @@ from cpython.object cimport PyObject
 
 cdef extern from *:
     """
-    /* The function obj.<name> would be bound from, found without binding it (borrowed): the type's generic
-       attribute lookup finds it and the instance dict, which comes first for a plain function, lacks name.
+    /* The function (plain or compiled) obj.<name> would be bound from, found without binding it (borrowed): the
+       type's generic attribute lookup finds it and the instance dict, which comes first for a method, lacks name.
        NULL when the lookup would find something else or cannot be told (an error is set only on failure). */
     static PyObject *starlette_c_unbound_method(PyObject *obj, PyObject *name) {
         PyTypeObject *type = Py_TYPE(obj);
@@ -24,7 +24,8 @@ cdef extern from *:
             return NULL;
         }
         found = _PyType_Lookup(type, name);
-        if (found == NULL || !PyFunction_Check(found)) {
+        /* NOTE: a method is a non-data descriptor: one with a __set__ would win over the instance dict. */
+        if (found == NULL || Py_TYPE(found)->tp_descr_get == NULL || Py_TYPE(found)->tp_descr_set != NULL) {
             return NULL;
         }
         dict = PyObject_GenericGetDict(obj, NULL);
@@ -36,8 +37,19 @@ cdef extern from *:
         Py_DECREF(dict);
         return own == NULL ? found : NULL;
     }
+
+    /* obj.__dict__ as the generic lookup gives it (new reference), None for an object without one. */
+    static PyObject *starlette_c_instance_dict(PyObject *obj) {
+        PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+        if (dict == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        return dict;
+    }
     """
     PyObject *_unbound_method "starlette_c_unbound_method"(object obj, object name) except? NULL
+    object _instance_dict "starlette_c_instance_dict"(object obj)
 
 
 cdef extern from "Python.h":
@@ -257,7 +269,8 @@ cdef object _plan_of(object pattern, object owner):
     """The plan of ``pattern``, kept on ``owner`` (a route) next to the pattern it was read from."""
     global _fallbacks
     cdef object kept = None
-    cdef object slot = getattr(owner, "__dict__", None) if owner is not None else None
+    # PERF: the instance dict itself, without looking up and calling the type's __dict__ descriptor.
+    cdef object slot = _instance_dict(owner) if owner is not None else None
     if type(slot) is dict:
         kept = (<dict>slot).get("_plan")
         if kept is not None and type(kept) is tuple and (<tuple>kept)[0] is pattern:
@@ -495,6 +508,9 @@ def route_allows(route, scope):
     return _route_allows(route, scope)
 
 
+cdef object _stock_allows = route_allows
+
+
 cdef inline PyObject *_call_of(object obj):
     """What calling ``obj`` runs: ``__call__`` as the interpreter finds it on the type (borrowed, or NULL)."""
     return _PyType_Lookup(Py_TYPE(obj), "__call__")
@@ -551,4 +567,9 @@ cdef class StockLayers:
         one and it allows the method; else None (its ``handle`` serves the request)."""
         if _unbound_method(route, "handle") != <PyObject*>self._route_handle:
             return None
-        return getattr(route.app, "lane_endpoint", None) if route._allows(scope) else None
+        # PERF: the stock _allows (this module's route_allows) runs without a call.
+        if _unbound_method(route, "_allows") == <PyObject*>_stock_allows:
+            allowed = _route_allows(route, scope)
+        else:
+            allowed = route._allows(scope)
+        return getattr(route.app, "lane_endpoint", None) if allowed else None
