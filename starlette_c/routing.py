@@ -567,15 +567,11 @@ class Router:
 
     def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """What a connection no route matches gets: the slash-toggled redirect, else the router's default."""
-        redirect = self._slash_redirect(scope) if scope["type"] == "http" and self.redirect_slashes else None
-        if redirect is not None:
-            return RedirectResponse(url=redirect)(scope, receive, send)
+        if scope["type"] == "http" and self.redirect_slashes:
+            toggled = self._matcher.toggled(self._routes, scope)
+            if toggled is not None:
+                return RedirectResponse(url=str(URL(scope=toggled)))(scope, receive, send)
         return self.default(scope, receive, send)
-
-    def _slash_redirect(self, scope: Scope) -> str | None:
-        """The URL with its trailing slash toggled, when a route would match that path."""
-        toggled = self._matcher.toggled(self._routes, scope)
-        return None if toggled is None else str(URL(scope=toggled))
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Router) and self.routes == other.routes

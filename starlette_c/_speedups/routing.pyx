@@ -385,6 +385,13 @@ def index_node(exact, root, route_path):
     return _index_node(exact, root, route_path)
 
 
+cdef inline bint _ends_with_slash(object text) except -1:
+    if type(text) is str:
+        # PERF: the str's own tail compared in C, without looking up and calling its endswith.
+        return PyUnicode_Tailmatch(text, "/", 0, len(<str>text), 1)
+    return bool(text.endswith("/"))
+
+
 cdef class RouteMatcher:
     """``Route.matches`` and the router's first-match loop, over ``Match`` members handed in by routing."""
 
@@ -471,8 +478,10 @@ cdef class RouteMatcher:
             return None
         path = scope["path"]
         # NOTE: the route path says which way to toggle: a path equal to the root path gains a slash.
-        toggled_path = path.rstrip("/") if route_path.endswith("/") else path + "/"
-        route_path = _route_path_below(toggled_path, scope.get("root_path", ""))
+        toggled_path = path.rstrip("/") if _ends_with_slash(route_path) else path + "/"
+        # PERF: a dict scope's get without the attribute lookup.
+        root = (<dict>scope).get("root_path", "") if type(scope) is dict else scope.get("root_path", "")
+        route_path = _route_path_below(toggled_path, root)
         found = self._candidates(routes, route_path)
         # PERF: the index says when no route can match the toggled path, before the scope is copied.
         if not found:
