@@ -229,12 +229,7 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
             pairs += kwargs.items()
         self._store(pairs)
 
-    def _store(self, pairs: list[tuple[Any, Any]], checked: bool = False) -> None:
-        """Keep ``pairs``; ``checked``: they are known to be 2-tuples (parsed, not given)."""
-        # NOTE: given pairs are unpacked pair by pair, so a malformed one raises Python's own unpacking error.
-        # PERF: dict() of checked pairs runs in C, without the comprehension's frame.
-        self._dict = dict(pairs) if checked else {key: value for key, value in pairs}
-        self._list = pairs
+    _store = _algo.multidict_store
 
     def getlist(self, key: Any) -> list[_CovariantValueType]:
         return [value for name, value in self._list if name == key]
@@ -325,18 +320,16 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
 class QueryParams(ImmutableMultiDict[str, str]):
     """An immutable multi-dict of query parameters: parsed from a query string, or stringified pairs."""
 
-    def __init__(self, *args: _PairSource[Any, Any] | str | bytes, **kwargs: Any) -> None:
-        assert len(args) < 2, "Too many arguments."
-        source: Any = args[0] if args else []
-        if isinstance(source, bytes):
-            source = source.decode("latin-1")
-        if isinstance(source, str):
-            pairs = _parse_query(source)
-            if not kwargs:
-                # PERF: parsed pairs are already strings; nothing to convert.
-                self._store(pairs, checked=True)
-                return
-            source = pairs
+    if TYPE_CHECKING:
+
+        def __init__(self, *args: _PairSource[Any, Any] | str | bytes, **kwargs: Any) -> None: ...
+
+    else:
+        # PERF: the twin's function is the method: compiled, a query string is parsed and kept without a frame.
+        __init__ = _algo.query_params_init
+
+    def _stringified(self, source: Any, kwargs: dict[str, Any]) -> None:
+        """Keep the pairs of ``source`` and ``kwargs`` (taken as ``ImmutableMultiDict`` takes them) as strings."""
         super().__init__(source, **kwargs)
         self._store([(str(key), str(value)) for key, value in self._list])
 

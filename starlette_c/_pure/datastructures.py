@@ -177,6 +177,43 @@ def parse_query(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
+class MultiDictFields(Protocol):
+    """What ``multidict_store`` writes on an ``ImmutableMultiDict``: its last values by key, and its pairs."""
+
+    _dict: dict[Any, Any]
+    _list: list[tuple[Any, Any]]
+
+
+class QueryParamsFields(MultiDictFields, Protocol):
+    """What ``query_params_init`` uses on a ``QueryParams``."""
+
+    def _stringified(self, source: Any, kwargs: dict[str, Any]) -> None: ...
+
+
+def multidict_store(self: MultiDictFields, pairs: list[tuple[Any, Any]], checked: bool = False) -> None:
+    """``ImmutableMultiDict._store``: keep the list ``pairs`` and the dict of their last values; ``checked``: they
+    are known to be 2-tuples (parsed, not given)."""
+    # NOTE: given pairs are unpacked pair by pair, so a malformed one raises Python's own unpacking error.
+    self._dict = dict(pairs) if checked else {key: value for key, value in pairs}
+    self._list = pairs
+
+
+def query_params_init(self: QueryParamsFields, *args: Any, **kwargs: Any) -> None:
+    """``QueryParams.__init__``: a query string (``bytes`` read as latin-1) parsed and kept; any other source
+    handed to ``self._stringified``."""
+    assert len(args) < 2, "Too many arguments."
+    source = args[0] if args else []
+    if isinstance(source, bytes):
+        source = source.decode("latin-1")
+    if isinstance(source, str):
+        source = parse_query(source)
+        if not kwargs:
+            # PERF: parsed pairs are already strings; nothing to convert.
+            multidict_store(self, source, True)
+            return
+    self._stringified(source, kwargs)
+
+
 # -- URLs ---------------------------------------------------------------------------------------
 
 

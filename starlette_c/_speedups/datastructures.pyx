@@ -56,7 +56,9 @@ __all__ = [
     "header_values",
     "headers_getitem",
     "headers_init",
+    "multidict_store",
     "parse_query",
+    "query_params_init",
     "raw_add_vary",
     "raw_delete",
     "raw_get",
@@ -296,7 +298,7 @@ cdef str _field(str query, Py_ssize_t start, Py_ssize_t end, bint escaped):
     return _unquote_ascii(text) if PyUnicode_IS_ASCII(text) else unquote(text)
 
 
-def parse_query(query):
+cpdef list parse_query(query):
     """``urllib.parse.parse_qsl(query, keep_blank_values=True)``, only ``&`` separating fields."""
     # PERF: one pass over the code points; a field without `+` or `%` is two slices, nothing more.
     if type(query) is not str:
@@ -330,6 +332,42 @@ def parse_query(query):
                 pairs.append((_field(query, start, equals, escaped), _field(query, equals + 1, i, escaped)))
         i += 1
     return pairs
+
+
+def multidict_store(self, pairs, checked=False):
+    """``ImmutableMultiDict._store``: keep the list ``pairs`` and the dict of their last values; ``checked``: they
+    are known to be 2-tuples (parsed, not given)."""
+    _store(self, pairs, checked)
+
+
+cdef _store(object self, object pairs, bint checked):
+    cdef dict last
+    if checked:
+        last = dict(pairs)
+    else:
+        last = {}
+        # NOTE: given pairs are unpacked pair by pair, so a malformed one raises Python's own unpacking error.
+        for item in pairs:
+            key, value = _pair(item)
+            last[key] = value
+    self._dict = last
+    self._list = pairs
+
+
+def query_params_init(self, *args, **kwargs):
+    """``QueryParams.__init__``: a query string (``bytes`` read as latin-1) parsed and kept; any other source
+    handed to ``self._stringified``."""
+    assert len(args) < 2, "Too many arguments."
+    source = args[0] if args else []
+    if isinstance(source, bytes):
+        source = source.decode("latin-1")
+    if isinstance(source, str):
+        source = parse_query(source)
+        if not kwargs:
+            # PERF: parsed pairs are already strings; nothing to convert.
+            _store(self, source, True)
+            return
+    self._stringified(source, kwargs)
 
 
 # -- URLs ---------------------------------------------------------------------------------------

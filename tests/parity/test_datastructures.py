@@ -278,6 +278,77 @@ def test_parse_query_huge_input_parity() -> None:
     assert_same(lambda m: len(m.parse_query(query)))
 
 
+class MultiDictHolder:
+    """What ``QueryParams`` is to ``query_params_init``: ``_dict``, ``_list`` and the general path it hands to."""
+
+    _dict: Any
+    _list: Any
+
+    def _stringified(self, source: Any, kwargs: dict[str, Any]) -> None:
+        self._list = ("stringified", source, kwargs)
+
+
+def on_multidict(func_name: str, *args: Any, **kwargs: Any) -> Case:
+    def case(module: ModuleType) -> Any:
+        holder = MultiDictHolder()
+        result = getattr(module, func_name)(holder, *args, **kwargs)
+        return result, getattr(holder, "_dict", "unset"), getattr(holder, "_list", "unset")
+
+    return case
+
+
+class _Bytes(bytes):
+    def decode(self, *args: Any, **kwargs: Any) -> str:
+        return "own=decode"
+
+
+class _Text(str):
+    pass
+
+
+QUERY_SOURCES: list[Any] = [
+    b"a=1&b=%20&a=2",
+    "a=1&b=+",
+    "",
+    b"",
+    b"\xe9=\xff",
+    _Bytes(b"a=1"),
+    _Text("x=%41"),
+    [("a", 1)],
+    {"a": 1},
+    None,
+    3,
+]
+
+
+@pytest.mark.parametrize("source", QUERY_SOURCES)
+@pytest.mark.parametrize("kwargs", [{}, {"k": "v"}])
+def test_query_params_init_parity(source: Any, kwargs: dict[str, Any]) -> None:
+    assert_same(on_multidict("query_params_init", source, **kwargs))
+
+
+def test_query_params_init_arguments_parity() -> None:
+    assert_same(on_multidict("query_params_init"))
+    assert_same(on_multidict("query_params_init", k="v"))
+    assert_same(on_multidict("query_params_init", "a=1", "b=2"))
+
+
+@SETTINGS
+@given(pairs=st.lists(st.one_of(st.tuples(keys, values), st.tuples(keys), st.text(max_size=3), st.integers())))
+def test_multidict_store_parity(pairs: list[Any]) -> None:
+    assert_same(on_multidict("multidict_store", pairs))
+    if all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
+        assert_same(on_multidict("multidict_store", pairs, True))
+
+
+def test_multidict_store_keeps_the_list_itself() -> None:
+    for module in (m for m in (pure, compiled) if m is not None):
+        holder = MultiDictHolder()
+        pairs = [("a", "1"), ("a", "2")]
+        module.multidict_store(holder, pairs)
+        assert holder._list is pairs and holder._dict == {"a": "2"}
+
+
 # -- URLs from scopes ------------------------------------------------------------------------------------------
 
 host_values = st.one_of(
