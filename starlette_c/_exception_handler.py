@@ -31,16 +31,6 @@ def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -
     return None
 
 
-def _find_handler(handlers: Handlers, exc: Exception) -> ExceptionHandler | None:
-    """The handler for ``exc``: an HTTPException's status code first, then the nearest exception class."""
-    exception_handlers, status_handlers = handlers
-    if isinstance(exc, HTTPException):
-        handler = status_handlers.get(exc.status_code)
-        if handler is not None:
-            return handler
-    return _lookup_exception_handler(exception_handlers, exc)
-
-
 def _call_handler(handler: ExceptionHandler, conn: Request | WebSocket, exc: Exception) -> Awaitable[Any]:
     """What to await for the handler's answer: an async handler's own coroutine, or a sync one run in the
     threadpool so that it cannot block the event loop."""
@@ -61,7 +51,11 @@ async def _handle_exception(
 
     An error of its own if the response had already started.
     """
-    handler = _find_handler(handlers, exc)
+    exception_handlers, status_handlers = handlers
+    # NOTE: an HTTPException's status code first, then the nearest exception class.
+    handler = status_handlers.get(exc.status_code) if isinstance(exc, HTTPException) else None
+    if handler is None:
+        handler = _lookup_exception_handler(exception_handlers, exc)
     if handler is None:
         raise  # NOTE: the exception being handled by the caller, traceback intact.
     if sender.started:
