@@ -72,7 +72,8 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     def url(self) -> URL:
         built: URL | None = getattr(self, "_url", None)
         if built is None:
-            built = self._url = URL(scope=self.scope)
+            # PERF: positional arguments here and below: no keyword dict for the constructor per request.
+            built = self._url = URL("", self.scope)
         return built
 
     @property
@@ -82,14 +83,14 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
             mount = self.scope.get("app_root_path", self.scope.get("root_path", ""))
             path = mount if mount.endswith("/") else f"{mount}/"
             root = {**self.scope, "root_path": mount, "path": path, "query_string": b""}
-            built = self._base_url = URL(scope=root)
+            built = self._base_url = URL("", root)
         return built
 
     @property
     def headers(self) -> Headers:
         built: Headers | None = getattr(self, "_headers", None)
         if built is None:
-            built = self._headers = Headers(scope=self.scope)
+            built = self._headers = Headers(None, None, self.scope)
         return built
 
     @property
