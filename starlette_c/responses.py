@@ -107,7 +107,8 @@ class Response:
         try:
             return self._headers
         except AttributeError:
-            self._headers = MutableHeaders(raw=self.raw_headers)
+            # PERF: positional arguments: no keyword dict for the constructor.
+            self._headers = MutableHeaders(None, self.raw_headers)
             return self._headers
 
     def set_cookie(self, key: str, value: str = "", max_age: int | None = None,
