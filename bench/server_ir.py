@@ -14,14 +14,11 @@ What the requests/s of ``run.py`` also hold, callgrind does not count: the kerne
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -114,29 +111,12 @@ def server_total(valgrind: str, target: Target, python: Path, scenario: Scenario
     with open(f"{workdir}/stderr.{count}.log", "wb") as log:
         process = subprocess.Popen(command, cwd=BENCH_DIR, env=env, stderr=log, start_new_session=True)
     try:
-        wait_listening(process, port)
+        e2e.wait_listening(process, port)
         send_requests(port, scenario, count)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        # NOTE: callgrind writes its totals on the way out, which takes a while under valgrind.
+        e2e.stop_group(process, timeout=120)
     return _measure.read_callgrind_total(out_file)
-
-
-def wait_listening(process: subprocess.Popen[bytes], port: int, timeout: float = 600.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not listen within {timeout}s")
 
 
 def server_ir(target: Target, python: Path, scenario: Scenario, small: int, large: int) -> int:

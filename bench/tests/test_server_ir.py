@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -88,22 +86,22 @@ def test_send_requests_against_uvicorn_checks_every_status() -> None:
     command = e2e.server_command("uvicorn", Path(sys.executable), "apps.raw_app:app", port)
     process = subprocess.Popen(command, cwd=BENCH_DIR, env=target_environ(target), start_new_session=True)
     try:
-        server_ir.wait_listening(process, port, timeout=60)
+        e2e.wait_listening(process, port, timeout=60)
         server_ir.send_requests(port, select_scenarios(["plaintext"])[0], 3)
         server_ir.send_requests(port, select_scenarios(["404"])[0], 3)
         wrong = Scenario(name="wrong", app_attr="app", path="/missing")
         with pytest.raises(RuntimeError, match="wrong: status 404, expected 200"):
             server_ir.send_requests(port, wrong, 1)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=30)
+        e2e.stop_group(process)
+        assert process.returncode is not None
 
 
 def test_wait_listening_reports_a_server_that_exits() -> None:
     process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
     process.wait()
     with pytest.raises(RuntimeError, match="exited with 3"):
-        server_ir.wait_listening(process, e2e.free_port())
+        e2e.wait_listening(process, e2e.free_port())
 
 
 def test_without_valgrind_server_ir_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
