@@ -301,6 +301,20 @@ async def test_multipart_in_small_chunks() -> None:
 
 
 @pytest.mark.anyio
+async def test_multipart_upload_in_memory_is_read_whole_without_a_copy() -> None:
+    content = bytes(range(256)) * 64
+    body = multipart_body(part(b'name="f"; filename="b.bin"', content))
+    upload = (await parse_multipart(*(body[i : i + 1000] for i in range(0, len(body), 1000))))[0][1]
+    first = await upload.read()
+    await upload.seek(0)
+    assert first == content
+    assert await upload.read() is first
+    await upload.write(b"!")
+    await upload.seek(0)
+    assert (await upload.read(), first) == (content + b"!", content)
+
+
+@pytest.mark.anyio
 async def test_multipart_uploads_spool_to_disk_past_the_spool_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(MultiPartParser, "spool_max_size", 10)
     items = await parse_multipart(multipart_body(part(b'name="f"; filename="big"', b"x" * 100)))
