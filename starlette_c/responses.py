@@ -284,7 +284,7 @@ class FileResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method", "GET").upper()
-        range_header = self._range_header(scope, method)
+        range_header, if_range = self._range_headers(scope, method)
         pathsend = "http.response.pathsend" in scope.get("extensions", {})
         reader = _FileReader(self.path, self.chunk_size)
         # NOTE: the file is closed however the transfer ends, cancelled included (no hop is running by then).
@@ -301,7 +301,7 @@ class FileResponse(Response):
                 self.set_stat_headers(file_stat)
             size = file_stat.st_size
             try:
-                ranges = self._wanted_ranges(scope, range_header, size)
+                ranges = self._wanted_ranges(range_header, if_range, size)
             except MalformedRangeHeader as exc:
                 return await PlainTextResponse(exc.content, status_code=400)(scope, receive, send)
             except RangeNotSatisfiable as exc:
@@ -338,16 +338,17 @@ class FileResponse(Response):
         if self.background is not None:
             await self.background()
 
-    def _range_header(self, scope: Scope, method: str) -> str | None:
-        """The request's ``Range`` header, or ``None`` when there is none or ranges do not apply to this answer."""
+    def _range_headers(self, scope: Scope, method: str) -> tuple[str | None, str | None]:
+        """The request's ``Range`` and ``If-Range`` headers; no ``Range`` where ranges do not apply to this answer."""
         # NOTE: Range applies to a plain 200 of GET or HEAD, unless If-Range names another version of the file.
         if self.status_code != 200 or method not in ("GET", "HEAD"):
-            return None
-        return Headers(scope=scope).get("range")
+            return None, None
+        headers = Headers(scope=scope)
+        return headers.get("range"), headers.get("if-range")
 
-    def _wanted_ranges(self, scope: Scope, range_header: str | None, size: int) -> list[tuple[int, int]]:
+    def _wanted_ranges(self, range_header: str | None, if_range: str | None, size: int) -> list[tuple[int, int]]:
         """The merged ``[start, end)`` ranges to send, or ``[]`` for the whole file with ``self.status_code``."""
-        if range_header is None or not self._if_range_holds(Headers(scope=scope).get("if-range")):
+        if range_header is None or not self._if_range_holds(if_range):
             return []
         unit, equals, spec = range_header.partition("=")
         if not equals:
