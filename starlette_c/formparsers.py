@@ -259,6 +259,7 @@ class MultiPartParser:
         else:
             self._finished_uploads.append(part.file)
             self.items.append((part.field_name, part.file))
+            part.file = None
 
     def on_end(self) -> None:
         """The body's closing boundary: every part has already been handed over by `on_part_end`."""
@@ -299,4 +300,9 @@ class MultiPartParser:
                 # NOTE: input python-multipart rejects is the client's fault: a 400, not a crash.
                 raise MultiPartException("Invalid multipart data.") from exc
             raise
+        unfinished = self._part.file
+        if unfinished is not None:
+            # NOTE: a body that ends inside a file part drops the part (as Starlette does); its spool is closed now,
+            # not left to the garbage collector with a file descriptor if it had rolled over to disk.
+            unfinished.file.close()
         return FormData(self.items)

@@ -484,6 +484,14 @@ async def test_files_are_closed_when_the_body_is_malformed(spools: list[Recordin
 
 
 @pytest.mark.anyio
+async def test_a_file_part_cut_short_is_dropped_and_closed(spools: list[RecordingSpool]) -> None:
+    body = part(b'name="a"', b"1") + part(b'name="f"; filename="kept"', b"whole")
+    items = await parse_multipart(body + part(b'name="g"; filename="cut"', b"data")[:-2])
+    assert [key for key, _ in items] == ["a", "f"]
+    assert [spool.closed for spool in spools] == [False, True]
+
+
+@pytest.mark.anyio
 async def test_files_are_closed_when_a_limit_is_hit(spools: list[RecordingSpool]) -> None:
     body = multipart_body(part(b'name="f"; filename="x"', b"data"), part(b'name="a"', b"1"), part(b'name="b"', b"2"))
     with pytest.raises(MultiPartException):
