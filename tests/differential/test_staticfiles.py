@@ -9,6 +9,8 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.differential.harness import Namespace, Req, assert_same, run_both, run_websocket
 
@@ -213,3 +215,26 @@ def test_public_signatures() -> None:
                 assert str(inspect.signature(getattr(ours, attribute))) == str(inspect.signature(value)), attribute
             else:
                 assert getattr(ours, attribute) == value, attribute
+
+
+_SEGMENTS = st.sampled_from(
+    ["", ".", "..", "%2e%2e", "%2f", "docs", "empty", "hello.txt", "index.html", "404.html", "outside.txt"]
+    + ["static_private", "secret.txt", "\\", "..\\", "x\x00", "C:", "é", " ", "hello.txt."]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    segments=st.lists(_SEGMENTS, max_size=5),
+    method=st.sampled_from(["GET", "HEAD", "POST"]),
+    html=st.booleans(),
+    follow_symlink=st.booleans(),
+)
+def test_random_paths_match_the_reference(
+    site: Path, segments: list[str], method: str, html: bool, follow_symlink: bool
+) -> None:
+    # NOTE: any walk through the site, dot segments and escapes included, answers as the reference does.
+    req = Req(method, "/static/" + "/".join(segments))
+    reference, ours = run_both(builder(site, html=html, follow_symlink=follow_symlink), req)
+    assert ours == reference
+    assert follow_symlink or b"secret" not in ours.body
