@@ -119,41 +119,53 @@ def run_worker(target: Target, python: Path, scenarios: list[Scenario], settings
     return result
 
 
-def count_instructions(target: Target, python: Path, scenario: Scenario, small: int, large: int) -> int:
+def count_instructions(target: Target, python: Path, scenario: Scenario, counts: tuple[int, ...]) -> int:
     """Instructions (callgrind ``Ir``) one of the scenario's exchanges costs in the target.
 
-    Like ``_measure.instructions_per_request`` (two runs differing only in the number of exchanges, the
+    Like ``_measure.instructions_per_request`` (runs differing only in the number of exchanges, the
     difference divided), but through bench/worker.py, whose exchanges vary their path and speak websocket.
+    With three or more ``counts``, the smallest per-exchange step between consecutive runs.
     """
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise _measure.ValgrindNotFoundError("valgrind is not on PATH (Debian/Ubuntu: apt-get install valgrind)")
     env = target_environ(target)
-    # NOTE: the same hash seed in both runs keeps dict and set layouts, hence their costs, equal.
+    # NOTE: the same hash seed in every run keeps dict and set layouts, hence their costs, equal.
     env.setdefault("PYTHONHASHSEED", "0")
     with tempfile.TemporaryDirectory(prefix="bench-ir-") as workdir:
         runs = []
-        for count in (small, large):
+        for count in counts:
             out_file, log_file = f"{workdir}/callgrind.{count}.out", f"{workdir}/stderr.{count}.log"
             command = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}", str(python)]
             command += [str(BENCH_DIR / "worker.py"), "--app-module", f"apps.{target.app_module}"]
-            command += ["--scenario", scenario.name, "--ir-count", str(count), "--ir-paths", str(large)]
+            command += ["--scenario", scenario.name, "--ir-count", str(count), "--ir-paths", str(counts[-1])]
             with open(log_file, "wb") as log:
-                # PERF: the two runs are independent: they run side by side.
+                # PERF: the runs are independent: they run side by side.
                 runs.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log), out_file))
         totals = []
-        for (process, out_file), count in zip(runs, (small, large), strict=True):
+        for (process, out_file), count in zip(runs, counts, strict=True):
             if process.wait() != 0:
                 tail = Path(f"{workdir}/stderr.{count}.log").read_text(errors="replace")[-2000:]
                 raise _measure.CallgrindError(f"the callgrind run exited with {process.returncode}:\n{tail}")
             totals.append(_measure.read_callgrind_total(out_file))
-    return round((totals[1] - totals[0]) / (large - small))
+    return smallest_step(counts, totals)
 
 
-def ir_requests(seconds_per_request: float) -> tuple[int, int]:
-    """(small, large) request counts for the callgrind pair: about 50 ms of native work in between."""
+def smallest_step(counts: tuple[int, ...], totals: list[int]) -> int:
+    """The least Ir per exchange between consecutive runs.
+
+    NOTE: a shorter run is an exact prefix of a longer one, so a one-off cost (glibc's malloc walking a heap
+    fragmented by building 10,000 routes, once, after the 257th request) lands in one step only: the other
+    step is the steady per-exchange cost.
+    """
+    steps = zip(counts, counts[1:], totals, totals[1:], strict=False)
+    return min(round((high - low) / (more - fewer)) for fewer, more, low, high in steps)
+
+
+def ir_requests(seconds_per_request: float) -> tuple[int, int, int]:
+    """Request counts for the callgrind runs: steps of about 50 ms of native work."""
     spread = max(20, min(200, round(0.05 / seconds_per_request)))
-    return 20, 20 + spread
+    return 20, 20 + spread, 20 + 2 * spread
 
 
 STARTED = time.monotonic()
@@ -189,9 +201,8 @@ def measure_target(
             entry["na_ir"] = f"Ir not counted: the app takes over {IR_MAX_BUILD_SECONDS:.0f} s to build natively"
         elif scenario.name in settings.ir_scenarios and "time" in entry:
             log(f"[{target.name}] Ir: {scenario.name}")
-            small, large = ir_requests(entry["time"]["median"])
             try:
-                entry["ir"] = count_instructions(target, python, scenario, small, large)
+                entry["ir"] = count_instructions(target, python, scenario, ir_requests(entry["time"]["median"]))
             except (_measure.CallgrindError, _measure.ValgrindNotFoundError) as exc:
                 entry["errors"].append(f"Ir: {exc}")
         wanted = settings.e2e_scenarios is None or scenario.name in settings.e2e_scenarios
