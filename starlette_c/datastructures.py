@@ -301,10 +301,13 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
         return default
 
     def setlist(self, key: Any, values: list[Any]) -> None:
-        self.pop(key)
-        if values:
-            self._list.extend((key, value) for value in values)
-            self._dict[key] = values[-1]
+        if not values:
+            self.pop(key)
+            return
+        # NOTE: the pairs move to the end, while a key already present keeps its place among the keys.
+        self._drop(key)
+        self._list.extend((key, value) for value in values)
+        self._dict[key] = values[-1]
 
     def append(self, key: Any, value: Any) -> None:
         self._list.append((key, value))

@@ -330,6 +330,16 @@ def test_multidict_update_and_clear() -> None:
     assert repr(d) == "MultiDict([])"
 
 
+def test_multidict_setting_a_key_keeps_its_place_among_the_keys() -> None:
+    d = MultiDict([("a", 1), ("b", 2), ("a", 3)])
+    d["a"] = 0
+    assert (list(d.keys()), d.multi_items()) == (["a", "b"], [("b", 2), ("a", 0)])
+    d.setlist("b", [4, 5])
+    assert (list(d.items()), d.multi_items()) == ([("a", 0), ("b", 5)], [("a", 0), ("b", 4), ("b", 5)])
+    d.setlist("a", [])
+    assert (list(d), d.multi_items()) == (["b"], [("b", 4), ("b", 5)])
+
+
 def test_multidict_does_not_share_input() -> None:
     items = [("a", 1)]
     d = MultiDict(items)
