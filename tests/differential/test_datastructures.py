@@ -837,3 +837,45 @@ def test_multidict_operations_match_the_reference(initial: list[tuple[str, int]]
                 outcome = ("raised", f"{type(exc).__name__}: {exc}")
             outcomes.append((*outcome, multi.multi_items(), list(multi.items()), repr(multi), multi.getlist("a")))
         assert outcomes[1] == outcomes[0], op
+
+
+_URLS = st.sampled_from(
+    [
+        "http://example.org/a?x=1&y=2#f",
+        "https://u:p@[::1]:8443/p%20q?x=1&x=2",
+        "ws://h:80",
+        "/relative/path?q",
+        "http://h/?",
+        "",
+        "http://EXAMPLE.org:0/a/../b;c?x=%2F",
+    ]
+)
+_URL_OPS = st.one_of(
+    st.tuples(
+        st.just("replace"),
+        st.sampled_from(["scheme", "netloc", "path", "query", "fragment", "hostname", "username", "password"]),
+        st.sampled_from(["", "x", "h:1", "/p", "a=b", "::1", "@", "é"]),
+    ),
+    st.tuples(st.just("replace"), st.just("port"), st.sampled_from([None, 0, 80, 8080])),
+    st.tuples(st.just("include_query_params"), st.sampled_from(["x", "z", "é"]), st.sampled_from(["1", "", "a b"])),
+    st.tuples(st.just("replace_query_params"), st.sampled_from(["x", "z"]), st.sampled_from(["1", "&"])),
+    st.tuples(st.just("remove_query_params"), st.sampled_from(["x", "y", "z"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=_URLS, ops=st.lists(_URL_OPS, max_size=4))
+def test_url_operations_match_the_reference(start: str, ops: list[tuple[Any, ...]]) -> None:
+    # NOTE: any chain of replace/include/replace/remove from any start: the same URL and parts, or the same error.
+    def chain(module: ModuleType) -> Any:
+        url = module.URL(start)
+        for name, *args in ops:
+            if name == "replace":
+                url = url.replace(**{args[0]: args[1]})
+            elif name == "remove_query_params":
+                url = url.remove_query_params(args[0])
+            else:
+                url = getattr(url, name)(**{args[0]: args[1]})
+        return url_parts(url)
+
+    assert observe(chain, ours) == observe(chain, reference)
