@@ -879,3 +879,36 @@ def test_url_operations_match_the_reference(start: str, ops: list[tuple[Any, ...
         return url_parts(url)
 
     assert observe(chain, ours) == observe(chain, reference)
+
+
+_RAW_NAMES = st.sampled_from([b"a", b"A", b"content-type", b"x-y", b"\xe9", b"", b"cookie"])
+_RAW_VALUES = st.sampled_from([b"", b"1", b" v ", b"a, b", b"\xe9\xff", b"k=v; j=w"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.lists(st.tuples(_RAW_NAMES, _RAW_VALUES), max_size=6),
+    key=st.sampled_from(["a", "A", "content-type", "é", "missing"]),
+)
+def test_headers_over_any_raw_list_match_the_reference(raw: list[tuple[bytes, bytes]], key: str) -> None:
+    # NOTE: what a server may send (any case, latin-1 bytes, repeats): every read gives what the reference gives.
+    def reads(module: ModuleType) -> Any:
+        headers = module.Headers(raw=list(raw))
+        scoped = module.Headers(scope={"type": "http", "headers": list(raw)})
+        mutable = headers.mutablecopy()
+        return (
+            headers.items(),
+            headers.keys(),
+            headers.values(),
+            headers.getlist(key),
+            headers.get(key),
+            key in headers,
+            len(headers),
+            repr(headers),
+            headers == scoped,
+            headers == module.Headers(raw=list(reversed(raw))),
+            mutable.raw,
+            repr(mutable),
+        )
+
+    assert observe(reads, ours) == observe(reads, reference)
