@@ -912,3 +912,23 @@ def test_headers_over_any_raw_list_match_the_reference(raw: list[tuple[bytes, by
         )
 
     assert observe(reads, ours) == observe(reads, reference)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    source=st.one_of(
+        st.text(alphabet="ab=&;%2+#?\u00e9 ", max_size=14),
+        st.text(alphabet="ab=&;%2+#?\u00e9 ", max_size=14).map(lambda text: text.encode()),
+        st.lists(
+            st.tuples(st.sampled_from(["a", "b", "é", ""]), st.sampled_from(["1", "", "x y", None, 2])), max_size=4
+        ),
+    ),
+    extra=st.dictionaries(st.sampled_from(["a", "c"]), st.sampled_from(["1", "&"]), max_size=2),
+)
+def test_query_params_from_any_source_match_the_reference(source: Any, extra: dict[str, str]) -> None:
+    # NOTE: a query string (text or bytes) or pairs of any values, with keywords: the same pairs, text and errors.
+    def reads(module: ModuleType) -> Any:
+        params = module.QueryParams(source, **extra)
+        return (params.multi_items(), str(params), repr(params), params.getlist("a"), params.get("a"), len(params))
+
+    assert observe(reads, ours) == observe(reads, reference)
