@@ -604,3 +604,73 @@ def test_multipart_forms_match_the_reference(req: Req) -> None:
         ours = anyio.run(run_app, _form_app(Namespace("starlette_c")), req).normalized()
     assert ours == reference
     assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
+
+
+_RECEIVED = st.sampled_from(
+    [
+        {"type": "http.request", "body": b'{"a": 1}', "more_body": True},
+        {"type": "http.request", "body": b"a=1&b", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": True},
+        {"type": "http.request", "body": b"x"},
+        {"type": "http.request"},
+        {"type": "http.disconnect"},
+        {"type": "http.bogus"},
+    ]
+)
+_READS = st.sampled_from(["body", "json", "stream", "form", "is_disconnected", "receive"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    messages=st.lists(_RECEIVED, max_size=5),
+    reads=st.lists(_READS, min_size=1, max_size=3),
+    content_type=st.sampled_from([b"application/json", b"application/x-www-form-urlencoded", b"text/plain"]),
+)
+def test_any_receive_sequence_reads_as_the_reference(
+    messages: list[dict[str, Any]], reads: list[str], content_type: bytes
+) -> None:
+    # NOTE: any order of body chunks, disconnects and unknown messages under any order of reads: the same
+    # values or the same errors, and neither side waits for a message the client never sends.
+    async def attempt(package: str) -> list[str]:
+        ns = Namespace(package)
+        queue = list(messages)
+
+        async def receive() -> dict[str, Any]:
+            if queue:
+                return queue.pop(0)
+            await anyio.sleep_forever()
+            raise AssertionError  # pragma: no cover - sleep_forever never returns
+
+        request = ns.requests.Request(Req("POST", headers=[(b"content-type", content_type)]).scope(), receive)
+
+        async def perform(read: str) -> str:
+            try:
+                if read == "stream":
+                    value: Any = [chunk async for chunk in request.stream()]
+                elif read == "form":
+                    value = (await request.form()).multi_items()
+                elif read == "receive":
+                    value = await request.receive()
+                else:
+                    value = await getattr(request, read)()
+            except Exception as exc:
+                return f"{type(exc).__name__}: {exc}"
+            return repr(value)
+
+        seen = []
+        for read in reads:
+            outcome = ["waits"]
+            async with anyio.create_task_group() as group:
+
+                async def run(read: str = read, outcome: list[str] = outcome) -> None:
+                    outcome[0] = await perform(read)
+                    group.cancel_scope.cancel()
+
+                group.start_soon(run)
+                # NOTE: a read that blocks can only be waiting for a message the client never sends.
+                await anyio.wait_all_tasks_blocked()
+                group.cancel_scope.cancel()
+            seen.append(outcome[0])
+        return seen
+
+    assert anyio.run(attempt, "starlette_c") == anyio.run(attempt, "starlette")
