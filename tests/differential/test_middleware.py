@@ -728,3 +728,42 @@ def comparable(outcome: Outcome) -> Outcome:
         (name, b", ".join(sorted(value.split(b", "))) if name == b"allow" else value) for name, value in outcome.headers
     ]
     return stable_cookies(decompressed(dataclasses.replace(outcome, headers=headers)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    host=st.one_of(st.none(), st.text(alphabet="aewxEXm.:[]*1-", max_size=14)),
+    allowed=st.sampled_from([["example.com"], ["*.example.com"], ["www.example.com", "[::1]"], ["*"], []]),
+    www_redirect=st.booleans(),
+    scheme=st.sampled_from(["http", "https", "ws"]),
+)
+def test_trusted_host_fuzzed(host: str | None, allowed: list[str], www_redirect: bool, scheme: str) -> None:
+    # NOTE: any Host header (or none) against any allow-list: the same pass, 400 or redirect as the reference.
+    build = middleware("trustedhost", "TrustedHostMiddleware", allowed_hosts=allowed, www_redirect=www_redirect)
+    headers = [] if host is None else [(b"host", host.encode())]
+    reference, ours = run_both(build, Req(scheme="http" if scheme == "ws" else scheme, headers=headers))
+    assert ours == reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    host=st.text(alphabet="ae.:[]1 8", max_size=10),
+    path=st.text(alphabet="/a%2?#é \\", max_size=8),
+    query=st.text(alphabet="a=&%é", max_size=6),
+    scheme=st.sampled_from(["http", "https"]),
+    server=st.sampled_from([("testserver", 80), ("testserver", 8080), ("::1", 80), None]),
+)
+def test_https_redirect_fuzzed(host: str, path: str, query: str, scheme: str, server: tuple[str, int] | None) -> None:
+    # NOTE: any host, path, query and scheme: the same redirect target (or pass-through) as the reference.
+    def build(ns: Namespace) -> Any:
+        return ns.module("middleware.httpsredirect").HTTPSRedirectMiddleware(endpoint_app(ns))
+
+    req = Req(
+        path="/" + path,
+        query_string=query.encode(),
+        scheme=scheme,
+        server=server,
+        headers=[(b"host", host.encode())],
+    )
+    reference, ours = run_both(build, req)
+    assert ours == reference
