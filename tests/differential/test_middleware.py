@@ -767,3 +767,20 @@ def test_https_redirect_fuzzed(host: str, path: str, query: str, scheme: str, se
     )
     reference, ours = run_both(build, req)
     assert ours == reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    accept=st.one_of(
+        st.text(alphabet="gzipGZIP,;q=0.1 *", max_size=16),
+        st.lists(st.sampled_from(["gzip", "GZip", "br", "*", "identity", "gzip;q=0", "x-gzip", " "]), max_size=3).map(
+            ", ".join
+        ),
+    ),
+    path=st.sampled_from(["/", "/big", "/stream", "/encoded", "/events", "/empty"]),
+)
+def test_gzip_accept_encoding_fuzzed(accept: str, path: str) -> None:
+    # NOTE: any Accept-Encoding spelling: compressed exactly when the reference compresses, with the same headers.
+    req = Req(path=path, headers=[(b"accept-encoding", accept.encode())])
+    reference, ours = run_both(middleware("gzip", "GZipMiddleware", minimum_size=5), req)
+    assert decompressed(ours) == decompressed(reference)
