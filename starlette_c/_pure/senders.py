@@ -199,7 +199,7 @@ def session_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Se
     # PERF: most requests carry no Cookie header: the scan tells so without a call to parse them.
     cookie = None if raw_get(scope["headers"], b"cookie") is None else middleware._incoming_cookie(scope)
     loaded = None if cookie is None else middleware._load(cookie)
-    had_session = bool(loaded)
+    had_session = loaded is not None
     session_class = _middleware_module("sessions").Session
     # PERF: a request without a session cookie gets an empty session with no dictionary to copy.
     session = scope["session"] = session_class() if loaded is None else session_class(loaded)

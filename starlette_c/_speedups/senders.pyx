@@ -327,7 +327,7 @@ def session_step(middleware, scope, send):
     # PERF: most requests carry no Cookie header: the scan tells so without a call to parse them.
     cookie = None if raw_get(plain["headers"], b"cookie") is None else middleware._incoming_cookie(scope)
     loaded = None if cookie is None else middleware._load(cookie)
-    had_session = bool(loaded)
+    had_session = loaded is not None
     session_class = _sessions.Session
     # PERF: a request without a session cookie gets an empty session with no dictionary to copy.
     session = session_class() if loaded is None else session_class(loaded)

@@ -123,14 +123,15 @@ class SessionMiddleware(Stepped):
                 value = cookie_parser(raw.decode("latin-1")).get(self.session_cookie, value)
         return value
 
-    def _load(self, cookie: str) -> dict[str, Any]:
-        # NOTE: anything but a well-signed, fresh JSON object (forged, truncated, expired, garbage) is no session.
+    def _load(self, cookie: str) -> dict[str, Any] | None:
+        # NOTE: a well-signed, fresh JSON object is a session, even an empty one (clearing it expires the cookie, as
+        # in Starlette); anything else (forged, truncated, expired, garbage, another JSON value) is none.
         try:
             payload = self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age)
             data = json.loads(b64decode(payload, validate=True))
         except (BadSignature, ValueError, RecursionError):
-            return {}
-        return data if isinstance(data, dict) else {}
+            return None
+        return data if isinstance(data, dict) else None
 
     def _outgoing_cookie(self, session: Session, had_session: bool) -> str | None:
         """The Set-Cookie value the response needs: the new contents, an expired cookie, or none."""

@@ -179,6 +179,14 @@ def test_bad_cookies_give_an_empty_session(test_client_factory: TestClientFactor
     assert "set-cookie" not in response.headers
 
 
+def test_clearing_a_well_signed_empty_session_expires_its_cookie(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(make_app())
+    client.cookies.set("session", signed({}))
+    assert "set-cookie" not in client.get("/view_session").headers
+    response = client.post("/clear_session")
+    assert response.headers["set-cookie"].startswith("session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT")
+
+
 def test_session_in_websocket(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(make_app())
     client.cookies.set("session", signed({"user": "bob"}))
