@@ -147,9 +147,10 @@ class Config:
         if cast is None or value is None:
             return value
         if cast is bool and isinstance(value, str):
-            flag = _BOOL_WORDS.get(value.lower())
+            word = value.lower()
+            flag = _BOOL_WORDS.get(word)
             if flag is None:
-                raise _invalid(key, value, "bool")
+                raise _invalid(key, word, "bool")
             return flag
         try:
             return cast(value)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 import starlette.config as reference
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import starlette_c.config as ours
 
@@ -154,3 +157,46 @@ def test_signatures(name: str) -> None:
     theirs = inspect.signature(getattr(reference.Config, name))
     assert list(mine.parameters) == list(theirs.parameters)
     assert [p.annotation for p in mine.parameters.values()] == [p.annotation for p in theirs.parameters.values()]
+
+
+_ENV_TEXT = st.text(st.sampled_from("AB=#'\" \t\r\n\\x=é\x00\x0b\x0c\x1c\u2028\x85"), max_size=30)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_ENV_TEXT, newline=st.sampled_from(["", None]))
+def test_any_env_file_reads_as_the_reference(tmp_path: Path, text: str, newline: str | None) -> None:
+    # NOTE: raw bytes on disk, then the same values, the same casts of them, or the same error.
+    path = tmp_path / ".env"
+    with open(path, "w", encoding="utf-8", newline=newline) as handle:
+        handle.write(text)
+
+    def run(module: ModuleType) -> Any:
+        outcome = observe(lambda: module.Config(path, environ={}))
+        if outcome[0] == "raised":
+            return outcome
+        config = module.Config(path, environ={})
+        casts = [observe(partial(config, key, cast=cast)) for key in ("A", "B") for cast in (None, bool)]
+        return config.file_values, casts
+
+    assert run(ours) == run(reference)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError("refused")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.none() | st.text(st.sampled_from("01tTrRuUeEfFaAlLsS .-+_e9\u0660"), max_size=6),
+    default=st.sampled_from([reference.undefined, None, "1", "no", 0, 1.5, [1], b"1"]),
+    cast=st.sampled_from([None, bool, int, float, str, _refuse]),
+    prefix=st.sampled_from(["", "APP_"]),
+)
+def test_any_value_casts_as_the_reference(value: str | None, default: Any, cast: Any, prefix: str) -> None:
+    environ = {} if value is None else {prefix + "K": value}
+
+    def run(module: ModuleType) -> tuple[str, str]:
+        missing = module.undefined if default is reference.undefined else default
+        return observe(lambda: module.Config(environ=environ, env_prefix=prefix)("K", cast, missing))
+
+    assert run(ours) == run(reference)

@@ -406,3 +406,85 @@ def test_random_cookies_match_the_reference(key: str, value: str, options: dict[
         assert [(n, clock.sub(b"expires=*", v)) for n, v in ours.headers] == [
             (n, clock.sub(b"expires=*", v)) for n, v in reference.headers
         ]
+
+
+_CONTENTS = st.sampled_from([None, b"", "", b"abc", "h\xe9", "\u2603", memoryview(b"mv"), bytearray(b"ba"), 7, []])
+_MEDIA_TYPES = st.sampled_from(
+    [None, "", "text/plain", "text/html; charset=latin-1", "TEXT/CSV", "application/json", "image/png", "text/x; a=b"]
+)
+_HEADER_NAMES = st.sampled_from(["content-type", "Content-Length", "CONTENT-TYPE", "x-thing", "content-length"])
+_HEADER_VALUES = st.sampled_from(["", "5", "text/plain", "0", "abc", "caf\xe9"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    kind=st.sampled_from(["Response", "PlainTextResponse", "HTMLResponse", "JSONResponse"]),
+    content=_CONTENTS,
+    status=st.sampled_from([100, 101, 103, 199, 200, 204, 205, 299, 304, 404, 500]),
+    headers=st.none() | st.dictionaries(_HEADER_NAMES, _HEADER_VALUES, max_size=3),
+    media_type=_MEDIA_TYPES,
+    method=st.sampled_from(["GET", "HEAD"]),
+)
+def test_any_response_construction_matches_the_reference(
+    kind: str, content: Any, status: int, headers: dict[str, str] | None, media_type: str | None, method: str
+) -> None:
+    # NOTE: the same messages for any content, status, headers and media type, or the same construction error.
+    def outcome(package: str) -> Any:
+        response_class = getattr(Namespace(package).responses, kind)
+        try:
+            response = response_class(content, status, headers, media_type)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return (response.body, response.raw_headers, anyio.run(run_app, response, Req(method)).normalized())
+
+    assert outcome("starlette_c") == outcome("starlette")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(["f.txt", "f.JSON", "f", "f.tar.gz", "f.svg", "f.unknownext", ".hidden", "f.js"]),
+    filename=st.sampled_from([None, "", "a.txt", "ä b.txt", 'q"uote.txt', "a;b.txt", "\u2603", "%41.txt", "x\\y"]),
+    media_type=st.sampled_from([None, "text/html", "application/json", "x/y"]),
+    disposition=st.sampled_from(["attachment", "inline", "INLINE", ""]),
+    headers=st.none() | st.dictionaries(_HEADER_NAMES | st.just("etag"), _HEADER_VALUES, max_size=2),
+    status=st.sampled_from([200, 203, 206, 404]),
+    method=st.sampled_from(["GET", "HEAD", "POST"]),
+)
+def test_any_file_response_headers_match_the_reference(
+    tmp_path: Path,
+    name: str,
+    filename: str | None,
+    media_type: str | None,
+    disposition: str,
+    headers: dict[str, str] | None,
+    status: int,
+    method: str,
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(CONTENT)
+
+    def build(ns: Namespace) -> Any:
+        return ns.responses.FileResponse(
+            path, status, headers, media_type, filename=filename, content_disposition_type=disposition
+        )
+
+    reference, ours = run_both(build, Req(method))
+    assert ours == reference
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    url=st.text(st.sampled_from("/?#%:@ a\xe9\u2603\n\r\t;=&+.~!$'()*,[]|^`{}\\\"<>") | st.characters(), max_size=12),
+    status=st.sampled_from([301, 302, 303, 307, 308]),
+    as_url=st.booleans(),
+)
+def test_any_redirect_target_matches_the_reference(url: str, status: int, as_url: bool) -> None:
+    def outcome(package: str) -> Any:
+        ns = Namespace(package)
+        try:
+            response = ns.responses.RedirectResponse(ns.datastructures.URL(url) if as_url else url, status)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return anyio.run(run_app, response, Req()).normalized()
+
+    assert outcome("starlette_c") == outcome("starlette")
