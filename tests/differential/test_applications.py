@@ -6,6 +6,8 @@ import http
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.differential.harness import Namespace, Req, assert_same, run_both
 
@@ -311,3 +313,50 @@ def failing_background(ns: Namespace, with_handler: bool) -> Any:
 def test_a_background_task_failing_after_the_response_started(with_handler: bool) -> None:
     reference, ours = run_both(lambda ns: failing_background(ns, with_handler), Req())
     assert ours == reference and (ours.status, ours.body) == (200, b"sent") and ours.exception is not None
+
+
+_HANDLER_KEYS = ["404", "405", "418", "500", "Exception", "HTTPException", "DatabaseError", "ConnectionLost"]
+_HANDLER_KEYS += ["KeyError"]
+_HANDLER_KINDS = ["async", "sync", "none", "raises", "reraises"]
+
+
+def handled_application(ns: Namespace, handlers: dict[str, str], debug: bool) -> Any:
+    keys: dict[str, Any] = {"Exception": Exception, "HTTPException": ns.exceptions.HTTPException}
+    keys |= {"DatabaseError": DatabaseError, "ConnectionLost": ConnectionLost, "KeyError": KeyError}
+
+    def answer(exc: Exception) -> Any:
+        code = getattr(exc, "status_code", 0)
+        return ns.responses.PlainTextResponse(f"{type(exc).__name__} {code}", 299 if code in (204, 304) else 200)
+
+    def handler_of(kind: str) -> Any:
+        async def async_handler(request: Any, exc: Exception) -> Any:
+            return None if kind == "none" else answer(exc)
+
+        def sync_handler(request: Any, exc: Exception) -> Any:
+            return answer(exc)
+
+        async def raising_handler(request: Any, exc: Exception) -> Any:
+            if kind == "reraises":
+                raise exc
+            raise LookupError("handler failed")
+
+        return {"sync": sync_handler, "raises": raising_handler, "reraises": raising_handler}.get(kind, async_handler)
+
+    exception_handlers = {int(key) if key.isdigit() else keys[key]: handler_of(kind) for key, kind in handlers.items()}
+    return build(ns, debug=debug, exception_handlers=exception_handlers)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    handlers=st.dictionaries(st.sampled_from(_HANDLER_KEYS), st.sampled_from(_HANDLER_KINDS), max_size=4),
+    req=st.sampled_from(ERROR_REQUESTS + [Req("POST", "/"), Req("GET", "/detail/405")]),
+    debug=st.booleans(),
+)
+def test_any_exception_handlers_answer_as_the_reference(handlers: dict[str, str], req: Req, debug: bool) -> None:
+    # NOTE: a debug answer embeds a traceback (our frames, not the reference's): only its status and type compare.
+    reference, ours = run_both(lambda ns: handled_application(ns, handlers, debug), req)
+    if debug and reference.status == 500 and reference.exception is not None:
+        assert (ours.status, ours.exception) == (reference.status, reference.exception)
+        assert dict(ours.headers)[b"content-type"] == dict(reference.headers)[b"content-type"]
+    else:
+        assert ours == reference

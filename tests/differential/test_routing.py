@@ -478,6 +478,25 @@ def test_url_path_for(name: str, params: dict[str, Any]) -> None:
     assert describe("starlette_c") == describe("starlette")
 
 
+_URL_NAMES = ["home", "user", "ws", "m", "m:r", "m:s", "m:nope", "static", "anon", "host", "host:h", "host:w", "h"]
+_PARAM_VALUES = (
+    st.integers(-5, 5)
+    | st.sampled_from([1.5, -0.0, 1e300, float("inf"), float("nan"), None, uuid.UUID(UUID), True, b"b"])
+    | st.text(st.sampled_from("/a%?# \u00e9.:{}"), max_size=5)
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    name=st.sampled_from(_URL_NAMES),
+    params=st.dictionaries(st.sampled_from(["x", "y", "z", "id", "room", "sub", "extra"]), _PARAM_VALUES),
+    path=st.none() | st.text(st.sampled_from("/a%?# \u00e9.:{}"), max_size=5),
+)
+def test_any_url_path_for_matches_the_reference(name: str, params: dict[str, Any], path: str | None) -> None:
+    # NOTE: a mount's or host's ``path`` is a string (a non-string fails with whichever error its first use raises).
+    test_url_path_for(name, params if path is None else {**params, "path": path})
+
+
 @given(
     path=st.text(alphabet="/abc%", max_size=12),
     root_path=st.text(alphabet="/abc", max_size=6),
