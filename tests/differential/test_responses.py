@@ -488,3 +488,63 @@ def test_any_redirect_target_matches_the_reference(url: str, status: int, as_url
         return anyio.run(run_app, response, Req()).normalized()
 
     assert outcome("starlette_c") == outcome("starlette")
+
+
+_CHUNKS = st.lists(st.sampled_from(["", "t", "\xe9", b"", b"b", memoryview(b"mv"), bytearray(b"ba"), 5]), max_size=4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    chunks=_CHUNKS,
+    failing_at=st.none() | st.integers(0, 4),
+    is_async=st.booleans(),
+    method=st.sampled_from(["GET", "HEAD"]),
+    spec_version=st.sampled_from(["2.0", "2.4"]),
+    send_fails_at=st.none() | st.integers(0, 5),
+    disconnected=st.booleans(),
+)
+def test_any_stream_is_sent_as_the_reference(
+    chunks: list[Any],
+    failing_at: int | None,
+    is_async: bool,
+    method: str,
+    spec_version: str,
+    send_fails_at: int | None,
+    disconnected: bool,
+) -> None:
+    # NOTE: every message sent, in order, then what escaped: for any chunks, a failing body, a failing send and a
+    # client that has already gone.
+    def body() -> Iterator[Any]:
+        for index, chunk in enumerate(chunks):
+            if index == failing_at:
+                raise ValueError("body failed")
+            yield chunk
+
+    async def async_body() -> Any:
+        for chunk in body():
+            yield chunk
+
+    async def run(package: str) -> list[Any]:
+        response = Namespace(package).responses.StreamingResponse(async_body() if is_async else body())
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            if not disconnected:
+                await anyio.sleep_forever()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if len(sent) == send_fails_at:
+                raise OSError("gone")
+            sent.append({k: bytes(v) if k == "body" else v for k, v in message.items()})
+
+        scope = Req(method).scope()
+        scope["asgi"]["spec_version"] = spec_version
+        try:
+            with anyio.fail_after(5):
+                await response(scope, receive, send)
+        except Exception as exc:
+            sent.append(f"{type(exc).__name__}: {exc}")
+        return sent
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
