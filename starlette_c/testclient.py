@@ -345,7 +345,11 @@ class _ResponseRecorder:
             self.debug = message["info"]
 
     def annotate(self, response: httpx.Response) -> None:
-        """Expose trailers and debug information on ``response``, as far as they have arrived."""
+        """Expose trailers and debug information on ``response``.
+
+        Debug information counts as far as it has arrived when the response is built, as in Starlette; trailers are
+        the live list, so those sent while the body is read show up too.
+        """
         if self.trailers is not None:
             # NOTE: the live list, so trailers sent while the body is being read show up on the response.
             response.extensions["http.response.trailers"] = self.trailers
@@ -378,7 +382,6 @@ class _TestClientResponseStream(httpx.SyncByteStream):
         self._open_streams = open_streams
         self._drained = False
         self._closed = False
-        self.response: httpx.Response | None = None
         open_streams.add(self)
 
     def __iter__(self) -> Iterator[bytes]:
@@ -408,8 +411,6 @@ class _TestClientResponseStream(httpx.SyncByteStream):
                 self.portal.call(self._recorder.stop, cancel)
         finally:
             self._resources.close()
-        if self.response is not None:
-            self._recorder.annotate(self.response)
         # NOTE: an error the app raised while being cancelled is the client's doing, not a server failure.
         if report and self._raise and self._recorder.error is not None and not self._recorder.cancelled:
             raise self._recorder.error
@@ -492,14 +493,15 @@ class _TestClientTransport(httpx.BaseTransport):
                 body.close()
                 if self.raise_server_exceptions:
                     raise AssertionError("TestClient did not receive any response.")
-                return httpx.Response(500, headers=[], stream=httpx.ByteStream(b""), request=request)
+                response = httpx.Response(500, headers=[], stream=httpx.ByteStream(b""), request=request)
+                recorder.annotate(response)
+                return response
         response = httpx.Response(
             status_code=head["status"],
             headers=[(bytes(name), bytes(value)) for name, value in head.get("headers", [])],
             stream=body,
             request=request,
         )
-        body.response = response
         recorder.annotate(response)
         return response
 

@@ -818,6 +818,32 @@ def test_debug_info_is_exposed(test_client_factory: TestClientFactory) -> None:
     assert not hasattr(response, "context")
 
 
+def test_debug_info_reaches_the_500_stood_in_for_a_missing_response(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.debug", "info": {"template": "t.html", "context": {"a": 1}}})
+
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.status_code == 500
+    assert response.extensions["http.response.debug"] == {"template": "t.html", "context": {"a": 1}}
+    assert (response.template, response.context) == ("t.html", {"a": 1})  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("more_body", [True, False])
+def test_debug_info_after_the_body_started_is_not_exposed(
+    test_client_factory: TestClientFactory, more_body: bool
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"a", "more_body": more_body})
+        await send({"type": "http.response.debug", "info": {"template": "late.html"}})
+        if more_body:
+            await send({"type": "http.response.body", "body": b"b"})
+
+    response = test_client_factory(app).get("/")
+    assert "http.response.debug" not in response.extensions
+    assert not hasattr(response, "template")
+
+
 def test_streamed_response_returns_early_and_close_cancels(test_client_factory: TestClientFactory) -> None:
     events: list[str] = []
     proceed = threading.Event()

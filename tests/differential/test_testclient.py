@@ -9,6 +9,8 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.differential.harness import REFERENCE
 
@@ -87,6 +89,21 @@ CASES: dict[str, tuple[list[Message], str | None]] = {
 @pytest.mark.parametrize("case", CASES)
 def test_response_messages(case: str, method: str) -> None:
     assert_same(sends(*CASES[case]), method)
+
+
+_MESSAGES = [START, START_TRAILERS, BODY, MORE, TRAILERS, MORE_TRAILERS, DEBUG, {"type": "http.response.zzz"}]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    messages=st.lists(st.sampled_from(_MESSAGES), max_size=5),
+    error=st.sampled_from([None, "failed"]),
+    method=st.sampled_from(["GET", "HEAD"]),
+)
+def test_any_response_messages_reach_the_client_as_the_reference(
+    messages: list[Message], error: str | None, method: str
+) -> None:
+    assert_same(sends(messages, error), method)
 
 
 async def echo_scope(scope: Any, receive: Any, send: Any) -> None:
