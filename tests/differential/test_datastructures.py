@@ -432,6 +432,54 @@ def test_upload_file_same_as_reference(make_file: Callable[[], Any]) -> None:
     assert upload_trace(ours, make_file()) == upload_trace(reference, make_file())
 
 
+_UPLOAD_OPS = st.lists(
+    st.tuples(st.just("write"), st.sampled_from([b"", b"a", b"bcd", b"efghij"]))
+    | st.tuples(st.just("read"), st.sampled_from([-1, 0, 1, 3, 100]))
+    | st.tuples(st.just("seek"), st.integers(0, 12))
+    | st.tuples(st.sampled_from(["close", "size", "tell", "getvalue"]), st.none()),
+    max_size=8,
+)
+_UPLOAD_FILES: dict[str, Callable[[], Any]] = {
+    "BytesIO": io.BytesIO,
+    "BytesIO with content": lambda: io.BytesIO(b"xyz"),
+    "spooled 4": functools.partial(tempfile.SpooledTemporaryFile, max_size=4),
+    "spooled": tempfile.SpooledTemporaryFile,
+    "temporary": tempfile.TemporaryFile,
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=_UPLOAD_OPS, kind=st.sampled_from(sorted(_UPLOAD_FILES)), size=st.sampled_from([None, 0, 3]))
+def test_upload_file_operations_match_the_reference(ops: list[tuple[str, Any]], kind: str, size: int | None) -> None:
+    # NOTE: after each operation, its result or error, and the size the upload reports.
+    def trace(d: ModuleType) -> list[Any]:
+        upload = d.UploadFile(_UPLOAD_FILES[kind](), size=size, filename="f")
+        seen: list[Any] = []
+
+        async def main() -> None:
+            for name, argument in ops:
+                try:
+                    if name == "size":
+                        result: Any = upload.size
+                    elif name == "tell":
+                        result = upload.file.tell()
+                    elif name == "getvalue":
+                        result = upload.file.getvalue() if hasattr(upload.file, "getvalue") else "-"
+                    elif argument is None:
+                        result = await getattr(upload, name)()
+                    else:
+                        result = await getattr(upload, name)(argument)
+                except Exception as exc:
+                    result = f"{type(exc).__name__}: {exc}"
+                seen.append((name, bytes(result) if isinstance(result, memoryview) else result, upload.size))
+            upload.file.close()
+
+        anyio.run(main)
+        return seen
+
+    assert trace(ours) == trace(reference)
+
+
 def test_public_names_cover_reference() -> None:
     public = {name for name in dir(reference) if not name.startswith("_") and name[0].isupper()}
     classes = {name for name in public if isinstance(getattr(reference, name), type)}
