@@ -130,6 +130,41 @@ def test_scope(base_url: str, url: str) -> None:
     assert bodies[1] == bodies[0]
 
 
+_TEXT = st.text(st.sampled_from("a/ %?#&=+\u00e9"), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base_url=st.sampled_from(["http://testserver", "https://h.org:8443/base/", "http://[::1]:8000", "http://h"]),
+    root_path=st.sampled_from(["", "/root"]),
+    method=st.sampled_from(["GET", "HEAD", "POST", "DELETE", "QUERY"]),
+    path=_TEXT,
+    params=st.none() | st.dictionaries(_TEXT, _TEXT, max_size=2),
+    headers=st.none() | st.dictionaries(st.sampled_from(["x-a", "Host", "user-agent", "Cookie", "X-B"]), _TEXT),
+    body=st.sampled_from([{}, {"content": b"raw"}, {"json": {"k": [1]}}, {"data": {"f": "v", "g": "\u00e9"}}]),
+)
+def test_any_request_reaches_the_app_as_through_the_reference(
+    base_url: str,
+    root_path: str,
+    method: str,
+    path: str,
+    params: dict[str, str] | None,
+    headers: dict[str, str] | None,
+    body: dict[str, Any],
+) -> None:
+    # NOTE: the scope and first request message the app sees, or the error the client raises.
+    def seen(package: str) -> Any:
+        testclient = importlib.import_module(f"{package}.testclient")
+        client = testclient.TestClient(echo_scope, base_url=base_url, root_path=root_path)
+        try:
+            response = client.request(method, path, params=params, headers=headers, **body)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return response.status_code, response.content
+
+    assert seen("starlette_c") == seen(REFERENCE)
+
+
 def run_streamed(package: str, close_after_first: bool) -> tuple[list[Any], list[Any]]:
     """What the app did and what the client saw; each in its own order (the two interleave by timing)."""
     app_log: list[str] = []
