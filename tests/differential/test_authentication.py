@@ -10,6 +10,8 @@ from typing import Any
 import anyio
 import pytest
 import starlette.authentication as reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import starlette_c.authentication as ours
 from tests.differential.harness import Namespace, Req, assert_same, run_websocket
@@ -167,3 +169,63 @@ def test_requires_on_a_websocket(headers: list[tuple[bytes, bytes]]) -> None:
         for package in ("starlette", "starlette_c")
     ]
     assert sent[0] == sent[1]
+
+
+def guarded_app(ns: Namespace, scopes: list[str], status_code: int, redirect: bool, sync: bool, on_error: bool) -> Any:
+    auth, responses = ns.authentication, ns.responses
+
+    class Backend(auth.AuthenticationBackend):  # type: ignore[name-defined, misc]
+        async def authenticate(self, conn: Any) -> Any:
+            header = conn.headers.get("x-scopes")
+            if header is None:
+                return None
+            if header == "fail":
+                raise auth.AuthenticationError("bad credentials")
+            return auth.AuthCredentials(header.split()), auth.SimpleUser("u")
+
+    def page(request: Any) -> Any:
+        return responses.PlainTextResponse(f"{request.user.is_authenticated} {sorted(request.auth.scopes)}")
+
+    async def async_page(request: Any) -> Any:
+        return page(request)
+
+    guarded = auth.requires(scopes, status_code, "login" if redirect else None)(page if sync else async_page)
+
+    async def login(request: Any) -> Any:
+        return responses.PlainTextResponse("login")
+
+    def error(conn: Any, exc: Exception) -> Any:
+        return responses.PlainTextResponse(f"refused: {exc}", status_code=401)
+
+    middleware = ns.module("middleware.authentication").AuthenticationMiddleware
+    options = {"on_error": error} if on_error else {}
+    return ns.applications.Starlette(
+        routes=[ns.routing.Route("/", guarded), ns.routing.Route("/login", login, name="login")],
+        middleware=[ns.middleware.Middleware(middleware, backend=Backend(), **options)],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scopes=st.lists(st.sampled_from(["authenticated", "admin", "read"]), max_size=2),
+    granted=st.none() | st.just("fail") | st.lists(st.sampled_from(["authenticated", "admin", "read"])).map(" ".join),
+    status_code=st.sampled_from([403, 401, 404]),
+    redirect=st.booleans(),
+    sync=st.booleans(),
+    on_error=st.booleans(),
+    query=st.sampled_from([b"", b"a=1&b=%20"]),
+)
+def test_any_guard_answers_as_the_reference(
+    scopes: list[str],
+    granted: str | None,
+    status_code: int,
+    redirect: bool,
+    sync: bool,
+    on_error: bool,
+    query: bytes,
+) -> None:
+    headers = [] if granted is None else [(b"x-scopes", granted.encode())]
+    assert_same(
+        lambda ns: guarded_app(ns, scopes, status_code, redirect, sync, on_error),
+        [Req("GET", "/", query_string=query, headers=headers)],
+    )
