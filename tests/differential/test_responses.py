@@ -548,3 +548,36 @@ def test_any_stream_is_sent_as_the_reference(
         return sent
 
     assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
+
+
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.sampled_from("a\"\\\n\x00\u2028\u00e9\U0001f600</>&'"), max_size=4)
+    | st.sampled_from([b"b", {1, 2}, (1, "t"), frozenset()])
+)
+_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=2) | st.integers(0, 3) | st.none() | st.sampled_from([1.5, True]), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(content=_JSON)
+def test_any_json_content_renders_as_the_reference(content: Any) -> None:
+    def outcome(package: str) -> Any:
+        try:
+            response = Namespace(package).responses.JSONResponse(content)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return response.body, response.raw_headers
+
+    assert outcome("starlette_c") == outcome("starlette")

@@ -221,6 +221,18 @@ def test_ip_literal_hosts_as_in_the_reference(host: bytes) -> None:
     assert_same(any_host_app, [Req("GET", "/", headers=[(b"host", host)])])
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    host=st.binary(max_size=0)
+    | st.text(st.sampled_from("aAx.-:[]8019 v_\u00e9"), max_size=14).map(lambda text: text.encode("utf-8"))
+    | st.sampled_from([b"api.example.org", b"acme.example.org:8000", b"x.y.example.org", b"[::1]:8000", b"\xff"]),
+    path=st.sampled_from(["/", "/t/1", "/t/1/", "/anything"]),
+    any_host=st.booleans(),
+)
+def test_any_host_header_routes_as_in_the_reference(host: bytes, path: str, any_host: bool) -> None:
+    assert_same(any_host_app if any_host else host_app, [Req("GET", path, headers=[(b"host", host)])])
+
+
 def test_oversized_int_segment_is_a_404_unlike_the_reference() -> None:
     reference, ours = run_both(router_app, Req("GET", "/int/" + "9" * 5000))
     assert reference.exception is not None and reference.exception.startswith("ValueError: Exceeds the limit")
@@ -495,6 +507,48 @@ _PARAM_VALUES = (
 def test_any_url_path_for_matches_the_reference(name: str, params: dict[str, Any], path: str | None) -> None:
     # NOTE: a mount's or host's ``path`` is a string (a non-string fails with whichever error its first use raises).
     test_url_path_for(name, params if path is None else {**params, "path": path})
+
+
+def url_for_app(ns: Namespace, name: str, params: dict[str, Any]) -> Any:
+    routing = ns.routing
+
+    async def probe(request: Any) -> Any:
+        try:
+            answer = str(request.url_for(name, **params))
+        except Exception as exc:
+            answer = f"{type(exc).__name__}: {exc}"
+        return ns.responses.PlainTextResponse(answer)
+
+    async def ws(websocket: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+    inner = routing.Router([routing.Route("/h/{n:int}", probe, name="h")])
+    return ns.applications.Starlette(
+        routes=[
+            routing.Route("/", probe, name="home"),
+            routing.WebSocketRoute("/ws/{room}", ws, name="ws"),
+            routing.Mount("/m/{x}", routes=[routing.Route("/r/{y:path}", probe, name="r")], name="m"),
+            routing.Host("{sub}.example.org", app=inner, name="host"),
+        ]
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(["home", "ws", "m:r", "m", "host:h", "host", "r", "missing"]),
+    params=st.dictionaries(st.sampled_from(["room", "x", "y", "n", "sub"]), _PARAM_VALUES, max_size=3),
+    path=st.none() | st.text(st.sampled_from("/a%?# \u00e9.:{}"), max_size=5),
+    host=st.sampled_from([b"testserver", b"a.example.org:8443", b"[::1]", b"", b"h:0"]),
+    scheme=st.sampled_from(["http", "https", "ws"]),
+    root_path=st.sampled_from(["", "/root", "/r%20t"]),
+)
+def test_any_url_for_in_a_request_matches_the_reference(
+    name: str, params: dict[str, Any], path: str | None, host: bytes, scheme: str, root_path: str
+) -> None:
+    # NOTE: a mount's or host's ``path`` is a string, as in test_any_url_path_for_matches_the_reference.
+    params = params if path is None else {**params, "path": path}
+    req = Req("GET", root_path + "/", headers=[(b"host", host)], scheme=scheme, root_path=root_path)
+    assert_same(lambda ns: url_for_app(ns, name, params), [req])
 
 
 @given(
