@@ -810,3 +810,88 @@ def test_sessions_fuzzed(path: str, cookie: bytes | None, options: dict[str, Any
     req = Req(path=path, headers=[] if cookie is None else [(b"cookie", cookie)])
     reference, ours = run_both(lambda ns: session_app(ns, **options), req)
     assert stable_cookies(ours) == stable_cookies(reference)
+
+
+_MIDDLEWARE_READS = ["nothing", "body", "stream", "json", "form"]
+_ENDPOINT_DOES = ["plain", "body", "stream", "form", "streamed", "raise", "raise mid-stream", "http 409", "background"]
+
+
+def reading_app(ns: Namespace, middleware_reads: str, endpoint_does: str, replace: bool, layers: int) -> Any:
+    responses = ns.responses
+    log: list[str] = []
+
+    async def read(request: Any, how: str) -> str:
+        if how == "body":
+            return repr(await request.body())
+        if how == "stream":
+            return repr([chunk async for chunk in request.stream()])
+        if how == "json":
+            return repr(await request.json())
+        if how == "form":
+            return repr(sorted((await request.form()).multi_items()))
+        return ""
+
+    async def endpoint(request: Any) -> Any:
+        if endpoint_does in ("body", "stream", "form"):
+            return responses.PlainTextResponse(await read(request, endpoint_does))
+        if endpoint_does == "raise":
+            raise ValueError("endpoint failed")
+        if endpoint_does == "http 409":
+            raise ns.exceptions.HTTPException(409, "conflict")
+        if endpoint_does in ("streamed", "raise mid-stream"):
+
+            async def chunks() -> Any:
+                yield b"one "
+                if endpoint_does == "raise mid-stream":
+                    raise ValueError("stream failed")
+                yield b"two"
+
+            return responses.StreamingResponse(chunks())
+        if endpoint_does == "background":
+            return responses.PlainTextResponse("bg", background=ns.background.BackgroundTask(log.append, "ran"))
+        return responses.PlainTextResponse("plain")
+
+    async def dispatch(request: Any, call_next: Any) -> Any:
+        try:
+            seen = await read(request, middleware_reads)
+        except Exception as exc:
+            return responses.PlainTextResponse(f"middleware read failed: {type(exc).__name__}", 400)
+        response = await call_next(request)
+        if replace:
+            body = b"".join([chunk async for chunk in response.body_iterator])
+            return responses.Response(body + f" | {seen} | {log}".encode(), response.status_code)
+        response.headers["x-seen"] = str(len(seen))
+        return response
+
+    base = ns.module("middleware.base").BaseHTTPMiddleware
+    return ns.applications.Starlette(
+        routes=[ns.routing.Route("/", endpoint, methods=["POST"])],
+        middleware=[ns.middleware.Middleware(base, dispatch=dispatch) for _ in range(layers)],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    middleware_reads=st.sampled_from(_MIDDLEWARE_READS),
+    endpoint_does=st.sampled_from(_ENDPOINT_DOES),
+    replace=st.booleans(),
+    layers=st.integers(1, 2),
+    body=st.sampled_from([b"", b'{"a": 1}', b"a=1&b=%20", b"not json"]),
+    chunked=st.booleans(),
+    form=st.booleans(),
+    backend=st.sampled_from(["asyncio", "trio"]),
+)
+def test_base_http_middleware_reading_the_request_answers_as_the_reference(
+    middleware_reads: str,
+    endpoint_does: str,
+    replace: bool,
+    layers: int,
+    body: bytes,
+    chunked: bool,
+    form: bool,
+    backend: str,
+) -> None:
+    # NOTE: the middleware and the endpoint each read the body in any way; the response passed on or replaced.
+    headers = [(b"content-type", b"application/x-www-form-urlencoded")] if form else []
+    req = Req("POST", "/", headers=headers, body=[body[:3], body[3:]] if chunked else body)
+    assert_same(lambda ns: reading_app(ns, middleware_reads, endpoint_does, replace, layers), [req], backend)
