@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import importlib
 import uuid
+import warnings
 from typing import Any
 
 import anyio
@@ -345,6 +346,85 @@ def lifespan_messages(package: str, kind: str) -> tuple[list[tuple[str, ...]], A
 @pytest.mark.parametrize("kind", ["default", "state", "startup", "shutdown"])
 def test_lifespan(kind: str) -> None:
     assert lifespan_messages("starlette_c", kind) == lifespan_messages("starlette", kind)
+
+
+def fuzzed_lifespan_run(package: str, kind: str, wrapper: str, with_state: bool, incoming: list[str]) -> Any:
+    ns = Namespace(package)
+
+    @contextlib.asynccontextmanager
+    async def managed(app: Any) -> Any:
+        if kind == "fails before":
+            raise ValueError("no start")
+        yield {"state": {"answer": 42}, "not a mapping": [1], "none": None}.get(kind)
+        if kind == "fails after":
+            raise ValueError("no stop")
+
+    async def async_generator(app: Any) -> Any:
+        yield
+
+    def sync_generator(app: Any) -> Any:
+        yield
+
+    lifespan = {"default": None, "async generator": async_generator, "sync generator": sync_generator}.get(
+        kind, managed
+    )
+
+    def build() -> Any:
+        if wrapper == "Starlette":
+            return ns.applications.Starlette(lifespan=lifespan)
+        if wrapper == "Mount":
+            return ns.routing.Router([ns.routing.Mount("/m", app=ns.applications.Starlette(lifespan=lifespan))])
+        return ns.routing.Router(lifespan=lifespan)
+
+    messages = [{"type": f"lifespan.{name}"} for name in incoming]
+    sent: list[tuple[str, ...]] = []
+    scope: dict[str, Any] = {"type": "lifespan", "asgi": {"version": "3.0"}}
+    if with_state:
+        scope["state"] = {}
+
+    async def receive() -> Any:
+        return messages.pop(0) if messages else {"type": "lifespan.shutdown"}
+
+    async def send(message: Any) -> None:
+        sent.append((message["type"], *message.get("message", "").strip().splitlines()[-1:]))
+
+    async def main() -> str | None:
+        try:
+            with anyio.fail_after(5):
+                await build()(scope, receive, send)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        error = anyio.run(main)
+    return sent, scope.get("state"), error, sorted({(w.category.__name__, str(w.message)) for w in caught})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(
+        [
+            "default",
+            "none",
+            "state",
+            "not a mapping",
+            "fails before",
+            "fails after",
+            "async generator",
+            "sync generator",
+        ]
+    ),
+    wrapper=st.sampled_from(["Router", "Starlette", "Mount"]),
+    with_state=st.booleans(),
+    incoming=st.lists(st.sampled_from(["startup", "shutdown", "other"]), max_size=3),
+)
+def test_any_lifespan_goes_as_in_the_reference(kind: str, wrapper: str, with_state: bool, incoming: list[str]) -> None:
+    # NOTE: the messages sent (a failure's last line), the state, what escaped and the warnings, for any lifespan
+    # over any message sequence (a server that runs out of messages asks the app to shut down).
+    ours = fuzzed_lifespan_run("starlette_c", kind, wrapper, with_state, incoming)
+    assert ours == fuzzed_lifespan_run("starlette", kind, wrapper, with_state, incoming)
 
 
 # --- the building blocks, called directly --------------------------------------------------------
