@@ -85,12 +85,15 @@ class BaseSchemaGenerator:
         return _CONVERTOR_SUFFIX.sub("}", path)
 
     def parse_docstring(self, func_or_method: Callable[..., Any]) -> dict[str, Any]:
-        """The YAML after the docstring's last ``---`` (all of it without one), when that is a mapping."""
+        """The YAML after the docstring's last ``---`` (all of it without one), when that is a mapping.
+
+        The separators are found left to right, as in Starlette: ``----`` is a separator followed by ``-``.
+        """
         text = func_or_method.__doc__
         if not text:
             return {}
         _require_yaml("parse_docstring")
-        loaded = yaml.safe_load(text.rpartition("---")[2])
+        loaded = yaml.safe_load(text.split("---")[-1])
         return loaded if isinstance(loaded, dict) else {}
 
     def OpenAPIResponse(self, request: Request) -> Response:

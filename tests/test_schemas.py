@@ -243,6 +243,15 @@ def test_parse_docstring(docstring: str | None, parsed: dict[str, Any]) -> None:
     assert schemas.parse_docstring(endpoint) == parsed
 
 
+def test_parse_docstring_finds_separators_left_to_right() -> None:
+    # NOTE: ``----`` is ``---`` then ``-``: what follows starts with ``-`` and is not YAML, as in Starlette.
+    def endpoint(request: Request) -> None: ...  # pragma: no cover - never called
+
+    endpoint.__doc__ = "----\nsummary: x"
+    with pytest.raises(yaml.parser.ParserError):
+        schemas.parse_docstring(endpoint)
+
+
 def test_parse_docstring_refuses_unsafe_yaml() -> None:
     def endpoint(request: Request) -> None:
         """x: !!python/object/apply:os.system ['true']"""

@@ -6,6 +6,8 @@ import functools
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.differential.harness import Namespace, Req, assert_same
 
@@ -184,3 +186,17 @@ def build(ns: Namespace) -> Any:
 
 def test_openapi_response() -> None:
     assert_same(build, [Req("GET", "/schema"), Req("HEAD", "/schema"), Req("GET", "/broken")])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    docstring=st.none()
+    | st.lists(
+        st.sampled_from(
+            ["---", "--- ", "----", "summary: x", "a: [", "- 1", "  b: 2", "text", "", "\t", "x: 'y'", "#"]
+        ),
+        max_size=6,
+    ).map("\n".join)
+)
+def test_any_docstring_parses_as_in_the_reference(docstring: str | None) -> None:
+    test_parse_docstring(docstring)
