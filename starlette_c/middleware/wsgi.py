@@ -51,7 +51,8 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": _as_environ_str(script_name),
         "PATH_INFO": _as_environ_str(path_info),
-        "QUERY_STRING": scope["query_string"].decode("ascii"),
+        # NOTE: latin-1, as PEP 3333 has every environ string: a byte above 0x7f reaches the app, not a 500.
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
         "SERVER_PROTOCOL": "HTTP/" + scope["http_version"],
         "SERVER_NAME": server_name,
         "SERVER_PORT": server_port,
@@ -107,10 +108,11 @@ class WSGIResponder:
         self.response_headers: list[tuple[str, str]] | None = None
         self.response_started = False
         self.exc_info: _ExcInfo | None = None
-        self.stream_send, self.stream_receive = anyio.create_memory_object_stream[Message](math.inf)
 
     async def __call__(self, receive: Receive, send: Send) -> None:
         environ = build_environ(self.scope, await _read_body(receive))
+        # NOTE: made once the request is read, so that a failed read leaves no stream unclosed.
+        self.stream_send, self.stream_receive = anyio.create_memory_object_stream[Message](math.inf)
         async with create_collapsing_task_group() as task_group:
             task_group.start_soon(self.sender, send)
             async with self.stream_send:

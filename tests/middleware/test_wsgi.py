@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import warnings
@@ -181,6 +182,35 @@ def test_build_environ_defaults() -> None:
     assert environ["wsgi.url_scheme"] == "http"
     assert environ["SERVER_PROTOCOL"] == "HTTP/2"
     assert "REMOTE_ADDR" not in environ
+
+
+def test_query_string_bytes_reach_the_app_as_latin_1(test_client_factory: TestClientFactory) -> None:
+    # NOTE: Starlette decodes it as ASCII and fails the request (a 500); PEP 3333 strings are latin-1.
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", [])
+        return [environ["QUERY_STRING"].encode("latin-1")]
+
+    scope = {"method": "GET", "path": "/", "query_string": b"q=\xff&r=%C3", "http_version": "1.1"}
+    assert build_environ(scope, b"")["QUERY_STRING"] == "q=\xff&r=%C3"
+    client = test_client_factory(WSGIMiddleware(app))
+    assert client.get("/", params={"q": "é"}).content == b"q=%C3%A9"
+
+
+def test_a_failed_request_read_leaves_no_stream_open() -> None:
+    # NOTE: the responder's memory streams are made once the body is read (a ResourceWarning would fail the test).
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        raise AssertionError("never called")  # pragma: no cover
+
+    async def receive() -> dict[str, Any]:
+        raise OSError("gone")
+
+    async def send(message: dict[str, Any]) -> None:
+        raise AssertionError("never called")  # pragma: no cover
+
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "http_version": "1.1"}
+    with pytest.raises(OSError, match="gone"):
+        anyio.run(WSGIMiddleware(app), scope, receive, send)
+    gc.collect()
 
 
 @pytest.mark.parametrize(
