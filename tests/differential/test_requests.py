@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import warnings
 from typing import Any
 
@@ -674,3 +675,45 @@ def test_any_receive_sequence_reads_as_the_reference(
         return seen
 
     assert anyio.run(attempt, "starlette_c") == anyio.run(attempt, "starlette")
+
+
+_ATTRIBUTES = ["url", "base_url", "headers", "query_params", "path_params", "cookies", "client", "method"]
+_ATTRIBUTES += ["session", "auth", "user", "app", "state"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    present=st.sets(
+        st.sampled_from(["method", "path", "headers", "query_string", "scheme", "server", "client", "root_path"])
+    ),
+    extras=st.fixed_dictionaries(
+        {},
+        optional={
+            "session": st.sampled_from([{}, {"a": 1}]),
+            "auth": st.just("credentials"),
+            "user": st.just("someone"),
+            "path_params": st.just({"p": 1}),
+            "app": st.just("the app"),
+            "state": st.just({"k": "v"}),
+            "raw_path": st.sampled_from([b"/raw", b""]),
+        },
+    ),
+    kind=st.sampled_from(["http", "websocket", "lifespan"]),
+    attribute=st.sampled_from(_ATTRIBUTES),
+)
+def test_any_partial_scope_reads_as_the_reference(
+    present: set[str], extras: dict[str, Any], kind: str, attribute: str
+) -> None:
+    # NOTE: a connection over a scope missing any of its keys: each attribute's value or the error it raises.
+    full = Req("GET", "/p", query_string=b"a=1", headers=[(b"cookie", b"c=d")]).scope()
+    scope = {key: value for key, value in full.items() if key in present} | extras | {"type": kind}
+
+    def read(package: str) -> Any:
+        requests = importlib.import_module(f"{package}.requests")
+        try:
+            value = getattr(requests.HTTPConnection(scope), attribute)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return type(value).__name__ if attribute == "state" else str(value)
+
+    assert read("starlette_c") == read("starlette")
