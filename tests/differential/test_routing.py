@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import importlib
 import uuid
 import warnings
@@ -877,3 +878,61 @@ def test_scope_route_for_websockets(path: str) -> None:
         for package in ("starlette", "starlette_c")
     ]
     assert sent[0] == sent[1] and sent[1][1]["text"].startswith("WebSocketRoute:")
+
+
+class _EndpointClass:
+    def __init__(self, *args: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+    async def method(self, request: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+    def __call__(self, request: Any) -> None:
+        pass  # pragma: no cover (never called)
+
+
+async def _named_endpoint(request: Any) -> None:
+    pass  # pragma: no cover (never called)
+
+
+_ENDPOINTS: dict[str, Any] = {
+    "function": _named_endpoint,
+    "lambda": lambda request: None,
+    "partial": functools.partial(_named_endpoint),
+    "class": _EndpointClass,
+    "instance": _EndpointClass(),
+    "bound method": _EndpointClass().method,
+    "nested partial": functools.partial(functools.partial(_EndpointClass().method)),
+}
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    kind=st.sampled_from(["Route", "WebSocketRoute", "Mount", "Host"]),
+    path=st.sampled_from(["/", "/a/{b:int}", "a", "", "/x/", "{sub}.h.org", "/{p:path}", "/m/{x}/"]),
+    endpoint=st.sampled_from(sorted(_ENDPOINTS)),
+    name=st.sampled_from([None, "n"]),
+    methods=st.sampled_from([None, [], ["get"], ["POST", "get"], ("PUT",)]),
+)
+def test_any_route_construction_matches_the_reference(
+    kind: str, path: str, endpoint: str, name: str | None, methods: Any
+) -> None:
+    # NOTE: the route's public shape (or the construction error) for any path, endpoint kind, name and methods.
+    def shape(package: str) -> Any:
+        routing = importlib.import_module(f"{package}.routing")
+        target = _ENDPOINTS[endpoint]
+        try:
+            if kind == "Route":
+                route = routing.Route(path, target, methods=methods, name=name)
+            elif kind == "WebSocketRoute":
+                route = routing.WebSocketRoute(path, target, name=name)
+            elif kind == "Mount":
+                route = routing.Mount(path, app=target, name=name)
+            else:
+                route = routing.Host(path, app=target, name=name)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        fields = ("name", "methods", "path", "host", "path_format", "host_format", "include_in_schema")
+        return {field: getattr(route, field, "-") for field in fields} | {"params": sorted(route.param_convertors)}
+
+    assert shape("starlette_c") == shape("starlette")
