@@ -9,6 +9,7 @@ import gzip
 import re
 import warnings
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -482,6 +483,66 @@ def test_cors_fuzzed(
     if private:
         headers.append((b"access-control-request-private-network", b"true"))
     assert_same(build, [Req(method="OPTIONS", headers=headers), Req(headers=headers[:1])])
+
+
+_CORS_OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "allow_origins": st.sampled_from([(), ["*"], ["https://example.org"], ["https://example.org", "null"]]),
+        "allow_methods": st.sampled_from([("GET",), ["*"], ["get", "POST"], []]),
+        "allow_headers": st.sampled_from([(), ["*"], ["X-Custom", "accept"], ["CONTENT-TYPE"]]),
+        "allow_credentials": st.booleans(),
+        "allow_origin_regex": st.sampled_from([None, r"https://.*\.example\.org", "http://x"]),
+        "allow_private_network": st.booleans(),
+        "expose_headers": st.sampled_from([(), ["X-Exposed", "x-two"]]),
+        "max_age": st.sampled_from([600, 0, -1]),
+    },
+)
+
+
+def cors_application(options: dict[str, Any], path: str, method: str, ns: Namespace) -> Any:
+    async def page(request: Any) -> Any:
+        return ns.responses.PlainTextResponse(request.method, headers={"vary": "Cookie"})
+
+    cors = ns.middleware.Middleware(ns.module("middleware.cors").CORSMiddleware, **options)
+    return ns.applications.Starlette(routes=[ns.routing.Route(path, page, methods=[method])], middleware=[cors])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    options=_CORS_OPTIONS,
+    origin=st.none() | origins,
+    method=st.sampled_from(["GET", "OPTIONS", "POST", "DELETE"]),
+    requested_method=st.none() | st.sampled_from(["GET", "PUT", "post", ""]),
+    requested=st.none() | header_lists.map(",".join),
+    cookie=st.booleans(),
+    path=st.sampled_from(["/", "/big", "/stream", "/empty"]),
+    in_application=st.booleans(),
+)
+def test_any_cors_configuration_answers_as_the_reference(
+    options: dict[str, Any],
+    origin: str | None,
+    method: str,
+    requested_method: str | None,
+    requested: str | None,
+    cookie: bool,
+    path: str,
+    in_application: bool,
+) -> None:
+    # NOTE: any configuration against any request: preflights (OPTIONS with a requested method) and simple ones.
+    headers = [] if origin is None else [(b"origin", origin.encode())]
+    if requested_method is not None:
+        headers.append((b"access-control-request-method", requested_method.encode()))
+    if requested is not None:
+        headers.append((b"access-control-request-headers", requested.encode()))
+    if cookie:
+        headers.append((b"cookie", b"sid=1"))
+    # NOTE: in an application, a routed endpoint under the middleware: the lane serves it where it can.
+    if in_application:
+        build: Build = partial(cors_application, options, path, method)
+    else:
+        build = middleware("cors", "CORSMiddleware", **options)
+    assert_same(build, [Req(method, path, headers=headers)])
 
 
 @settings(max_examples=40, deadline=None)
