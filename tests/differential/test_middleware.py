@@ -1030,3 +1030,69 @@ def test_wsgi_query_string_above_ascii_differs_on_purpose() -> None:
         gc.collect()
     assert reference.exception is not None and reference.exception.startswith("UnicodeDecodeError")
     assert ours.status == 200 and "('QUERY_STRING', 'q=\xff')".encode() in ours.body
+
+
+_GZIP_HEADERS = st.lists(
+    st.sampled_from(
+        [
+            (b"content-type", b"text/plain"),
+            (b"content-type", b"image/png"),
+            (b"content-type", b"application/grpc"),
+            (b"content-type", b"text/event-stream"),
+            (b"content-encoding", b"br"),
+            (b"content-encoding", b"identity"),
+            (b"content-length", b"1000"),
+            (b"vary", b"Cookie"),
+            (b"Vary", b"accept-encoding"),
+        ]
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    status=st.sampled_from([200, 204, 304, 404]),
+    headers=_GZIP_HEADERS,
+    sizes=st.lists(st.sampled_from([0, 1, 100, 499, 500, 5000]), min_size=1, max_size=3),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "minimum_size": st.sampled_from([0, 1, 500, 10_000]),
+            "compresslevel": st.sampled_from([1, 9]),
+            "exclude_content_types": st.sampled_from([(), ("text/plain",), ("text/",)]),
+        },
+    ),
+    accept=st.sampled_from([b"gzip", b"br, GZIP", b"", b"identity"]),
+    method=st.sampled_from(["GET", "HEAD"]),
+)
+def test_any_gzip_configuration_and_response_match_the_reference(
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    sizes: list[int],
+    options: dict[str, Any],
+    accept: bytes,
+    method: str,
+) -> None:
+    # NOTE: the messages' types and more_body flags, the start's headers and the whole body (inflated when gzip).
+    async def run(package: str) -> Any:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await send(_start(status, tuple(headers)))
+            for index, size in enumerate(sizes):
+                await send(_body(b"ab" * (size // 2) + b"c" * (size % 2), index < len(sizes) - 1))
+
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        gzip_module = Namespace(package).module("middleware.gzip")
+        scope = Req(method, headers=[(b"accept-encoding", accept)]).scope()
+        await gzip_module.GZipMiddleware(app, **options)(scope, None, send)
+        start, bodies = sent[0], sent[1:]
+        body = b"".join(message.get("body", b"") for message in bodies)
+        if (b"content-encoding", b"gzip") in start["headers"]:
+            body = gzip.decompress(body)
+        return start, [(message["type"], message.get("more_body", False)) for message in bodies], body
+
+    assert anyio.run(run, "starlette_c") == anyio.run(run, "starlette")
