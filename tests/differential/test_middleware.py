@@ -865,7 +865,18 @@ _SESSION_OTHERS = st.sampled_from([b"[1]", b"not json", b"null"])
         st.builds(lambda payload: cookie_of(payload, "x")[0][1], _SESSION_OTHERS),
         st.sampled_from([b"session=", b"session=a.b.c", b"session=%%%", b"other=1", b"session=1; session=2"]),
     ),
-    options=st.sampled_from([{}, {"max_age": None}, {"https_only": True, "same_site": "strict"}, {"path": "/p"}]),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "max_age": st.sampled_from([None, 0, -1, 60]),
+            "https_only": st.booleans(),
+            "same_site": st.sampled_from(["lax", "strict", "none", "Bogus"]),
+            "path": st.sampled_from(["/", "/p", "/a b", ""]),
+            "domain": st.sampled_from([None, "example.org"]),
+            "session_cookie": st.sampled_from(["session", "s"]),
+            "partitioned": st.booleans(),
+        },
+    ),
 )
 def test_sessions_fuzzed(path: str, cookie: bytes | None, options: dict[str, Any]) -> None:
     # NOTE: any session operation under any cookie (valid, forged, malformed, repeated): the same answer.
