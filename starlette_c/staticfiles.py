@@ -166,7 +166,8 @@ class StaticFiles:
     def is_not_modified(self, response_headers: Headers, request_headers: Headers) -> bool:
         """Whether the client's copy is current: by its ETags when it sends any, else by its date."""
         wanted_tags = request_headers.get("if-none-match")
-        if wanted_tags is not None:
+        # NOTE: an empty If-None-Match counts as absent (the date decides), as in Starlette.
+        if wanted_tags:
             if wanted_tags.strip() == "*":
                 return True
             etag = response_headers.get("etag")

@@ -188,6 +188,15 @@ def test_is_not_modified_without_validators() -> None:
     assert not app.is_not_modified(Headers({}), Headers({"if-modified-since": "Tue, 01 Jan 2030 00:00:00 GMT"}))
 
 
+@pytest.mark.parametrize(("wanted", "not_modified"), [("", True), (" ", False), (",", False), ('"other"', False)])
+def test_an_empty_if_none_match_leaves_the_date_to_decide(wanted: str, not_modified: bool) -> None:
+    # NOTE: as in Starlette, only an empty value counts as absent; any other value is compared as ETags.
+    app = StaticFiles(directory=None, check_dir=False)
+    response = Headers({"etag": '"x"', "last-modified": "Thu, 01 Jan 2026 00:00:00 GMT"})
+    request = Headers({"if-none-match": wanted, "if-modified-since": "Tue, 01 Jan 2030 00:00:00 GMT"})
+    assert app.is_not_modified(response, request) is not_modified
+
+
 def test_missing_directory_fails_at_construction(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError) as info:
         StaticFiles(directory=tmp_path / "nope")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,32 @@ def test_random_paths_match_the_reference(
     reference, ours = run_both(builder(site, html=html, follow_symlink=follow_symlink), req)
     assert ours == reference
     assert follow_symlink or b"secret" not in ours.body
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    if_none_match=st.none()
+    | st.lists(st.sampled_from(["ETAG", "W/ETAG", '"other"', "*", "", " ", "W/", "ETAG-bare"]), max_size=3).map(
+        ",".join
+    ),
+    if_modified_since=st.none()
+    | st.sampled_from(
+        ["Fri, 01 Jan 2100 00:00:00 GMT", "Thu, 01 Jan 1970 00:00:00 GMT", "MTIME", "garbage", "", "Mon, 99 Foo 9 GMT"]
+    ),
+    method=st.sampled_from(["GET", "HEAD"]),
+    name=st.sampled_from(["hello.txt", "docs", "missing.txt"]),
+)
+def test_any_conditional_request_answers_as_the_reference(
+    site: Path, if_none_match: str | None, if_modified_since: str | None, method: str, name: str
+) -> None:
+    # NOTE: ETAG and MTIME stand for the file's own validators; any mix of them with others and with garbage.
+    etag = etag_of(site).decode()
+    mtime = formatdate((site / "hello.txt").stat().st_mtime, usegmt=True)
+    headers = []
+    if if_none_match is not None:
+        value = if_none_match.replace("ETAG-bare", etag.strip('"')).replace("ETAG", etag)
+        headers.append((b"if-none-match", value.encode()))
+    if if_modified_since is not None:
+        headers.append((b"if-modified-since", if_modified_since.replace("MTIME", mtime).encode()))
+    reference, ours = run_both(builder(site, html=True), Req(method, "/static/" + name, headers=headers))
+    assert ours == reference
