@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import starlette.convertors as reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import starlette_c.convertors as ours
 
@@ -119,3 +121,17 @@ def test_float_url_path_for_with_nan_and_infinity() -> None:
 
     for value in (math.nan, math.inf, -math.inf, -1.0, 2.5):
         assert outcome(starlette_c.routing, value) == outcome(starlette.routing, value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    key=st.sampled_from(KEYS),
+    method=st.sampled_from(["convert", "to_string"]),
+    value=st.integers()
+    | st.floats()
+    | st.text(st.sampled_from("0123456789.-+eE_ abcdefABCDEF/\u0660\u00b2"), max_size=40)
+    | st.uuids()
+    | st.uuids().map(str),
+)
+def test_any_value_converts_as_in_the_reference(key: str, method: str, value: Any) -> None:
+    assert observe(ours, key, method, value) == observe(reference, key, method, value)
