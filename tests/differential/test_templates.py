@@ -9,6 +9,8 @@ from typing import Any
 import anyio
 import jinja2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.differential.harness import Namespace, Req, assert_same
 
@@ -134,3 +136,37 @@ def test_public_signatures() -> None:
             if callable(value) and (not attribute.startswith("_") or attribute in ("__init__", "__call__")):
                 expected = str(inspect.signature(value))
                 assert str(inspect.signature(getattr(ours, attribute))) == expected, (name, attribute)
+
+
+_PARAMETERS = ["request", "name", "context", "status_code", "headers", "media_type", "background"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    positional=st.integers(0, 7),
+    keywords=st.sets(st.sampled_from([*_PARAMETERS, "unknown"])),
+    request_in_context=st.booleans(),
+    name=st.sampled_from(["page.html", "raw.txt", "missing.html"]),
+)
+def test_any_template_response_call_matches_the_reference(
+    directory: Path, positional: int, keywords: set[str], request_in_context: bool, name: str
+) -> None:
+    # NOTE: the first ``positional`` parameters by position, any others (or an unknown one) by keyword.
+    def call(ns: Namespace) -> Any:
+        request = ns.requests.Request(dict(SCOPE))
+        values = {
+            "request": request,
+            "name": name,
+            "context": {"x": "<b>", **({"request": request} if request_in_context else {})},
+            "status_code": 203,
+            "headers": {"x-a": "1"},
+            "media_type": "text/xml",
+            "background": None,
+            "unknown": 1,
+        }
+        args = [values[parameter] for parameter in _PARAMETERS[:positional]]
+        kwargs = {parameter: values[parameter] for parameter in keywords}
+        return ns.templating.Jinja2Templates(directory=directory).TemplateResponse(*args, **kwargs)
+
+    reference, ours = outcome(call)
+    assert ours == reference
