@@ -9,6 +9,10 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.differential.harness import Req
 
 PACKAGES = ("starlette", "starlette_c")
 
@@ -86,3 +90,49 @@ async def background_outcomes(package: str) -> list[Any]:
 
 def test_background() -> None:
     assert anyio.run(background_outcomes, "starlette_c") == anyio.run(background_outcomes, "starlette")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tasks=st.lists(st.tuples(st.booleans(), st.booleans()), max_size=5),
+    in_response=st.booleans(),
+    backend=st.sampled_from(["asyncio", "trio"]),
+)
+def test_any_background_tasks_run_as_in_the_reference(
+    tasks: list[tuple[bool, bool]], in_response: bool, backend: str
+) -> None:
+    # NOTE: each task (sync or async, failing or not) in order: which ran, and what escaped (after the response).
+    def outcome(package: str) -> Any:
+        background = importlib.import_module(f"{package}.background")
+        responses = importlib.import_module(f"{package}.responses")
+        ran: list[Any] = []
+        group = background.BackgroundTasks()
+        for index, (is_async, fails) in enumerate(tasks):
+
+            def run(index: int = index, fails: bool = fails) -> None:
+                ran.append(index)
+                if fails:
+                    raise ValueError(f"task {index} failed")
+
+            async def arun(index: int = index, fails: bool = fails) -> None:
+                run(index, fails)
+
+            group.add_task(arun if is_async else run)
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+
+        async def main() -> None:
+            if in_response:
+                await responses.Response("ok", background=group)(Req().scope(), None, send)
+            else:
+                await group()
+
+        try:
+            anyio.run(main, backend=backend)
+        except Exception as exc:
+            ran.append(f"{type(exc).__name__}: {exc}")
+        return ran, sent
+
+    assert outcome("starlette_c") == outcome("starlette")
