@@ -347,8 +347,7 @@ class _ResponseRecorder:
     def annotate(self, response: httpx.Response) -> None:
         """Expose trailers and debug information on ``response``.
 
-        Debug information counts as far as it has arrived when the response is built, as in Starlette; trailers are
-        the live list, so those sent while the body is read show up too.
+        Debug information counts as far as it has arrived when the response is built, as in Starlette.
         """
         if self.trailers is not None:
             # NOTE: the live list, so trailers sent while the body is being read show up on the response.

@@ -412,15 +412,19 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [environ["REQUEST_METHOD"].encode(), b" ", body, b" ", environ["QUERY_STRING"].encode()]
 
 
-def test_wsgi() -> None:
+def wsgi_middleware(app: Any) -> Build:
     def build(ns: Namespace) -> Any:
         with warnings.catch_warnings():
             # NOTE: each package warns with its own StarletteDeprecationWarning on import.
             warnings.simplefilter("ignore")
-            return ns.module("middleware.wsgi").WSGIMiddleware(wsgi_app)
+            return ns.module("middleware.wsgi").WSGIMiddleware(app)
 
+    return build
+
+
+def test_wsgi() -> None:
     assert_same(
-        build,
+        wsgi_middleware(wsgi_app),
         [
             Req(),
             Req(method="POST", body=[b"a", b"b", b"c"], query_string=b"q=1"),
@@ -975,7 +979,7 @@ def environ_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     environ["wsgi.input"].read()
     shown = {key: value for key, value in environ.items() if key not in ("wsgi.input", "wsgi.errors")}
     start_response("200 OK", [("Content-Type", "text/plain")])
-    return [repr(sorted(shown.items(), key=lambda item: item[0])).encode()]
+    return [repr(sorted(shown.items())).encode()]
 
 
 _SCOPE_TEXT = st.text(st.sampled_from("/a %\u00e9"), max_size=5)
@@ -1008,11 +1012,6 @@ def test_any_scope_becomes_the_reference_wsgi_environ(
     client: tuple[str, int] | None,
     http_version: str,
 ) -> None:
-    def build(ns: Namespace) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ns.module("middleware.wsgi").WSGIMiddleware(environ_app)
-
     req = Req(
         "POST",
         root_path + path,
@@ -1021,23 +1020,18 @@ def test_any_scope_becomes_the_reference_wsgi_environ(
         body=b"xy",
         scheme=scheme,
         server=server,
-        client=client if client is not None else None,
+        client=client,
         root_path=root_path,
         http_version=http_version,
     )
-    assert_same(build, [req])
+    assert_same(wsgi_middleware(environ_app), [req])
 
 
 def test_wsgi_query_string_above_ascii_differs_on_purpose() -> None:
     # NOTE: docs/differences.md: the reference fails the request (and leaves its two memory streams to the collector).
-    def build(ns: Namespace) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ns.module("middleware.wsgi").WSGIMiddleware(environ_app)
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        reference, ours = run_both(build, Req(query_string=b"q=\xff"))
+        reference, ours = run_both(wsgi_middleware(environ_app), Req(query_string=b"q=\xff"))
         gc.collect()
     assert reference.exception is not None and reference.exception.startswith("UnicodeDecodeError")
     assert ours.status == 200 and "('QUERY_STRING', 'q=\xff')".encode() in ours.body
