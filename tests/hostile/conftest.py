@@ -1,7 +1,9 @@
-"""One server process serving tests/hostile/app.py per server kind: uvicorn (httptools + uvloop) and granian.
+"""One server process serving tests/hostile/app.py per server kind: uvicorn (httptools + uvloop), granian, and
+hypercorn with its trio worker (the app on trio under a real server).
 
-Every case runs against each kind (granian's are skipped when it is not installed). The mode (compiled or pure
-twins) follows the environment's ``STARLETTE_C_PURE``: the suite runs once per mode, so this directory does too.
+Every case runs against each kind (a kind's cases are skipped when its server is not installed). The mode
+(compiled or pure twins) follows the environment's ``STARLETTE_C_PURE``: the suite runs once per mode, so this
+directory does too.
 """
 
 from __future__ import annotations
@@ -28,17 +30,19 @@ LEAKS = (b"Traceback", b'File "', b'.py"', b"Exception", b"Error:", b"starlette_
 
 
 APP = "tests.hostile.app:app"
-# The command line of each server kind, without the port; --workers 1 keeps the app in one process whose memory
-# and descriptors the cases measure (granian runs it in a child of the process started here).
+# The command line of each server kind, without the port; one worker keeps the app in one process whose memory
+# and descriptors the cases measure (granian and hypercorn run it in a child of the process started here).
 COMMANDS = {
     "uvicorn": ["uvicorn", APP, "--http", "httptools", "--loop", "uvloop", "--workers", "1"],
     "granian": ["granian", "--interface", "asgi", "--loop", "uvloop", "--workers", "1", APP],
+    "hypercorn-trio": ["hypercorn", "--config", str(Path(__file__).with_name("hypercorn.toml")), APP],
 }
 # What the cases add: quiet logs, idle keep-alive connections closed after 2 s, websocket messages up to 64 KiB
-# (granian has no such limit to set).
+# (granian has no such limit to set; hypercorn's are in its config file, which its command line cannot set).
 TEST_OPTIONS = {
     "uvicorn": ["--log-level", "critical", "--timeout-keep-alive", "2", "--ws-max-size", "65536"],
     "granian": ["--log-level", "critical", "--no-access-log", "--http1-header-read-timeout", "2000"],
+    "hypercorn-trio": [],
 }
 
 
@@ -88,17 +92,19 @@ class ServerDidNotStart(RuntimeError):
 
 
 def app_process(pid: int, kind: str) -> int:
-    """The PID of the process running the app: the server's own, or for granian its one worker child."""
-    if kind != "granian":
+    """The PID of the process running the app: uvicorn's own, or the one worker child of granian and hypercorn
+    (beside hypercorn's worker, multiprocessing starts its resource tracker)."""
+    if kind == "uvicorn":
         return pid
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    assert len(children) == 1, children
-    return int(children[0])
+    workers = [child for child in children if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()]
+    assert len(workers) == 1, children
+    return int(workers[0])
 
 
 @contextmanager
 def hostile_server(kind: str, options: list[str], output: IO[bytes] | None = None) -> Iterator[Server]:
-    """``kind`` (uvicorn or granian) serving tests/hostile/app.py over a fresh tree, until /health answers; stopped
+    """``kind`` (a key of COMMANDS) serving tests/hostile/app.py over a fresh tree, until /health answers; stopped
     by its PID on exit. The server's output goes to ``output`` (inherited when None)."""
     with tempfile.TemporaryDirectory() as base_name:
         base = Path(base_name)
@@ -107,7 +113,8 @@ def hostile_server(kind: str, options: list[str], output: IO[bytes] | None = Non
         tmpdir.mkdir()
         port = free_port()
         env = {**os.environ, "HOSTILE_ROOT": str(root), "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)}
-        argv = [sys.executable, "-m", *COMMANDS[kind], "--port", str(port), *options]
+        listen = ["--bind", f"127.0.0.1:{port}"] if kind.startswith("hypercorn") else ["--port", str(port)]
+        argv = [sys.executable, "-m", *COMMANDS[kind], *listen, *options]
         process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
             srv = Server(kind=kind, port=port, pid=process.pid, root=root, tmpdir=tmpdir)
@@ -134,7 +141,7 @@ def hostile_server(kind: str, options: list[str], output: IO[bytes] | None = Non
 @pytest.fixture(scope="session", params=sorted(COMMANDS))
 def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     kind: str = request.param
-    if importlib.util.find_spec(kind) is None:
+    if importlib.util.find_spec(kind.partition("-")[0]) is None:
         pytest.skip(f"{kind} is not installed: its hostile cases need `pip install {kind}`")
     with tempfile.TemporaryFile() as log, hostile_server(kind, TEST_OPTIONS[kind], log) as srv:
         yield srv
