@@ -1,4 +1,5 @@
-"""Soak: serve tests/hostile/app.py with uvicorn (or granian), drive load at rotating endpoints, watch its RSS.
+"""Soak: serve tests/hostile/app.py with uvicorn (or granian, or hypercorn on trio), drive load at rotating
+endpoints, watch its RSS.
 
 ``python scripts/soak_run.py [minutes]`` (scripts/soak wraps it). Load comes from wrk when installed (one Lua
 script rotating the endpoints), else from an asyncio generator here. Exits non-zero on any error response,
@@ -146,6 +147,15 @@ def run_load(server: Server, minutes: float, interval: float) -> tuple[list[tupl
     return samples, stats
 
 
+# Warnings and errors, no access log; hypercorn logs no access by default and takes its log level from
+# tests/hostile/hypercorn.toml.
+SERVER_OPTIONS = {
+    "uvicorn": ["--log-level", "warning", "--no-access-log"],
+    "granian": ["--log-level", "warning", "--no-access-log"],
+    "hypercorn-trio": [],
+}
+
+
 def main() -> int:
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     bound_kib = int(float(os.environ.get("SOAK_RSS_BOUND_MIB", "5")) * 1024)
@@ -153,7 +163,7 @@ def main() -> int:
     seconds = minutes * 60
     kind = os.environ.get("SOAK_SERVER", "uvicorn")
     try:
-        with hostile_server(kind, ["--log-level", "warning", "--no-access-log"]) as server:
+        with hostile_server(kind, SERVER_OPTIONS[kind]) as server:
             samples, stats = run_load(server, minutes, interval)
     except ServerDidNotStart as exc:
         print(exc, file=sys.stderr)
