@@ -446,8 +446,9 @@ class MutableHeaders(Headers):
         return _header_setdefault(self._list, key, value)
 
     def update(self, other: Mapping[str, str]) -> None:
+        # NOTE: through item assignment, so a subclass's own __setitem__ sees every header (|= too).
         for key, value in other.items():
-            _header_set(self._list, key, value)
+            self[key] = value
 
     def append(self, key: str, value: str) -> None:
         _header_append(self._list, key, value)

@@ -211,7 +211,8 @@ class Request(HTTPConnection[StateT]):
         if kind != "http.request":
             return b""
         self._stream_consumed = not message.get("more_body", False)
-        return cast(bytes, message.get("body", b""))
+        # NOTE: a body of None (or any empty value) is no bytes, as a missing one is.
+        return cast(bytes, message.get("body") or b"")
 
     def _unread_part(self) -> None:
         if self._stream_consumed:

@@ -556,6 +556,17 @@ def test_mutable_headers_update_and_or() -> None:
         h |= 1  # type: ignore[arg-type]
 
 
+def test_mutable_headers_update_and_ior_assign_through_setitem() -> None:
+    class Shouting(MutableHeaders):
+        def __setitem__(self, key: str, value: str) -> None:
+            super().__setitem__(key, value.upper())
+
+    h = Shouting({"a": "x"})
+    h.update({"b": "y"})
+    h |= {"c": "z"}
+    assert h.raw == [(b"a", b"x"), (b"b", b"Y"), (b"c", b"Z")]
+
+
 def test_mutable_headers_vary() -> None:
     h = MutableHeaders()
     h.add_vary_header("Origin")

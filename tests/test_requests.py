@@ -392,6 +392,17 @@ async def test_body_ignores_unknown_messages_and_missing_keys() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("read", ["body", "stream"])
+async def test_a_body_of_none_is_no_bytes(read: str) -> None:
+    messages = [{"type": "http.request", "body": None, "more_body": True}, {"type": "http.request", "body": b"a"}]
+    request = Request(make_scope(), receiver(messages))
+    if read == "body":
+        assert await request.body() == b"a"
+    else:
+        assert [chunk async for chunk in request.stream()] == [b"a", b""]
+
+
+@pytest.mark.anyio
 async def test_body_reads_receive_without_an_async_generator() -> None:
     started: list[object] = []
     hooks = sys.get_asyncgen_hooks()

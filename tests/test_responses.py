@@ -5,7 +5,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import sys
 import time
 from array import array
@@ -514,8 +513,14 @@ def test_json_response_errors_are_json_dumps_errors() -> None:
     for content in (cycle, {(1,): 2}, [float("inf")], {"a": {1, 2}}):
         with pytest.raises(Exception) as expected:
             json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        with pytest.raises(type(expected.value), match="^" + re.escape(str(expected.value)) + "$"):
+        with pytest.raises(Exception) as raised:
             JSONResponse(content)
+        # NOTE: the notes too: json adds "when serializing ..." ones from Python 3.14 on.
+        assert (type(raised.value), str(raised.value), getattr(raised.value, "__notes__", None)) == (
+            type(expected.value),
+            str(expected.value),
+            getattr(expected.value, "__notes__", None),
+        )
     assert JSONResponse(cycle[:0]).body == b"[]"  # a failed render leaves nothing behind for the next one
 
 
