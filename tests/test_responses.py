@@ -51,9 +51,10 @@ async def call(
     asgi: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
     receive: Receive | None = None,
+    sent: list[Message] | None = None,
 ) -> list[Message]:
-    """Run ``app`` on one request and return every message it sent."""
-    sent: list[Message] = []
+    """Run ``app`` on one request and return every message it sent (into ``sent`` when given)."""
+    sent = [] if sent is None else sent
 
     async def never_disconnects() -> Message:
         await anyio.sleep_forever()
@@ -850,8 +851,29 @@ async def test_file_response_directory(tmp_path: Path) -> None:
 
 
 async def test_file_response_stat_result_of_a_missing_file(file: Path, tmp_path: Path) -> None:
+    # NOTE: the file is opened before the response starts: the error becomes a 500, not a 200 with no body.
+    sent: list[Message] = []
     with pytest.raises(FileNotFoundError):
-        await call(FileResponse(tmp_path / "missing.txt", stat_result=os.stat(file)))
+        await call(FileResponse(tmp_path / "missing.txt", stat_result=os.stat(file)), sent=sent)
+    assert sent == []
+    with pytest.raises(IsADirectoryError):
+        await call(FileResponse(tmp_path, stat_result=os.stat(file)), sent=sent)
+    assert sent == []
+
+
+async def test_file_response_sends_the_size_its_stat_result_gives(file: Path) -> None:
+    given = os.stat_result((0o100644, 0, 0, 0, 0, 0, 5, 0, 0, 0))
+    messages = await call(FileResponse(file, stat_result=given))
+    assert dict(messages[0]["headers"])[b"content-length"] == b"5"
+    assert body_of(messages) == CONTENT[:5]
+
+
+async def test_file_response_max_ranges_set_on_the_instance(file: Path) -> None:
+    response = FileResponse(file)
+    response.max_ranges = 1
+    messages = await call(response, headers=[("range", "bytes=0-1,10-11")])
+    assert messages[0]["status"] == 200
+    assert body_of(messages) == CONTENT
 
 
 def test_file_response_headers_at_construction(file: Path) -> None:
