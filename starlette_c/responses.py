@@ -132,7 +132,7 @@ class Response:
             assert samesite.lower() in _SAMESITE_VALUES, "samesite must be either 'strict', 'lax' or 'none'"
             attributes["samesite"] = samesite
         if partitioned:
-            if sys.version_info < (3, 14):
+            if sys.version_info < (3, 14):  # pragma: no cover (Python < 3.14 only: the block raises)
                 raise ValueError("Partitioned cookies are only supported in Python 3.14 and above.")
             attributes["partitioned"] = True  # pragma: no cover (Python >= 3.14 only)
         morsel = jar[key]
