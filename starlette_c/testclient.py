@@ -127,6 +127,10 @@ class WebSocketTestSession:
         except BaseException:
             self._shut_down()
             resources.close()
+            if self._app_error is not None and not self._error_reported:
+                # NOTE: an app that refused the connection and then failed reports its failure, not the refusal.
+                self._error_reported = True
+                raise self._app_error
             raise
         self.accepted_subprotocol = reply.get("subprotocol")
         self.extra_headers = reply.get("headers")

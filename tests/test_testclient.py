@@ -685,6 +685,21 @@ def test_websocket_app_error_before_accept(test_client_factory: TestClientFactor
         pass  # pragma: no cover (the connection is refused)
 
 
+@pytest.mark.parametrize("refusal", ["close", "denial"])
+def test_websocket_app_error_after_refusing(test_client_factory: TestClientFactory, refusal: str) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        if refusal == "close":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            await send({"type": "websocket.http.response.start", "status": 403, "headers": []})
+            await send({"type": "websocket.http.response.body", "body": b"no"})
+        raise ValueError("after refusing")
+
+    with pytest.raises(ValueError, match="after refusing"), test_client_factory(app).websocket_connect("/"):
+        pass  # pragma: no cover (the connection is refused)
+
+
 def test_websocket_app_returns_without_closing(test_client_factory: TestClientFactory) -> None:
     async def silent(scope: Scope, receive: Receive, send: Send) -> None:
         pass
