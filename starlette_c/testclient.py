@@ -178,7 +178,9 @@ class WebSocketTestSession:
         more = True
         while more:
             part = self.receive()
-            assert part["type"] == "websocket.http.response.body"
+            if part["type"] != "websocket.http.response.body":
+                # NOTE: e.g. the app returned after the start (Starlette's client waits forever there).
+                raise RuntimeError(f"Expected a 'websocket.http.response.body' message, got {part['type']!r}.")
             body += part.get("body", b"")
             more = part.get("more_body", False)
         return WebSocketDenialResponse(

@@ -685,6 +685,16 @@ def test_websocket_app_error_before_accept(test_client_factory: TestClientFactor
         pass  # pragma: no cover (the connection is refused)
 
 
+def test_websocket_denial_without_a_body(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.http.response.start", "status": 403, "headers": []})
+
+    message = "^Expected a 'websocket.http.response.body' message, got 'websocket.close'.$"
+    with pytest.raises(RuntimeError, match=message), test_client_factory(app).websocket_connect("/"):
+        pass  # pragma: no cover (the connection is refused)
+
+
 @pytest.mark.parametrize("refusal", ["close", "denial"])
 def test_websocket_app_error_after_refusing(test_client_factory: TestClientFactory, refusal: str) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
