@@ -19,22 +19,23 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette_c import _backend
+from starlette_c import _backend, routing
 from starlette_c._exception_handler import _handle_exception, _start_tracking
 from starlette_c._stock import STOCK
 from starlette_c.middleware import exceptions as _exceptions  # noqa: F401 (marks ExceptionMiddleware.__call__)
 from starlette_c.middleware.errors import ServerErrorMiddleware
-from starlette_c.requests import Request
 from starlette_c.routing import serve_endpoint
 from starlette_c.types import ASGIApp, Receive, Scope, Send
 
-_LAYERS = _backend.routing.StockLayers(STOCK)
+_LAYERS = _backend.routing.StockLayers(STOCK, routing.REQUEST_RESPONSE_APP_CODE)
 
 
 async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
     """``Starlette.__call__``: the app's middleware stack serves the connection, through the lane when it can."""
     scope["app"] = app
-    stack: ASGIApp = app.middleware_stack or app._build_stack()
+    stack: ASGIApp | None = app.middleware_stack
+    if stack is None:
+        stack = app._build_stack()
     if scope["type"] != "http" or not _backend.lane or not _LAYERS.serves(stack):
         await stack(scope, receive, send)
         return
@@ -60,7 +61,8 @@ async def serve_app(app: Any, scope: Scope, receive: Receive, send: Send) -> Non
             else:
                 # NOTE: the stock handle's app serves the endpoint so (request_response): here ``tracking`` has
                 # nothing sent through it yet, and stands for the tracker that app would put below it.
-                await serve_endpoint(endpoint, Request(scope, receive, tracking), scope, receive, tracking)
+                # NOTE: the Request class looked up where the app looks it up: one patched onto routing counts too.
+                await serve_endpoint(endpoint, routing.Request(scope, receive, tracking), scope, receive, tracking)
         except Exception as exc:
             await _handle_exception(handlers, exc, scope, receive, tracking, None)
     except Exception as exc:

@@ -10,6 +10,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import Enum
+from types import CodeType
 from typing import Any, ClassVar, Literal
 
 from starlette_c import _route_index
@@ -34,7 +35,7 @@ from starlette_c.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette_c.middleware import Middleware
 from starlette_c.middleware._raw_headers import get_value
 from starlette_c.middleware.body_limit import RequestBodyLimitMiddleware
-from starlette_c.requests import Request
+from starlette_c.requests import Request as Request
 from starlette_c.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_c.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette_c.websockets import WebSocket, WebSocketClose
@@ -97,6 +98,11 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
     # NOTE: the lane serves this app as the app itself does: serve_endpoint(endpoint, Request(...), ...).
     app.lane_endpoint = endpoint  # type: ignore[attr-defined]
     return app
+
+
+# NOTE: the code of every app request_response makes. The lane serves a route's app itself only when the app is a
+# function running this code: a wrapper that copied its attributes (functools.wraps), a mock or a proxy is called.
+REQUEST_RESPONSE_APP_CODE = next(const for const in request_response.__code__.co_consts if isinstance(const, CodeType))
 
 
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -345,6 +346,82 @@ def test_the_lane_serves_plain_routes_itself_and_hands_others_to_handle(
     texts = [client.get(path).text for path in ("/", "/sync", "/with-middleware", "/post-only", "/mounted/x")]
     assert texts == ["hello", "sync hello", "hello", "Method Not Allowed", "hello"]
     assert served == ["/", "/sync"]
+
+
+@pytest.mark.parametrize("on", [True, False], ids=["lane on", "lane off"])
+def test_a_wrapper_that_copied_a_route_app_is_called(
+    test_client_factory: TestClientFactory, lane_on: Callable[[bool], None], on: bool
+) -> None:
+    lane_on(on)
+    app = _app()
+    route = app.router.routes[0]
+    assert isinstance(route, Route)
+    original = route.app
+
+    @functools.wraps(original)  # NOTE: copies the app's __dict__, lane_endpoint included.
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("denied", status_code=403)(scope, receive, send)
+
+    route.app = guarded
+    response = test_client_factory(app).get("/")
+    assert (response.status_code, response.text) == (403, "denied")
+
+
+@pytest.mark.parametrize("on", [True, False], ids=["lane on", "lane off"])
+def test_a_request_class_patched_onto_routing_reaches_the_endpoint(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch, lane_on: Callable[[bool], None], on: bool
+) -> None:
+    from starlette_c import routing
+
+    class Tagged(Request):
+        pass
+
+    async def kind(request: Request) -> Response:
+        return PlainTextResponse(type(request).__name__)
+
+    lane_on(on)
+    monkeypatch.setattr(routing, "Request", Tagged)
+    assert test_client_factory(Starlette(routes=[Route("/", kind)])).get("/").text == "Tagged"
+
+
+class _ForwardingMethod:
+    """A bound method stand-in forwarding ``__func__`` and ``__self__``, as wrapt's bound wrappers do."""
+
+    def __init__(self, function: Any, instance: Any, calls: list[str]) -> None:
+        self.__func__, self.__self__, self.calls = function, instance, calls
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls.append(self.__func__.__qualname__)
+        return self.__func__(self.__self__, *args)
+
+
+class _ForwardingFunction:
+    def __init__(self, function: Any, calls: list[str]) -> None:
+        self.function, self.calls = function, calls
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        return self if instance is None else _ForwardingMethod(self.function, instance, self.calls)
+
+
+@pytest.mark.parametrize("owner, name", [(Route, "handle"), (Router, "app")])
+def test_a_wrapped_route_handle_or_router_app_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch, owner: type, name: str
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(owner, name, _ForwardingFunction(getattr(owner, name), calls))
+    assert test_client_factory(_app()).get("/").text == "hello"
+    assert calls == [f"{owner.__name__}.{name}"]
+
+
+def test_a_falsy_middleware_stack_is_kept(test_client_factory: TestClientFactory) -> None:
+    class Falsy(_Passthrough):
+        def __bool__(self) -> bool:
+            return False
+
+    app = _app()
+    stack = app.middleware_stack = Falsy(app.build_middleware_stack())
+    assert test_client_factory(app).get("/").text == "hello"
+    assert app.middleware_stack is stack
 
 
 MIDDLEWARE_CLASSES = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from re import Pattern
+from types import CodeType, FunctionType, MethodType
 from typing import Any
 
 from starlette_c._utils import get_route_path as get_route_path
@@ -197,15 +198,17 @@ class StockLayers:
     """Where the lane (``_lane.py``) may stand in for the layers of a stack: while their entry points are the
     functions marked stock (``_stock.STOCK``), found on each object's class at request time."""
 
-    __slots__ = ("_errors", "_exceptions", "_route_handle", "_router_app", "_router_call", "_stepped")
+    __slots__ = ("_endpoint_app", "_errors", "_exceptions", "_route_handle", "_router_app", "_router_call", "_stepped")
 
-    def __init__(self, stock: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(self, stock: Mapping[str, Callable[..., Any]], endpoint_app: CodeType) -> None:
+        """``endpoint_app``: the code of the apps ``request_response`` makes, whose endpoint the lane serves."""
         self._errors = stock["ServerErrorMiddleware.__call__"]
         self._stepped = stock["Stepped.__call__"]
         self._exceptions = stock["ExceptionMiddleware.__call__"]
         self._router_call = stock["Router.__call__"]
         self._router_app = stock["Router.app"]
         self._route_handle = stock["Route.handle"]
+        self._endpoint_app = endpoint_app
 
     def serves(self, stack: Any) -> bool:
         """Whether ``stack`` is a stock ServerErrorMiddleware: the outermost layer, where the lane starts."""
@@ -222,14 +225,19 @@ class StockLayers:
             if type(router).__call__ is not self._router_call:
                 return app, send, None
             routed = router.middleware_stack
-            if getattr(routed, "__func__", None) is self._router_app and routed.__self__ is router:
+            # NOTE: a bound method exactly: a wrapper (wrapt's) forwards __func__ and __self__ to what it wraps.
+            if type(routed) is MethodType and routed.__func__ is self._router_app and routed.__self__ is router:
                 return app, send, router
         return app, send, None
 
     def endpoint(self, route: Any, scope: Scope) -> Any:
         """What the lane serves ``route`` with: the ``lane_endpoint`` of its app, while its ``handle`` is the stock
-        one and it allows the method; else None (its ``handle`` serves the request)."""
-        handle = route.handle
-        if getattr(handle, "__func__", None) is not self._route_handle or handle.__self__ is not route:
+        one, its app one that ``request_response`` made, and it allows the method; else None (its ``handle`` serves
+        the request)."""
+        # NOTE: found on the class, as the compiled twin finds it: a wrapper's bound method forwards __func__.
+        if "handle" in getattr(route, "__dict__", ()) or getattr(type(route), "handle", None) is not self._route_handle:
             return None
-        return getattr(route.app, "lane_endpoint", None) if route._allows(scope) else None
+        app = route.app
+        if type(app) is not FunctionType or app.__code__ is not self._endpoint_app:
+            return None
+        return route.app.lane_endpoint if route._allows(scope) else None

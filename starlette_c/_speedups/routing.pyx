@@ -57,6 +57,8 @@ cdef extern from "Python.h":
     PyTypeObject *Py_TYPE(object obj)
     PyObject *_PyType_Lookup(PyTypeObject *type, object name)
     bint PyMethod_Check(object obj)
+    bint PyFunction_Check(object obj)
+    PyObject *PyFunction_GET_CODE(object func)
     PyObject *PyMethod_GET_FUNCTION(object method)
     PyObject *PyMethod_GET_SELF(object method)
     Py_ssize_t PyUnicode_FindChar(object text, Py_UCS4 ch, Py_ssize_t start, Py_ssize_t end, int direction) except -2
@@ -537,14 +539,17 @@ cdef class StockLayers:
     cdef object _router_call
     cdef object _router_app
     cdef object _route_handle
+    cdef object _endpoint_app
 
-    def __init__(self, stock):
+    def __init__(self, stock, endpoint_app):
+        """``endpoint_app``: the code of the apps ``request_response`` makes, whose endpoint the lane serves."""
         self._errors = stock["ServerErrorMiddleware.__call__"]
         self._stepped = stock["Stepped.__call__"]
         self._exceptions = stock["ExceptionMiddleware.__call__"]
         self._router_call = stock["Router.__call__"]
         self._router_app = stock["Router.app"]
         self._route_handle = stock["Route.handle"]
+        self._endpoint_app = endpoint_app
 
     def serves(self, stack):
         """Whether ``stack`` is a stock ServerErrorMiddleware: the outermost layer, where the lane starts."""
@@ -573,12 +578,17 @@ cdef class StockLayers:
 
     def endpoint(self, route, scope):
         """What the lane serves ``route`` with: the ``lane_endpoint`` of its app, while its ``handle`` is the stock
-        one and it allows the method; else None (its ``handle`` serves the request)."""
+        one, its app one that ``request_response`` made, and it allows the method; else None (its ``handle`` serves
+        the request)."""
         if _unbound_method(route, "handle") != <PyObject*>self._route_handle:
+            return None
+        app = route.app
+        # NOTE: a function running that code exactly: a wrapper that copied the app's attributes is called.
+        if not PyFunction_Check(app) or PyFunction_GET_CODE(app) != <PyObject*>self._endpoint_app:
             return None
         # PERF: the stock _allows (this module's route_allows) runs without a call.
         if _unbound_method(route, "_allows") == <PyObject*>_stock_allows:
             allowed = _route_allows(route, scope)
         else:
             allowed = route._allows(scope)
-        return getattr(route.app, "lane_endpoint", None) if allowed else None
+        return app.lane_endpoint if allowed else None

@@ -784,8 +784,9 @@ def _stock_stack() -> tuple[Any, Any, Any]:
 def _layers(module: ModuleType) -> Any:
     from starlette_c import applications  # noqa: F401 (marks the stock entry points of every layer)
     from starlette_c._stock import STOCK
+    from starlette_c.routing import REQUEST_RESPONSE_APP_CODE
 
-    return module.StockLayers(STOCK)
+    return module.StockLayers(STOCK, REQUEST_RESPONSE_APP_CODE)
 
 
 @pytest.mark.parametrize("module", TWINS)
