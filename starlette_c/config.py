@@ -95,11 +95,12 @@ class Config:
         env_prefix: str = "",
         encoding: str = "utf-8",
     ) -> None:
+        # NOTE: set before the file is read, so a subclass's _read_file may use them.
+        self.environ = environ
+        self.env_prefix = env_prefix
         self.file_values: dict[str, str] = {}
         if env_file is not None:
             self._load(env_file, encoding)
-        self.env_prefix = env_prefix
-        self.environ = environ
 
     def _load(self, env_file: str | Path, encoding: str) -> None:
         if os.path.isfile(env_file):

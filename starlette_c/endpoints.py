@@ -144,6 +144,9 @@ async def _serve_messages(endpoint: WebSocketEndpoint, websocket: WebSocket) -> 
     """Feed each data message to ``on_receive`` until the client disconnects; the close code it sent."""
     while True:
         message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
+        kind = message["type"]
+        if kind == "websocket.disconnect":
             return int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
-        await endpoint.on_receive(websocket, await endpoint.decode(websocket, message))
+        # NOTE: only data is decoded: an on_connect that refused (or never accepted) leaves the connect message.
+        if kind == "websocket.receive":
+            await endpoint.on_receive(websocket, await endpoint.decode(websocket, message))

@@ -218,6 +218,21 @@ def test_websocket_authentication(test_client_factory: TestClientFactory) -> Non
         assert websocket.receive_json()["user"] == "tomchristie"
 
 
+def test_on_error_runs_for_websockets_too(test_client_factory: TestClientFactory) -> None:
+    seen: list[str] = []
+
+    def recording(conn: HTTPConnection, exc: AuthenticationError) -> Response:
+        seen.append(f"{conn.scope['type']}: {exc}")
+        return on_auth_error(conn, exc)
+
+    client = test_client_factory(make_app(on_error=recording))
+    failing = {"Authorization": "basic"}
+    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/ws", headers=failing):
+        pass  # pragma: no cover (the backend fails)
+    assert info.value.code == 1000
+    assert seen == ["websocket: Invalid basic auth credentials"]
+
+
 def test_wrong_argument_types() -> None:
     request_message = "^Parameter with name 'request' is required to be of type 'Request' not '{}'$"
     with pytest.raises(AssertionError, match=request_message.format("str")):
@@ -275,3 +290,6 @@ def test_has_required_scope() -> None:
     assert has_required_scope(conn, [])
     assert has_required_scope(conn, ["a", "b"])
     assert not has_required_scope(conn, ["a", "c"])
+    # NOTE: requiring nothing reads no credentials: a connection without (or with empty) auth passes.
+    assert has_required_scope(HTTPConnection({"type": "http", "headers": []}), [])
+    assert has_required_scope(HTTPConnection({"type": "http", "headers": [], "auth": None}), [])

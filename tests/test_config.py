@@ -213,3 +213,15 @@ def test_env_file_strips_one_pair_of_matching_quotes(tmp_path: Path, line: str, 
     path = tmp_path / ".env"
     path.write_text(line + "\n")
     assert Config(path, environ={})("A") == value
+
+
+def test_a_subclass_reading_the_file_sees_the_prefix_and_environ(tmp_path: Path) -> None:
+    class Prefixed(Config):
+        def _read_file(self, file_name: str | Path, encoding: str = "utf-8") -> dict[str, str]:
+            return {f"{self.env_prefix}SEEN": ",".join(sorted(self.environ))}
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("")
+    config = Prefixed(env_file, environ={"B": "1", "A": "2"}, env_prefix="APP_")
+    assert config.file_values == {"APP_SEEN": "A,B"}
+    assert config("SEEN") == "A,B"

@@ -274,6 +274,32 @@ def test_websocket_errors_in_handlers_report_1011(test_client_factory: TestClien
     assert closes == [1011]
 
 
+@pytest.mark.parametrize("encoding", [None, "text", "bytes", "json"])
+@pytest.mark.parametrize("refusal", ["close", "denial"])
+def test_websocket_refused_in_on_connect(test_client_factory: TestClientFactory, encoding: str, refusal: str) -> None:
+    closes: list[int] = []
+
+    class Refusing(WebSocketEndpoint):
+        async def on_connect(self, websocket: WebSocket) -> None:
+            if refusal == "close":
+                await websocket.close(code=4001)
+            else:
+                await websocket.send_denial_response(PlainTextResponse("no", status_code=403))
+
+        async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+            closes.append(close_code)
+
+    Refusing.encoding = encoding  # type: ignore[assignment]
+    with pytest.raises(WebSocketDisconnect) as info, ws_client(test_client_factory, Refusing).websocket_connect("/ws"):
+        pass  # pragma: no cover (the connection is refused)
+    if refusal == "close":
+        assert info.value.code == 4001
+    else:
+        assert info.value.status_code == 403  # type: ignore[attr-defined]
+    # NOTE: the connect message left unread by on_connect is not data: the client's disconnect ends the session.
+    assert closes == [1000]
+
+
 def test_websocket_defaults_accept_and_ignore(test_client_factory: TestClientFactory) -> None:
     with ws_client(test_client_factory, WebSocketEndpoint).websocket_connect("/ws") as websocket:
         websocket.send_text("ignored")

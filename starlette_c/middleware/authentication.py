@@ -37,8 +37,10 @@ class AuthenticationMiddleware:
             try:
                 outcome = await self.backend.authenticate(connection)
             except AuthenticationError as error:
-                # NOTE: a websocket handshake has no response body to explain the refusal: it is closed instead.
-                refusal = WebSocketClose() if scope["type"] == "websocket" else self.on_error(connection, error)
+                refusal: ASGIApp = self.on_error(connection, error)
+                if scope["type"] == "websocket":
+                    # NOTE: on_error still runs (it may log or raise); a handshake is closed rather than answered.
+                    refusal = WebSocketClose()
                 await refusal(scope, receive, send)
                 return
             if outcome is None:
