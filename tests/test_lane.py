@@ -384,6 +384,23 @@ def test_a_request_class_patched_onto_routing_reaches_the_endpoint(
     assert test_client_factory(Starlette(routes=[Route("/", kind)])).get("/").text == "Tagged"
 
 
+@pytest.mark.parametrize("on", [True, False], ids=["lane on", "lane off"])
+def test_one_request_object_per_routed_request(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch, lane_on: Callable[[bool], None], on: bool
+) -> None:
+    built: list[str] = []
+    original = Request.__init__
+
+    def counting(self: Request, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    lane_on(on)
+    monkeypatch.setattr(Request, "__init__", counting)
+    assert test_client_factory(_app()).get("/").text == "hello"
+    assert built == ["Request"]
+
+
 class _ForwardingMethod:
     """A bound method stand-in forwarding ``__func__`` and ``__self__``, as wrapt's bound wrappers do."""
 
