@@ -130,16 +130,31 @@ def note_edit() -> None:
     _INDEXED.clear()
 
 
-class RouteIndex(Generic[_T]):
-    """The candidates of each path for one snapshot of a routes list."""
+def matches_entry(kind: type) -> Any:
+    """The ``matches`` the routes of class ``kind`` run, as a class along its MRO holds it (None without one)."""
+    for klass in kind.__mro__:
+        if "matches" in vars(klass):
+            return vars(klass)["matches"]
+    return None
 
-    __slots__ = ("exact", "root")
+
+class RouteIndex(Generic[_T]):
+    """The candidates of each path for one snapshot of a routes list.
+
+    ``relied``: the route classes whose routes were filed by path, each with the ``matches`` it had then; a
+    ``matches`` patched onto one of them later makes the index stale (see ``stale``).
+    """
+
+    __slots__ = ("exact", "relied", "root")
 
     def __init__(self, routes: Iterable[_T], file: Callable[[_T], Filing]) -> None:
         self.root: _Node[_T] = _Node(None)
         self.exact: dict[str, _Node[_T]] = {}
+        kinds: dict[type, None] = {}
         for position, route in enumerate(routes):
             where = file(route)
+            if where is not None:
+                kinds[type(route)] = None
             if where is None:
                 node = self.root
             elif isinstance(where, str):
@@ -157,6 +172,11 @@ class RouteIndex(Generic[_T]):
             node.own.append((position, route))
         for path, entry in self.exact.items():
             entry.parent = _impl.index_node(_NO_EXACT, self.root, path)
+        self.relied = tuple((kind, matches_entry(kind)) for kind in kinds)
+
+    def stale(self) -> bool:
+        """Whether a class whose routes were filed by path has had its ``matches`` replaced since."""
+        return any(matches_entry(kind) is not entry for kind, entry in self.relied)
 
     def _node(self, route_path: str) -> _Node[_T]:
         node: _Node[_T] = _impl.index_node(self.exact, self.root, route_path)
@@ -222,9 +242,10 @@ class RouteList(list[_T]):
         super().__init__(iterable)
 
     def route_index(self, file: Callable[[_T], Filing]) -> RouteIndex[_T]:
-        """The index of the current contents, built on first use after a change to the list or to a filed route."""
+        """The index of the current contents, built on first use after a change to the list, to a filed route or to
+        the ``matches`` of a filed route's class."""
         index = self._index
-        if index is None:
+        if index is None or index.stale():
             index = self._index = RouteIndex(self, file)
             _INDEXED[id(self)] = self
         return index

@@ -452,6 +452,32 @@ def test_the_index_is_built_once_per_change() -> None:
     assert routes.route_index(file) is not first and calls == ["a", "a", "b"]
 
 
+@pytest.mark.parametrize("kind", [Route, Mount])
+def test_matches_patched_on_the_class_after_the_index_was_built(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch, kind: type[BaseRoute]
+) -> None:
+    async def plain(request: Request) -> Response:
+        return PlainTextResponse(request.url.path)
+
+    route: BaseRoute = Route("/a", plain) if kind is Route else Mount("/a", routes=[Route("/", plain)])
+    client = test_client_factory(Router([route]))
+    assert client.get("/b").status_code == 404  # NOTE: the index is built, "/a" filed by its path.
+    original = kind.matches
+    seen: list[str] = []
+
+    def recording(self: BaseRoute, scope: Scope) -> tuple[Match, Scope]:
+        seen.append(scope["path"])
+        return original(self, scope)
+
+    monkeypatch.setattr(kind, "matches", recording)
+    assert client.get("/b").status_code == 404
+    # NOTE: a patched matches may match anything: it is asked for every path (the slash-toggled one too).
+    assert seen == ["/b", "/b/"]
+    monkeypatch.undo()
+    assert client.get("/b").status_code == 404
+    assert seen == ["/b", "/b/"]
+
+
 # --- convertors whose regex could reach out of its group -------------------------------------------------
 
 

@@ -387,6 +387,18 @@ def index_node(exact, root, route_path):
     return _index_node(exact, root, route_path)
 
 
+cdef bint _stale(object index) except -1:
+    """``RouteIndex.stale``: a class whose routes were filed by path has had its ``matches`` replaced since."""
+    cdef PyObject *found
+    cdef tuple pair
+    for pair in <tuple>index.relied:
+        # PERF: the MRO's entry found by the type's attribute cache, as ``matches_entry`` finds it walking the MRO.
+        found = _PyType_Lookup(<PyTypeObject*>pair[0], "matches")
+        if found != <PyObject*>pair[1] and not (found == NULL and pair[1] is None):
+            return True
+    return False
+
+
 cdef inline bint _ends_with_slash(object text) except -1:
     if type(text) is str:
         # PERF: the str's own tail compared in C, without looking up and calling its endswith.
@@ -465,7 +477,7 @@ cdef class RouteMatcher:
         # PERF: the list's current index and its node for the path are read here; building an index, or the
         # first candidate list of a node, is left to the index's own methods.
         index = routes._index
-        if index is None:
+        if index is None or _stale(index):
             index = routes.route_index(self._file)
         found = _index_node(index.exact, index.root, route_path).candidates
         if found is None:
