@@ -95,18 +95,15 @@ class Config:
         env_prefix: str = "",
         encoding: str = "utf-8",
     ) -> None:
-        # NOTE: set before the file is read, so a subclass's _read_file may use them.
-        self.environ = environ
-        self.env_prefix = env_prefix
-        self.file_values: dict[str, str] = {}
-        if env_file is not None:
-            self._load(env_file, encoding)
+        self.environ, self.env_prefix = environ, env_prefix
+        # NOTE: the file is read last, so a subclass's _read_file may use the two settings above.
+        self.file_values: dict[str, str] = {} if env_file is None else self._load(env_file, encoding)
 
-    def _load(self, env_file: str | Path, encoding: str) -> None:
+    def _load(self, env_file: str | Path, encoding: str) -> dict[str, str]:
         if os.path.isfile(env_file):
-            self.file_values = self._read_file(env_file, encoding)
-        else:
-            warn_from_module(f"Config file '{env_file}' not found.", UserWarning)
+            return self._read_file(env_file, encoding)
+        warn_from_module(f"Config file '{env_file}' not found.", UserWarning)
+        return {}
 
     @overload
     def __call__(self, key: str, *, default: None) -> str | None:

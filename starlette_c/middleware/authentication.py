@@ -32,20 +32,21 @@ class AuthenticationMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            connection = HTTPConnection(scope)
-            try:
-                outcome = await self.backend.authenticate(connection)
-            except AuthenticationError as error:
-                refusal: ASGIApp = self.on_error(connection, error)
-                if scope["type"] == "websocket":
-                    # NOTE: on_error still runs (it may log or raise); a handshake is closed rather than answered.
-                    refusal = WebSocketClose()
-                await refusal(scope, receive, send)
-                return
-            if outcome is None:
-                outcome = AuthCredentials(), UnauthenticatedUser()
-            scope["auth"], scope["user"] = outcome
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        try:
+            credentials = await self.backend.authenticate(connection)
+        except AuthenticationError as error:
+            answer = self.on_error(connection, error)
+            # NOTE: on_error runs for a websocket too (it may log or raise); the handshake is closed, not answered.
+            await (WebSocketClose() if kind == "websocket" else answer)(scope, receive, send)
+            return
+        if credentials is None:
+            credentials = AuthCredentials(), UnauthenticatedUser()
+        scope["auth"], scope["user"] = credentials
         await self.app(scope, receive, send)
 
     @staticmethod
