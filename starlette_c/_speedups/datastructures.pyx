@@ -21,6 +21,7 @@ from starlette_c._pure.datastructures import (
     usable_host,
 )
 
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
@@ -204,6 +205,8 @@ cdef list _hits(list raw, bytes name):
     return hits
 
 
+# NOTE: bounds checked: a hostile `__eq__` may have shrunk the list since its positions were found.
+@cython.boundscheck(True)
 def raw_set(raw, name, value):
     """The first ``name`` header takes ``value`` in place and later ones go; with none, it is appended."""
     if type(raw) is not list or type(name) is not bytes:
@@ -232,6 +235,8 @@ def raw_add_vary(raw, vary):
     raw_set(raw, b"vary", b", ".join(joined))
 
 
+# NOTE: bounds checked: a hostile `__eq__` may have shrunk the list since its positions were found.
+@cython.boundscheck(True)
 def raw_delete(raw, name):
     """Every ``name`` header goes; the list object is kept."""
     if type(raw) is not list or type(name) is not bytes:

@@ -117,6 +117,8 @@ cdef inline bint _has_charset(str media_type) except -1:
     return False
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class StartTrackingSend:
     """A ``send`` that remembers whether the response has started (after which no other can be sent)."""
 
@@ -375,6 +377,12 @@ cdef struct _Output:
     char *data
     Py_ssize_t size
     Py_ssize_t capacity
+    int depth
+
+
+# NOTE: the C stack bounds this writer's nesting, whatever the recursion limit is raised to: deeper data is left to the
+# general path, the json module's own encoder, whose frames are smaller.
+cdef int _MAX_DEPTH = 1000
 
 
 cdef int _reserve(_Output *out, Py_ssize_t extra) except -1:
@@ -515,9 +523,12 @@ cdef int _write_json(_Output *out, object value) except -1:
         return 0
     # NOTE: nesting counts against the recursion limit as in the json module; too deep (or circular) data is
     # left to the general path, which raises its own error.
+    if out.depth >= _MAX_DEPTH:
+        return 0
     if Py_EnterRecursiveCall(" while encoding a JSON object") != 0:
         PyErr_Clear()
         return 0
+    out.depth += 1
     try:
         if kind is dict:
             _write_char(out, 123)
@@ -543,6 +554,7 @@ cdef int _write_json(_Output *out, object value) except -1:
                     break
             _write_char(out, 93)
     finally:
+        out.depth -= 1
         Py_LeaveRecursiveCall()
     return written
 
@@ -551,6 +563,7 @@ cdef object _plain_json(object content):
     """``content`` as compact UTF-8 JSON bytes when it is plain data, else None."""
     cdef _Output out
     out.size = 0
+    out.depth = 0
     out.capacity = 128
     out.data = <char *>PyMem_Malloc(out.capacity)
     if out.data == NULL:

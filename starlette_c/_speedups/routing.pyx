@@ -10,6 +10,7 @@ pattern is noticed and there is no shared cache to outgrow.
 
 cimport cython
 from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_SIZE
 
 
 cdef extern from *:
@@ -87,6 +88,8 @@ cdef dict _GROUP_KINDS = {">[^/]+)": _STR, ">[0-9]+)": _INT, ">.*)": _PATH}
 # The characters a regex gives a meaning to; re.escape puts a backslash before each one in literal text.
 cdef str _SPECIAL = ".^$*+?{}[]|()\\"
 cdef Py_ssize_t _fallbacks = 0
+# Where a route keeps the plan of its pattern (beside the pattern it was read from), in its instance dict.
+cdef str _PLAN_KEY = "_starlette_c_plan"
 
 
 cdef object _get_route_path(object scope):
@@ -272,17 +275,24 @@ cdef object _plan_of(object pattern, object owner):
     global _fallbacks
     cdef object kept = None
     # PERF: the instance dict itself, without looking up and calling the type's __dict__ descriptor.
-    cdef object slot = _instance_dict(owner) if owner is not None else None
+    # NOTE: never a class's own dict: a plan is kept on a route object only.
+    cdef object slot = _instance_dict(owner) if owner is not None and not isinstance(owner, type) else None
     if type(slot) is dict:
-        kept = (<dict>slot).get("_plan")
-        if kept is not None and type(kept) is tuple and (<tuple>kept)[0] is pattern:
+        kept = (<dict>slot).get(_PLAN_KEY)
+        # NOTE: the shape is checked before the plan is trusted: the dict is the object's, open to anyone.
+        if (
+            type(kept) is tuple
+            and PyTuple_GET_SIZE(kept) == 2
+            and (<tuple>kept)[0] is pattern
+            and (type((<tuple>kept)[1]) is _Plan or (<tuple>kept)[1] is None)
+        ):
             return (<tuple>kept)[1]
     plan = _read_plan(pattern)
     if plan is None:
         _fallbacks += 1
     if type(slot) is dict:
         # NOTE: written to the instance dict directly: a route's attribute hook is for its public attributes.
-        (<dict>slot)["_plan"] = (pattern, plan)
+        (<dict>slot)[_PLAN_KEY] = (pattern, plan)
     return plan
 
 
@@ -390,11 +400,15 @@ def index_node(exact, root, route_path):
 cdef bint _stale(object index) except -1:
     """``RouteIndex.stale``: a class whose routes were filed by path has had its ``matches`` replaced since."""
     cdef PyObject *found
-    cdef tuple pair
-    for pair in <tuple>index.relied:
+    cdef object relied = index.relied
+    if type(relied) is not tuple:
+        return index.stale()
+    for pair in <tuple>relied:
+        if type(pair) is not tuple or PyTuple_GET_SIZE(pair) != 2 or not isinstance((<tuple>pair)[0], type):
+            return index.stale()  # NOTE: any other shape is the index's own business: asked, not read.
         # PERF: the MRO's entry found by the type's attribute cache, as ``matches_entry`` finds it walking the MRO.
-        found = _PyType_Lookup(<PyTypeObject*>pair[0], "matches")
-        if found != <PyObject*>pair[1] and not (found == NULL and pair[1] is None):
+        found = _PyType_Lookup(<PyTypeObject*>(<tuple>pair)[0], "matches")
+        if found != <PyObject*>(<tuple>pair)[1] and not (found == NULL and (<tuple>pair)[1] is None):
             return True
     return False
 
@@ -406,6 +420,8 @@ cdef inline bint _ends_with_slash(object text) except -1:
     return bool(text.endswith("/"))
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class RouteMatcher:
     """``Route.matches`` and the router's first-match loop, over ``Match`` members handed in by routing."""
 

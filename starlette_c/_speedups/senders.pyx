@@ -13,6 +13,7 @@ from starlette_c._pure.senders import DONE, Accessed, RawPairs, SessionHook, Set
 from starlette_c._speedups.datastructures import raw_add_vary, raw_get, raw_set
 from starlette_c._stock import STOCK
 
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.string cimport memcmp
 
@@ -61,6 +62,8 @@ cdef str _START = "http.response.start"
 cdef str _BODY = "http.response.body"
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class HeaderEdit:
     """A start hook as data: each of ``pairs`` is set (as ``raw_set``), then ``vary`` joins ``Vary`` when given."""
 
@@ -117,6 +120,8 @@ cdef bint _absent(list raw, tuple pairs, object vary) except -1:
     return True
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class WhenAccessed:
     """A start hook: the start gets a header list; ``hook(message, session, extra)`` runs if ``session.accessed``."""
 
@@ -147,6 +152,8 @@ cdef WhenAccessed _when_accessed(session, hook, extra):
     return made
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class StartHooksSend:
     """A ``send`` that runs ``hooks`` in order on the ``http.response.start`` message; others pass straight on."""
 
@@ -399,6 +406,8 @@ async def send_both(send, start, message):
     await send(message)
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class HeldStart:
     """The ``send`` of a response whose start waits for the first body to tell how the bodies go out (gzip).
 

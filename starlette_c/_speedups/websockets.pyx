@@ -289,6 +289,8 @@ send_text = _writer("send_text", _TEXT)
 send_bytes = _writer("send_bytes", _BYTES)
 
 
+# NOTE: no generated pickling: its state would be read back unchecked (a crafted pickle could crash).
+@cython.auto_pickle(False)
 cdef class _Messages:
     """What ``until_disconnect`` returns: ``await next_item()`` per item until the client disconnects; like the pure
     twin's async generator, finished for good once it has stopped, raised or been closed."""

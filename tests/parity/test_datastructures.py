@@ -251,6 +251,19 @@ def test_a_name_that_edits_the_list_mid_scan_is_seen_alike(func_name: str) -> No
         assert outcome == ("returned", repr((False, [])))
 
 
+@pytest.mark.parametrize("func_name", ["raw_set", "raw_delete", "header_set", "header_delete"])
+def test_a_list_emptied_after_its_hits_were_found_is_refused_alike(func_name: str) -> None:
+    def case(module: ModuleType) -> Any:
+        raw: list[Any] = [(b"host", b"h"), (b"host", b"i"), (Sneaky(b"x"), b"1")]
+        Sneaky.target = raw
+        name: Any = "host" if func_name.startswith("header") else b"host"
+        args = (name, "v" if func_name == "header_set" else b"v") if func_name.endswith("set") else (name,)
+        return getattr(module, func_name)(raw, *args), raw
+
+    # NOTE: the positions found before the list was emptied are out of range: an IndexError, never a wild write.
+    assert assert_same(case)[:2] == ("raised", "IndexError")
+
+
 # -- Query strings ---------------------------------------------------------------------------------------------
 
 

@@ -742,3 +742,34 @@ def test_merge_ranges_parity(pairs: list[tuple[int, int]]) -> None:
     covered = {i for start, end in pairs for i in range(start, end)}
     assert {i for start, end in expected for i in range(start, end)} == covered
     assert all(end < following for (_, end), (following, _) in zip(expected, expected[1:], strict=False))
+
+
+@needs_compiled
+def test_json_nested_past_the_writers_depth_goes_to_the_json_module() -> None:
+    assert compiled is not None
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 6000))
+    try:
+        content: Any = []
+        for _ in range(2500):
+            content = [content, {"k": 1}]
+        expected = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        assert compiled.json_response_render(None, content) == expected
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@needs_compiled
+def test_compiled_classes_have_no_generated_pickling() -> None:
+    import importlib
+
+    for module_name, names in {
+        "responses": ["StartTrackingSend"],
+        "routing": ["RouteMatcher", "StockLayers"],
+        "senders": ["HeaderEdit", "WhenAccessed", "StartHooksSend", "HeldStart"],
+        "websockets": ["_Messages"],
+    }.items():
+        module = importlib.import_module(f"starlette_c._speedups.{module_name}")
+        for name in names:
+            # NOTE: Cython's generated __setstate_cython__ reads a state tuple back unchecked.
+            assert not hasattr(getattr(module, name), "__setstate_cython__"), name

@@ -654,6 +654,24 @@ def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) ->
     assert all(result == results[0] for result in results)
 
 
+@pytest.mark.parametrize(
+    "relied", [[], "x", ((),), ((1, None),), (("a", "b", "c"),)], ids=["list", "str", "empty pair", "int", "triple"]
+)
+def test_route_matcher_over_an_index_with_other_relied_entries(relied: Any) -> None:
+    from starlette_c._route_index import RouteList
+    from starlette_c.routing import _route_filing
+
+    indexed = _indexed_routes()
+    results = []
+    for matcher in _matchers():
+        routes = RouteList(indexed)
+        index = routes.route_index(_route_filing)
+        index.relied = relied
+        # NOTE: an entry of another shape is the index's own business: the compiled twin asks it, never reads it.
+        results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": "/users"}))
+    assert all(result == results[0] for result in results)
+
+
 class _DictScope(dict):  # type: ignore[type-arg]
     """A dict subclass: the compiled twin hands it to the pure body."""
 
@@ -976,6 +994,34 @@ def test_a_kept_plan_follows_a_replaced_pattern() -> None:
     assert compiled.match_path(first, convertors, "/a/1", {}, owner) == {"x": "1"}
     assert compiled.match_path(second, convertors, "/a/1", {}, owner) is None
     assert compiled.match_path(second, convertors, "/b/1", {}, owner) == {"x": "1"}
+
+
+@needs_compiled
+@pytest.mark.parametrize("kept", [("pattern", "not a plan"), ("pattern",), (), "x", ("pattern", None, None)])
+def test_a_kept_plan_of_another_shape_is_not_trusted(kept: Any) -> None:
+    assert compiled is not None
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    regex, _, convertors = compiled.compile_path("/a/{x}")
+    planted = kept if isinstance(kept, str) else tuple(regex if item == "pattern" else item for item in kept)
+    vars(owner)["_starlette_c_plan"] = planted
+    assert compiled.match_path(regex, convertors, "/a/1", {}, owner) == {"x": "1"}
+    assert compiled.match_path(regex, convertors, "/b/1", {}, owner) is None
+
+
+@needs_compiled
+def test_a_class_as_owner_keeps_no_plan() -> None:
+    assert compiled is not None
+
+    class Owner:
+        pass
+
+    regex, _, convertors = compiled.compile_path("/a/{x}")
+    assert compiled.match_path(regex, convertors, "/a/1", {}, Owner) == {"x": "1"}
+    assert "_starlette_c_plan" not in vars(Owner)
 
 
 @needs_compiled
