@@ -102,7 +102,10 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
 
 # NOTE: the code of every app request_response makes. The lane serves a route's app itself only when the app is a
 # function running this code: a wrapper that copied its attributes (functools.wraps), a mock or a proxy is called.
-REQUEST_RESPONSE_APP_CODE = next(const for const in request_response.__code__.co_consts if isinstance(const, CodeType))
+# NOTE: found by name: the constants also hold other code (an __annotate__ function from Python 3.14 on).
+REQUEST_RESPONSE_APP_CODE = next(
+    const for const in request_response.__code__.co_consts if isinstance(const, CodeType) and const.co_name == "app"
+)
 
 
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
