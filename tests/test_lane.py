@@ -441,6 +441,27 @@ def test_a_falsy_middleware_stack_is_kept(test_client_factory: TestClientFactory
     assert app.middleware_stack is stack
 
 
+@pytest.mark.parametrize("name", ["simple_response", "is_allowed_origin"])
+@pytest.mark.parametrize("on", [True, False], ids=["lane on", "lane off"])
+def test_a_cors_method_set_on_the_instance_is_called(lane_on: Callable[[bool], None], on: bool, name: str) -> None:
+    lane_on(on)
+    app = _app(middleware=STOCK_MIDDLEWARE)
+    layer: Any = app._build_stack()
+    while not isinstance(layer, CORSMiddleware):
+        layer = layer.app
+    original = getattr(layer, name)
+    seen: list[str] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(name)
+        return original(*args, **kwargs)
+
+    setattr(layer, name, recording)
+    response = TestClient(app, base_url="https://testserver").get("/", headers=_ORIGIN)
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    assert seen == [name]
+
+
 MIDDLEWARE_CLASSES = [
     (TrustedHostMiddleware, "http websocket"),
     (HTTPSRedirectMiddleware, "http websocket"),

@@ -121,6 +121,13 @@ def cors_edit(
 VARY_ORIGIN = HeaderEdit((), b"Origin")
 
 
+def _set_on(middleware: Any, *names: str) -> bool:
+    """Whether ``middleware`` itself holds one of the methods ``names`` (set on the instance: its class's is not
+    what runs)."""
+    own = getattr(middleware, "__dict__", {})
+    return any(name in own for name in names)
+
+
 def cors_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
     """``CORSMiddleware._step``: the app and ``send`` a request goes on with."""
     if scope["type"] != "http":
@@ -135,6 +142,7 @@ def cors_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]
         scope["method"] != "OPTIONS"
         and cls.simple_response is STOCK["CORSMiddleware.simple_response"]
         and cls.send is STOCK["CORSMiddleware.send"]
+        and not _set_on(middleware, "simple_response", "send")
     ):
         return middleware.app, on_start(send, cors_start_hook(middleware, origin))
     return middleware._step_with_headers(scope, send)  # type: ignore[no-any-return]
@@ -146,6 +154,7 @@ def cors_start_hook(middleware: Any, origin: bytes) -> StartHook:
     if (
         cls.is_allowed_origin is not STOCK["CORSMiddleware.is_allowed_origin"]
         or cls.allow_explicit_origin is not STOCK["CORSMiddleware.allow_explicit_origin"]
+        or _set_on(middleware, "is_allowed_origin", "allow_explicit_origin")
     ):
         return functools.partial(middleware._mark_start, origin=origin.decode("latin-1"))
     # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.

@@ -223,6 +223,20 @@ cdef tuple _marked(tuple names):
     return tuple([STOCK[name] for name in names])
 
 
+cdef extern from "Python.h":
+    object PyObject_GenericGetDict(object obj, void *context)
+
+
+cdef bint _set_on(object middleware, str first, str second) except -1:
+    """Whether ``middleware`` itself holds either method (set on the instance: its class's is not what runs)."""
+    # PERF: the instance dict itself, without looking up and calling the type's __dict__ descriptor.
+    try:
+        own = PyObject_GenericGetDict(middleware, NULL)
+    except AttributeError:
+        return False  # NOTE: an instance without a dict holds no method of its own.
+    return type(own) is dict and (first in <dict>own or second in <dict>own)
+
+
 cdef tuple _cors_marked():
     global _cors_stock
     if _cors_stock is None:
@@ -249,7 +263,12 @@ def cors_step(middleware, scope, send):
     # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
     cls = type(middleware)
     cdef tuple marked = _cors_marked()
-    if plain["method"] != "OPTIONS" and cls.simple_response is marked[0] and cls.send is marked[1]:
+    if (
+        plain["method"] != "OPTIONS"
+        and cls.simple_response is marked[0]
+        and cls.send is marked[1]
+        and not _set_on(middleware, "simple_response", "send")
+    ):
         return middleware.app, _on_start(send, _cors_start_hook(middleware, origin))
     return middleware._step_with_headers(scope, send)
 
@@ -262,7 +281,11 @@ def cors_start_hook(middleware, origin):
 cdef object _cors_start_hook(middleware, origin):
     cls = type(middleware)
     cdef tuple marked = _cors_marked()
-    if cls.is_allowed_origin is not marked[2] or cls.allow_explicit_origin is not marked[3]:
+    if (
+        cls.is_allowed_origin is not marked[2]
+        or cls.allow_explicit_origin is not marked[3]
+        or _set_on(middleware, "is_allowed_origin", "allow_explicit_origin")
+    ):
         return functools.partial(middleware._mark_start, origin=origin.decode("latin-1"))
     # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
     return _cors_edit(
