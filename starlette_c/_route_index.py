@@ -153,14 +153,14 @@ class RouteIndex(Generic[_T]):
         kinds: dict[type, None] = {}
         for position, route in enumerate(routes):
             where = file(route)
-            if where is not None:
-                kinds[type(route)] = None
             if where is None:
                 node = self.root
             elif isinstance(where, str):
+                kinds[type(route)] = None
                 node = self.exact.get(where) or _Node(None)
                 self.exact[where] = node
             else:
+                kinds[type(route)] = None
                 node = self.root
                 for segment in where:
                     child = node.children.get(segment)

@@ -127,10 +127,8 @@ class WebSocketTestSession:
         except BaseException:
             self._shut_down()
             resources.close()
-            if self._app_error is not None and not self._error_reported:
-                # NOTE: an app that refused the connection and then failed reports its failure, not the refusal.
-                self._error_reported = True
-                raise self._app_error
+            # NOTE: an app that refused the connection and then failed reports its failure, not the refusal.
+            self._raise_unreported_error()
             raise
         self.accepted_subprotocol = reply.get("subprotocol")
         self.extra_headers = reply.get("headers")
@@ -144,7 +142,12 @@ class WebSocketTestSession:
             self._shut_down()
         finally:
             self._resources.close()
+        self._raise_unreported_error()
+
+    def _raise_unreported_error(self) -> None:
+        """Raise the app's exception, unless the client has already raised it."""
         if self._app_error is not None and not self._error_reported:
+            self._error_reported = True
             raise self._app_error
 
     def _shut_down(self) -> None:

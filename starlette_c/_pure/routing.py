@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from re import Pattern
 from types import CodeType, FunctionType, MethodType
-from typing import Any
+from typing import Any, cast
 
 from starlette_c._utils import get_route_path as get_route_path
 from starlette_c._utils import route_path_below
@@ -240,4 +240,4 @@ class StockLayers:
         app = route.app
         if type(app) is not FunctionType or app.__code__ is not self._endpoint_app:
             return None
-        return route.app.lane_endpoint if route._allows(scope) else None
+        return cast(Any, app).lane_endpoint if route._allows(scope) else None

@@ -634,8 +634,9 @@ def test_route_matcher_routes_semantics_pinned(module: ModuleType) -> None:
         matcher.routes(routes, {"type": "http", "method": "GET"})
 
 
-@pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere"])
-def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) -> None:
+def _routed_over_edited_indexes(path: str, *edits: Callable[[Any], None]) -> list[Any]:
+    """Each twin's ``RouteMatcher.routes`` of a GET of ``path`` over a fresh index of the same routes, after each
+    of ``edits`` to that index in turn."""
     from starlette_c._route_index import RouteList
     from starlette_c.routing import _route_filing
 
@@ -644,13 +645,26 @@ def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) ->
     for matcher in _matchers():
         routes = RouteList(indexed)
         index = routes.route_index(_route_filing)
-        # NOTE: the compiled twin reads these as dicts; any other mapping must send it down the pure path.
-        users = index.root.children["users"]
-        users.children = types.MappingProxyType(users.children)
-        index.root.children = types.MappingProxyType(index.root.children)
-        results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
-        index.exact = types.MappingProxyType(index.exact)  # type: ignore[assignment]
-        results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
+        for edit in edits:
+            edit(index)
+            results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": path}))
+    return results
+
+
+def _mappings_for_children(index: Any) -> None:
+    users = index.root.children["users"]
+    users.children = types.MappingProxyType(users.children)
+    index.root.children = types.MappingProxyType(index.root.children)
+
+
+def _mapping_for_exact(index: Any) -> None:
+    index.exact = types.MappingProxyType(index.exact)
+
+
+@pytest.mark.parametrize("path", ["/users/12/items/a", "/users", "/static/a.css", "/nowhere"])
+def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) -> None:
+    # NOTE: the compiled twin reads these as dicts; any other mapping must send it down the pure path.
+    results = _routed_over_edited_indexes(path, _mappings_for_children, _mapping_for_exact)
     assert all(result == results[0] for result in results)
 
 
@@ -658,17 +672,11 @@ def test_route_matcher_routes_over_an_index_holding_other_mappings(path: str) ->
     "relied", [[], "x", ((),), ((1, None),), (("a", "b", "c"),)], ids=["list", "str", "empty pair", "int", "triple"]
 )
 def test_route_matcher_over_an_index_with_other_relied_entries(relied: Any) -> None:
-    from starlette_c._route_index import RouteList
-    from starlette_c.routing import _route_filing
-
-    indexed = _indexed_routes()
-    results = []
-    for matcher in _matchers():
-        routes = RouteList(indexed)
-        index = routes.route_index(_route_filing)
+    def replace_relied(index: Any) -> None:
         index.relied = relied
-        # NOTE: an entry of another shape is the index's own business: the compiled twin asks it, never reads it.
-        results.append(outcome(matcher.routes, routes, {"type": "http", "method": "GET", "path": "/users"}))
+
+    # NOTE: an entry of another shape is the index's own business: the compiled twin asks it, never reads it.
+    results = _routed_over_edited_indexes("/users", replace_relied)
     assert all(result == results[0] for result in results)
 
 
