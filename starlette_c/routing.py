@@ -450,9 +450,6 @@ def _route_filing(route: BaseRoute) -> Filing:
     return filing(template, route.path_regex, route.param_convertors.values())  # type: ignore[attr-defined]
 
 
-_matcher = _impl.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing)
-
-
 @contextlib.asynccontextmanager
 async def _no_lifespan(app: object) -> AsyncIterator[None]:
     yield
@@ -501,7 +498,7 @@ def _adopt_state(scope: Scope, state: Any) -> None:
 
 
 class Router:
-    _matcher = _matcher
+    _matcher: ClassVar[_impl.RouteMatcher]
     # PERF: the twin's function is the method (compiled: no Python frame per request).
     _enter_route: Callable[[Scope], BaseRoute | None] = _impl.enter_route  # type: ignore[assignment]
 
@@ -525,6 +522,11 @@ class Router:
         # NOTE: copied into a RouteList (a list that drops its index on every change), so a list assigned here and
         # changed afterwards through another name does not reach the router.
         self._routes: RouteList[BaseRoute] = RouteList(routes)
+
+    def _route_list(self) -> RouteList[BaseRoute]:
+        """What a subclass that redefines ``routes`` routes over: ``routes`` as it reads now, indexed."""
+        routes = self.routes
+        return routes if isinstance(routes, RouteList) else RouteList(routes)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -577,7 +579,7 @@ class Router:
     def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """What a connection no route matches gets: the slash-toggled redirect, else the router's default."""
         if scope["type"] == "http" and self.redirect_slashes:
-            toggled = self._matcher.toggled(self._routes, scope)
+            toggled = self._matcher.toggled(self, scope)
             if toggled is not None:
                 return RedirectResponse(url=str(URL(scope=toggled)))(scope, receive, send)
         return self.default(scope, receive, send)
@@ -603,3 +605,9 @@ class Router:
         self, path: str, endpoint: Callable[[WebSocket], Awaitable[None]], name: str | None = None
     ) -> None:
         self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
+
+
+# NOTE: made once Router exists: it tells a router routing over its own routes from a subclass redefining ``routes``.
+_matcher = Router._matcher = _impl.RouteMatcher(
+    Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing, Router.__dict__["routes"]
+)

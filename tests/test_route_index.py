@@ -559,7 +559,7 @@ def test_the_router_picks_what_a_scan_picks(
         for method in ("GET", "POST"):
             scope = http_scope(full_path, method=method, root_path=root_path)
             assert match(router, scope)[0] is scan(router.routes, scope)
-            redirect = router._matcher.toggled(router._routes, scope)
+            redirect = router._matcher.toggled(router, scope)
             toggled = dict(scope, path=full_path.rstrip("/") if full_path.endswith("/") else full_path + "/")
             expected = get_route_path(scope) != "/" and any(
                 candidate.matches(toggled)[0] is not Match.NONE for candidate in router.routes

@@ -858,6 +858,61 @@ def test_router_subclass_app_override_is_called(test_client_factory: TestClientF
     assert test_client_factory(TaggingRouter([Route("/", show)])).get("/").text == "True"
 
 
+class ExtendingRouter(Router):
+    """Redefines ``routes``: what it assigned, then the routes of its ``extra`` list as they are at each read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.extra: list[BaseRoute] = []
+        self.reads = 0
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def routes(self) -> list[BaseRoute]:
+        self.reads += 1
+        return [*self.assigned, *self.extra]
+
+    @routes.setter
+    def routes(self, routes: list[BaseRoute]) -> None:
+        self.assigned = list(routes)
+
+
+@pytest.mark.parametrize("in_app", [False, True], ids=["router", "app"])
+def test_router_subclass_redefining_routes_routes_over_them(
+    test_client_factory: TestClientFactory, in_app: bool
+) -> None:
+    router = ExtendingRouter([Route("/", homepage)])
+    app: ASGIApp = router
+    if in_app:
+        starlette = Starlette()
+        starlette.router = router
+        app = starlette
+    client = test_client_factory(app)
+    assert client.get("/").text == "Hello, world"
+    assert client.get("/users/me").status_code == 404
+    reads = router.reads
+    # NOTE: read again for every request, so a route added to what it reads serves the next one.
+    router.extra.append(Route("/users/me", homepage))
+    assert client.get("/users/me").text == "Hello, world"
+    assert client.get("/users/me/", follow_redirects=False).headers["location"] == "http://testserver/users/me"
+    assert router.reads > reads
+    assert router.url_path_for("homepage") == "/"
+
+
+def test_router_subclass_routes_giving_a_route_list_keeps_its_index(test_client_factory: TestClientFactory) -> None:
+    class Keeping(Router):
+        @property  # type: ignore[override]
+        def routes(self) -> list[BaseRoute]:
+            return self._routes
+
+        @routes.setter
+        def routes(self, routes: list[BaseRoute]) -> None:
+            Router.routes.fset(self, routes)  # type: ignore[attr-defined]
+
+    router = Keeping([Route("/", homepage)])
+    assert test_client_factory(router).get("/").text == "Hello, world"
+    assert router._route_list() is router._routes and router._routes._index is not None
+
+
 def test_router_app_serves_when_called_directly(test_client_factory: TestClientFactory) -> None:
     router = Router([Route("/", homepage)])
     client = test_client_factory(router.app)

@@ -121,16 +121,31 @@ def index_node(exact: dict[str, Any], root: Any, route_path: str) -> Any:
 class RouteMatcher:
     """``Route.matches`` and the router's first-match loop, over ``Match`` members handed in by routing."""
 
-    __slots__ = ("_file", "_full", "_none", "_partial", "_stock")
+    __slots__ = ("_file", "_full", "_none", "_partial", "_stock", "_stock_routes")
 
     def __init__(
-        self, stock_matches: Callable[..., Any], full: Any, partial: Any, none: Any, file: Callable[[Any], Any]
+        self,
+        stock_matches: Callable[..., Any],
+        full: Any,
+        partial: Any,
+        none: Any,
+        file: Callable[[Any], Any],
+        stock_routes: property,
     ) -> None:
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
         self._file = file
+        self._stock_routes = stock_routes
+
+    def listed(self, router: Any) -> Any:
+        """The ``RouteList`` that ``router`` routes over: its own, or its ``_route_list()`` when its class redefines
+        ``routes``."""
+        # NOTE: found on the class, as the compiled twin finds it.
+        if getattr(type(router), "routes", None) is self._stock_routes:
+            return router._routes
+        return router._route_list()
 
     def route(self, route: Any, scope: Scope) -> tuple[Any, Scope]:
         """``Route.matches``: FULL, PARTIAL (the path matches, the method does not) or NONE."""
@@ -157,12 +172,13 @@ class RouteMatcher:
         """``first`` over the candidates that the index of ``routes`` (a ``RouteList``) gives for the path."""
         return self.first(routes.route_index(self._file).candidates(get_route_path(scope)), scope)
 
-    def toggled(self, routes: Any, scope: Scope) -> Scope | None:
-        """``scope`` with the trailing slash of its path toggled, when a route of ``routes`` (a ``RouteList``)
-        matches it so; None when none does, and for the route path "/"."""
+    def toggled(self, router: Any, scope: Scope) -> Scope | None:
+        """``scope`` with the trailing slash of its path toggled, when a route of ``router`` matches it so; None when
+        none does, and for the route path "/"."""
         route_path = get_route_path(scope)
         if route_path == "/":
             return None
+        routes = self.listed(router)
         path: str = scope["path"]
         # NOTE: the route path says which way to toggle: a path equal to the root path gains a slash.
         toggled_path = path.rstrip("/") if route_path.endswith("/") else path + "/"
@@ -181,7 +197,8 @@ def enter_route(router: Any, scope: Scope) -> Any:
     """``Router._enter_route``: the route serving ``scope`` by ``router._matcher``, its child scope merged into
     ``scope``; None when no route matches."""
     scope.setdefault("router", router)
-    route, child_scope = router._matcher.routes(router._routes, scope)
+    matcher = router._matcher
+    route, child_scope = matcher.routes(matcher.listed(router), scope)
     if route is not None:
         scope.update(child_scope)
         scope["route"] = route

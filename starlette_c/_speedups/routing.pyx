@@ -430,13 +430,26 @@ cdef class RouteMatcher:
     cdef object _partial
     cdef object _none
     cdef object _file
+    cdef object _stock_routes
 
-    def __init__(self, stock_matches, full, partial, none, file):
+    def __init__(self, stock_matches, full, partial, none, file, stock_routes):
         self._stock = stock_matches
         self._full = full
         self._partial = partial
         self._none = none
         self._file = file
+        self._stock_routes = stock_routes
+
+    def listed(self, router):
+        """The ``RouteList`` that ``router`` routes over: its own, or its ``_route_list()`` when its class redefines
+        ``routes``."""
+        return self._listed(router)
+
+    cdef object _listed(self, object router):
+        # PERF: the class's ``routes`` found by the type's attribute cache, as attribute access finds it.
+        if _PyType_Lookup(Py_TYPE(router), "routes") == <PyObject*>self._stock_routes:
+            return router._routes
+        return router._route_list()
 
     def route(self, route, scope):
         """``Route.matches``: FULL, PARTIAL (the path matches, the method does not) or NONE."""
@@ -500,12 +513,13 @@ cdef class RouteMatcher:
             found = index.candidates(route_path)
         return found
 
-    def toggled(self, routes, scope):
-        """``scope`` with the trailing slash of its path toggled, when a route of ``routes`` (a ``RouteList``)
-        matches it so; None when none does, and for the route path "/"."""
+    def toggled(self, router, scope):
+        """``scope`` with the trailing slash of its path toggled, when a route of ``router`` matches it so; None when
+        none does, and for the route path "/"."""
         route_path = _get_route_path(scope)
         if route_path == "/":
             return None
+        routes = self._listed(router)
         path = scope["path"]
         # NOTE: the route path says which way to toggle: a path equal to the root path gains a slash.
         toggled_path = path.rstrip("/") if _ends_with_slash(route_path) else path + "/"
@@ -529,7 +543,7 @@ def enter_route(router, scope):
     cdef RouteMatcher matcher = router._matcher
     cdef dict merged = <dict>scope
     merged.setdefault("router", router)
-    route, child_scope = matcher._routes(router._routes, merged, merged)
+    route, child_scope = matcher._routes(matcher._listed(router), merged, merged)
     if route is not None:
         if child_scope is not merged:
             merged.update(child_scope)

@@ -458,9 +458,21 @@ def assert_no_leak(run: Callable[[], Any], shared: list[Any]) -> None:
 
 
 def _matcher(module: ModuleType) -> Any:
-    from starlette_c.routing import Match, Route, _route_filing
+    from starlette_c.routing import Match, Route, Router, _route_filing
 
-    return module.RouteMatcher(Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing)
+    return module.RouteMatcher(
+        Route.matches, Match.FULL, Match.PARTIAL, Match.NONE, _route_filing, Router.__dict__["routes"]
+    )
+
+
+def _router(module: ModuleType, routes: Any) -> Any:
+    """A Router routing over ``routes`` (a ``RouteList``) with the matcher of ``module``."""
+    from starlette_c.routing import Router
+
+    router = Router()
+    vars(router)["_matcher"] = _matcher(module)
+    router._routes = routes
+    return router
 
 
 def _matchers() -> list[Any]:
@@ -707,10 +719,12 @@ def test_route_matcher_toggled_parity(path: Any, root_path: str | None, scope_ty
             scope["path"] = root_path + path
     indexed = _indexed_routes()
     results = []
-    for matcher in _matchers():
-        routes = RouteList(indexed)
+    for module in (pure, compiled):
+        if module is None:
+            continue
+        router = _router(module, RouteList(indexed))
         # Twice over the same list: once building the index's candidate lists, once reading them built.
-        results.append([outcome(matcher.toggled, routes, scope_type(scope)) for _ in range(2)])
+        results.append([outcome(router._matcher.toggled, router, scope_type(scope)) for _ in range(2)])
     assert all(result == results[0] for result in results)
 
 
@@ -718,28 +732,28 @@ def test_route_matcher_toggled_parity(path: Any, root_path: str | None, scope_ty
 def test_route_matcher_toggled_semantics_pinned(module: ModuleType) -> None:
     from starlette_c._route_index import RouteList
 
-    matcher = _matcher(module)
-    routes = RouteList(_indexed_routes())
+    router = _router(module, RouteList(_indexed_routes()))
+    matcher = router._matcher
     scope = {"type": "http", "method": "GET", "path": "/users/12/", "root_path": ""}
-    assert matcher.toggled(routes, scope) == {**scope, "path": "/users/12"}
+    assert matcher.toggled(router, scope) == {**scope, "path": "/users/12"}
     # Every trailing slash goes; a path without one gains one; a partial match (405) counts as a match.
-    assert matcher.toggled(routes, dict(scope, path="/users//"))["path"] == "/users"
-    assert matcher.toggled(routes, dict(scope, path="/users/me/items/a/"))["path"] == "/users/me/items/a"
-    assert matcher.toggled(routes, dict(scope, path="/static"))["path"] == "/static/"
+    assert matcher.toggled(router, dict(scope, path="/users//"))["path"] == "/users"
+    assert matcher.toggled(router, dict(scope, path="/users/me/items/a/"))["path"] == "/users/me/items/a"
+    assert matcher.toggled(router, dict(scope, path="/static"))["path"] == "/static/"
     # Nothing matches the toggled path (no route can: the index answers), and the root path is never toggled.
-    assert matcher.toggled(routes, dict(scope, path="/nowhere/at/all/")) is None
-    assert matcher.toggled(routes, dict(scope, path="/")) is None
-    assert matcher.toggled(routes, dict(scope, path="/api/", root_path="/api")) is None
+    assert matcher.toggled(router, dict(scope, path="/nowhere/at/all/")) is None
+    assert matcher.toggled(router, dict(scope, path="/")) is None
+    assert matcher.toggled(router, dict(scope, path="/api/", root_path="/api")) is None
     # The route path says which way: the root path itself ("" below it) gains a slash, even when it ends in one.
-    assert matcher.toggled(routes, dict(scope, path="/api", root_path="/api"))["path"] == "/api/"
-    assert matcher.toggled(routes, dict(scope, path="/api/", root_path="/api/"))["path"] == "/api//"
+    assert matcher.toggled(router, dict(scope, path="/api", root_path="/api"))["path"] == "/api/"
+    assert matcher.toggled(router, dict(scope, path="/api/", root_path="/api/"))["path"] == "/api//"
     # Below a root path, the route path of the toggled path is what routes match.
-    assert matcher.toggled(routes, dict(scope, path="/api/users/12/", root_path="/api"))["path"] == "/api/users/12"
+    assert matcher.toggled(router, dict(scope, path="/api/users/12/", root_path="/api"))["path"] == "/api/users/12"
     assert scope["path"] == "/users/12/"
     with pytest.raises(KeyError):
-        matcher.toggled(routes, {"type": "http", "method": "GET"})
+        matcher.toggled(router, {"type": "http", "method": "GET"})
     with pytest.raises(TypeError):
-        matcher.toggled(routes, {"type": "http", "method": "GET", "path": b"/users/"})
+        matcher.toggled(router, {"type": "http", "method": "GET", "path": b"/users/"})
 
 
 # --- enter_route: Router._enter_route over either twin's matcher --------------------------------------------
@@ -756,7 +770,7 @@ def test_enter_route_parity(path: str, scope_type: type[Any], method: str, inher
     results = []
     for module in (pure, compiled):
         assert module is not None
-        router = types.SimpleNamespace(_matcher=_matcher(module), _routes=RouteList(indexed))
+        router = _router(module, RouteList(indexed))
         scope = scope_type({"type": "http", "method": method, "path": path, "router": "outer"})
         if inherited is not None:
             scope["path_params"] = inherited
@@ -772,7 +786,7 @@ def test_enter_route_semantics_pinned(module: ModuleType) -> None:
     from starlette_c._route_index import RouteList
 
     routes = RouteList(_indexed_routes())
-    router = types.SimpleNamespace(_matcher=_matcher(module), _routes=routes)
+    router = _router(module, routes)
     scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/users/12"}
     assert module.enter_route(router, scope) is routes[2]
     assert scope["router"] is router and scope["route"] is routes[2]
@@ -909,7 +923,7 @@ def _routing_operations(module: ModuleType) -> Iterator[tuple[str, Callable[[], 
     """Leak cases over routes and layers (built after the helpers above, unlike ``_operations``)."""
     from starlette_c._route_index import RouteList
 
-    router = types.SimpleNamespace(_matcher=_matcher(module), _routes=RouteList(_indexed_routes()))
+    router = _router(module, RouteList(_indexed_routes()))
     requests = [("GET", "/users/12", None), ("GET", "/users", {"outer": "1"}), ("DELETE", "/users", None)]
     requests.append(("GET", "/nowhere", None))
 
