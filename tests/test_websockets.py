@@ -503,3 +503,17 @@ async def test_receive_and_send_replaced_on_the_instance_are_what_the_helpers_ca
         {"type": "websocket.send", "bytes": b"[1]"},
         {"type": "websocket.close", "code": 1000, "reason": ""},
     ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("accepted", [False, True])
+async def test_a_close_message_with_more_body_closes(accepted: bool) -> None:
+    server = FakeServer(CONNECT)
+    websocket = server.websocket
+    if accepted:
+        await websocket.accept()
+    await websocket.send({"type": "websocket.close", "code": 1000, "more_body": True})
+    assert websocket.application_state is WebSocketState.DISCONNECTED
+    with pytest.raises(WebSocketDisconnected, match='Cannot call "send" once a close message has been sent.'):
+        await websocket.send({"type": "websocket.http.response.body", "body": b""})
+

@@ -105,10 +105,9 @@ def next_state(moves: Moves, message: Message) -> WebSocketState:
 def sent_state(state: WebSocketState, message: Message) -> WebSocketState:
     """The application's state after it sends ``message`` in ``state``."""
     after = next_state(send_moves(state), message)
-    names = _loaded or _load()
-    # NOTE: a denial response stays open until its last body chunk.
-    if after is names.disconnected and message.get("more_body", False):
-        return names.response
+    # NOTE: a denial response stays open until its last body chunk (only a body chunk can be sent in RESPONSE).
+    if state is (_loaded or _load()).response and message.get("more_body", False):
+        return state
     return after
 
 

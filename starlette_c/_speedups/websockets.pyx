@@ -112,9 +112,9 @@ cdef object _next_state(object moves, object message):
 
 cdef object _sent_state(object state, object message):
     after = _next_state(_send_moves(state), message)
-    # NOTE: a denial response stays open until its last body chunk.
-    if after is _disconnected and message.get(_MORE_BODY, False):
-        return _response
+    # NOTE: a denial response stays open until its last body chunk (only a body chunk can be sent in RESPONSE).
+    if state is _response and message.get(_MORE_BODY, False):
+        return state
     return after
 
 
