@@ -86,7 +86,11 @@ class WebSocket(HTTPConnection[StateT]):
     async def send_json(self, data: Any, mode: str = "text") -> None:
         _check_mode(mode)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        await (self.send_text(text) if mode == "text" else self.send_bytes(text.encode("utf-8")))
+        # NOTE: through ``self.send``, not send_text/send_bytes: a subclass overriding those does not change this.
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": text})
+        else:
+            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})

@@ -517,3 +517,25 @@ async def test_a_close_message_with_more_body_closes(accepted: bool) -> None:
     with pytest.raises(WebSocketDisconnected, match='Cannot call "send" once a close message has been sent.'):
         await websocket.send({"type": "websocket.http.response.body", "body": b""})
 
+
+@pytest.mark.anyio
+async def test_send_json_sends_through_send_not_send_text_or_send_bytes() -> None:
+    log: list[Any] = []
+
+    class Logged(WebSocket):
+        async def send_text(self, data: str) -> None:
+            log.append(("send_text", data))
+
+        async def send_bytes(self, data: bytes) -> None:
+            log.append(("send_bytes", data))
+
+    server = FakeServer(CONNECT)
+    websocket = Logged(server.websocket.scope, server.receive, server.send)
+    await websocket.accept()
+    await websocket.send_json({"a": 1})
+    await websocket.send_json([2], mode="binary")
+    assert log == []
+    assert server.sent[1:] == [
+        {"type": "websocket.send", "text": '{"a":1}'},
+        {"type": "websocket.send", "bytes": b"[2]"},
+    ]
