@@ -87,10 +87,8 @@ class WebSocket(HTTPConnection[StateT]):
         _check_mode(mode)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         # NOTE: through ``self.send``, not send_text/send_bytes: a subclass overriding those does not change this.
-        if mode == "text":
-            await self.send({"type": "websocket.send", "text": text})
-        else:
-            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+        key, value = ("text", text) if mode == "text" else ("bytes", text.encode("utf-8"))
+        await self.send({"type": "websocket.send", key: value})
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})

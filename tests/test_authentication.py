@@ -233,6 +233,27 @@ def test_on_error_runs_for_websockets_too(test_client_factory: TestClientFactory
     assert seen == ["websocket: Invalid basic auth credentials"]
 
 
+def test_websocket_authentication_error_closes_without_a_reason() -> None:
+    class Refusing(AuthenticationBackend):
+        async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+            raise AuthenticationError("no")
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}  # pragma: no cover (the handshake is refused before any receive)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def unreached(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("the app is not called")  # pragma: no cover
+
+    scope: Scope = {"type": "websocket", "headers": [], "path": "/", "query_string": b""}
+    anyio.run(AuthenticationMiddleware(unreached, Refusing()), scope, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
 def test_wrong_argument_types() -> None:
     request_message = "^Parameter with name 'request' is required to be of type 'Request' not '{}'$"
     with pytest.raises(AssertionError, match=request_message.format("str")):

@@ -13,7 +13,6 @@ from starlette_c.authentication import (
 from starlette_c.requests import HTTPConnection
 from starlette_c.responses import PlainTextResponse, Response
 from starlette_c.types import ASGIApp, Receive, Scope, Send
-from starlette_c.websockets import WebSocketClose
 
 ErrorHandler = Callable[[HTTPConnection, AuthenticationError], Response]
 
@@ -41,8 +40,12 @@ class AuthenticationMiddleware:
             credentials = await self.backend.authenticate(connection)
         except AuthenticationError as error:
             answer = self.on_error(connection, error)
-            # NOTE: on_error runs for a websocket too (it may log or raise); the handshake is closed, not answered.
-            await (WebSocketClose() if kind == "websocket" else answer)(scope, receive, send)
+            # NOTE: on_error runs for a websocket too (it may log or raise); the handshake is closed, not answered,
+            # with a close message that carries no reason (Starlette's).
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
+            else:
+                await answer(scope, receive, send)
             return
         if credentials is None:
             credentials = AuthCredentials(), UnauthenticatedUser()
