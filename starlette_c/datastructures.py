@@ -29,14 +29,12 @@ _parse_query = _algo.parse_query
 _header_keys = _algo.header_keys
 _header_values = _algo.header_values
 _header_items = _algo.header_items
-_header_get = _algo.header_get
 _header_getlist = _algo.header_getlist
 _header_contains = _algo.header_contains
 _header_set = _algo.header_set
 _header_delete = _algo.header_delete
 _header_setdefault = _algo.header_setdefault
 _header_append = _algo.header_append
-_raw_add_vary = _algo.raw_add_vary
 
 
 class Address(NamedTuple):
@@ -126,7 +124,7 @@ class URL:
 
     @property
     def is_secure(self) -> bool:
-        return (self._components or self.components).scheme in _SECURE_SCHEMES
+        return self.scheme in _SECURE_SCHEMES
 
     def _netloc_with(self, changes: dict[str, Any]) -> str:
         hostname = changes.pop("hostname", None)
@@ -166,7 +164,9 @@ class URL:
         return self._url
 
     def __repr__(self) -> str:
-        shown = str(self.replace(password="********")) if self.password else self._url
+        shown = str(self)
+        if self.password:
+            shown = str(self.replace(password="********"))
         return f"{type(self).__name__}({shown!r})"
 
 
@@ -253,7 +253,7 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         return key in self._dict
 
     def __iter__(self) -> Iterator[_KeyType]:
-        return iter(self._dict)
+        return iter(self.keys())
 
     def __len__(self) -> int:
         return len(self._dict)
@@ -287,7 +287,8 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
         return key, value
 
     def poplist(self, key: Any) -> list[Any]:
-        found = self.getlist(key)
+        # NOTE: the stored values, whatever a subclass's getlist returns; the removal goes through pop.
+        found = ImmutableMultiDict.getlist(self, key)
         self.pop(key)
         return found
 
@@ -295,14 +296,14 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
         self._store([])
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
-        if key in self._dict:
-            return self._dict[key]
-        self.append(key, default)
-        return default
+        # NOTE: a subclass's `in` and `[]` decide and answer; a missing key is stored without its append.
+        if key not in self:
+            MultiDict.append(self, key, default)
+        return self[key]
 
     def setlist(self, key: Any, values: list[Any]) -> None:
         if not values:
-            self.pop(key)
+            self.pop(key, None)
             return
         # NOTE: the pairs move to the end, while a key already present keeps its place among the keys.
         self._drop(key)
@@ -362,11 +363,20 @@ class Headers(Mapping[str, str]):
 
         def __getitem__(self, key: str) -> str: ...
 
+        @overload
+        def get(self, key: str) -> str | None: ...
+
+        @overload
+        def get(self, key: str, default: str | _T) -> str | _T: ...
+
+        def get(self, key: str, default: Any = None) -> Any: ...
+
     else:
         # PERF: the twin's functions are the methods: compiled, building a Headers and looking a header up run
         # without a Python frame.
         __init__ = _algo.headers_init
         __getitem__ = _algo.headers_getitem
+        get = _algo.headers_get
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -380,15 +390,6 @@ class Headers(Mapping[str, str]):
 
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
         return _header_items(self._list)
-
-    @overload
-    def get(self, key: str) -> str | None: ...
-
-    @overload
-    def get(self, key: str, default: str | _T) -> str | _T: ...
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return _header_get(self._list, key, default)
 
     def getlist(self, key: str) -> list[str]:
         return _header_getlist(self._list, key)
@@ -410,9 +411,8 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         name = type(self).__name__
-        pairs = self.items()
-        as_dict = dict(pairs)
-        return f"{name}({as_dict!r})" if len(as_dict) == len(pairs) else f"{name}(raw={self.raw!r})"
+        as_dict = dict(self.items())
+        return f"{name}({as_dict!r})" if len(as_dict) == len(self) else f"{name}(raw={self.raw!r})"
 
 
 def _require_mapping(other: object) -> None:
@@ -454,7 +454,8 @@ class MutableHeaders(Headers):
         _header_append(self._list, key, value)
 
     def add_vary_header(self, vary: str) -> None:
-        _raw_add_vary(self._list, vary.encode("latin-1"))
+        # NOTE: read and written through getlist and item assignment, so a subclass's own versions take part.
+        self["vary"] = ", ".join([*self.getlist("vary"), vary])
 
 
 # -- forms and uploads --------------------------------------------------------------------------
@@ -518,7 +519,7 @@ class FormData(ImmutableMultiDict[str, str | UploadFile]):
     """An immutable multi-dict of form fields and uploaded files."""
 
     async def close(self) -> None:
-        for upload in [value for _, value in self._list if isinstance(value, UploadFile)]:
+        for upload in [value for _, value in self.multi_items() if isinstance(value, UploadFile)]:
             await upload.close()
 
 
@@ -562,10 +563,10 @@ class CommaSeparatedStrings(Sequence[str]):
         return iter(self._items)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._items!r})"
+        return f"{type(self).__name__}({list(self)!r})"
 
     def __str__(self) -> str:
-        return ", ".join(map(repr, self._items))
+        return ", ".join(map(repr, self))
 
 
 class State:

@@ -6,7 +6,7 @@ import pickle
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -845,3 +845,132 @@ def test_url_path_protocol_is_a_literal() -> None:
     assert URLPath.__init__.__annotations__["protocol"] == "Literal['http', 'websocket', '']"
     with pytest.raises(AssertionError):
         URLPath("/", protocol="ftp")  # type: ignore[arg-type]
+
+
+# Subclass hooks: the methods a subclass overrides are called where Starlette 1.10 calls them
+
+
+def test_multidict_setdefault_asks_contains_and_getitem() -> None:
+    class Hiding(MultiDict):
+        def __contains__(self, key: Any) -> bool:
+            return key != "hidden" and super().__contains__(key)
+
+        def __getitem__(self, key: Any) -> Any:
+            return f"<{super().__getitem__(key)}>"
+
+        def append(self, key: Any, value: Any) -> None:
+            raise AssertionError("setdefault stores without append")
+
+    d = Hiding([("a", "1"), ("hidden", "h")])
+    assert d.setdefault("a", "x") == "<1>"
+    assert d.setdefault("new", "x") == "<x>"
+    assert d.setdefault("hidden", "y") == "<y>"
+    assert d.multi_items() == [("a", "1"), ("hidden", "h"), ("new", "x"), ("hidden", "y")]
+
+
+def test_multidict_poplist_returns_the_stored_values_and_removes_through_pop() -> None:
+    popped: list[tuple[Any, ...]] = []
+
+    class Recording(MultiDict):
+        def getlist(self, key: Any) -> list[Any]:
+            return ["not stored"]
+
+        def pop(self, *args: Any) -> Any:
+            popped.append(args)
+            return super().pop(*args)
+
+    d = Recording([("a", "1"), ("b", "2"), ("a", "3")])
+    assert d.poplist("a") == ["1", "3"]
+    assert d.poplist("missing") == []
+    d.setlist("b", [])
+    assert popped == [("a",), ("missing",), ("b", None)]
+    assert d.multi_items() == []
+
+
+def test_multidicts_iterate_over_keys() -> None:
+    class Renamed(ImmutableMultiDict[str, str]):
+        def keys(self) -> Any:
+            return ["renamed"]
+
+    assert list(Renamed([("a", "1")])) == ["renamed"]
+
+
+def test_headers_get_answers_through_an_overridden_getitem() -> None:
+    class Defaulting(Headers):
+        def __getitem__(self, key: str) -> str:
+            if key == "missing":
+                raise KeyError(key)
+            return "always"
+
+    h = Defaulting(raw=[(b"a", b"1")])
+    assert h.get("a") == "always"
+    assert h.get("b") == "always"
+    assert h.get("missing", "fallback") == "fallback"
+    assert Headers(raw=[(b"a", b"1")]).get("b", "fallback") == "fallback"
+
+
+def test_headers_get_lets_other_errors_of_an_overridden_getitem_through() -> None:
+    class Failing(MutableHeaders):
+        def __getitem__(self, key: str) -> str:
+            raise LookupError(key)
+
+    with pytest.raises(LookupError):
+        Failing().get("a")
+
+
+def test_headers_repr_compares_against_len() -> None:
+    class Padded(Headers):
+        def __len__(self) -> int:
+            return 99
+
+    assert repr(Padded(raw=[(b"a", b"1")])) == "Padded(raw=[(b'a', b'1')])"
+
+
+def test_mutable_headers_add_vary_header_goes_through_getlist_and_setitem() -> None:
+    class Hooked(MutableHeaders):
+        def getlist(self, key: str) -> list[str]:
+            return [value.upper() for value in super().getlist(key)]
+
+        def __setitem__(self, key: str, value: str) -> None:
+            super().__setitem__(key, f"[{value}]")
+
+    h = Hooked(raw=[(b"vary", b"a"), (b"x", b"1"), (b"vary", b"b")])
+    h.add_vary_header("c")
+    assert h.raw == [(b"vary", b"[A, B, c]"), (b"x", b"1")]
+    with pytest.raises(TypeError, match="expected str instance, int found"):
+        MutableHeaders().add_vary_header(1)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_form_data_close_reads_multi_items() -> None:
+    upload = UploadFile(io.BytesIO(b"x"))
+
+    class Extra(FormData):
+        def multi_items(self) -> list[tuple[str, str | UploadFile]]:
+            return [("extra", upload)]
+
+    await Extra().close()
+    assert upload.file.closed
+
+
+def test_url_is_secure_and_repr_read_scheme_and_str() -> None:
+    class Proxied(URL):
+        @property
+        def scheme(self) -> str:
+            return "https"
+
+        def __str__(self) -> str:
+            return "shown"
+
+    assert Proxied("http://h/").is_secure
+    assert repr(Proxied("http://h/")) == "Proxied('shown')"
+    assert repr(Proxied("http://u:p@h/")) == "Proxied('shown')"
+
+
+def test_comma_separated_strings_repr_and_str_iterate() -> None:
+    class Extended(CommaSeparatedStrings):
+        def __iter__(self) -> Iterator[str]:
+            yield from [*super().__iter__(), "z"]
+
+    assert repr(Extended("a")) == "Extended(['a', 'z'])"
+    assert str(Extended("a")) == "'a', 'z'"

@@ -19,9 +19,11 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 
 class HeadersFields(Protocol):
-    """What the ``headers_*`` methods read on a ``Headers``: its raw header list."""
+    """What the ``headers_*`` methods read on a ``Headers``: its raw header list, and its item lookup."""
 
     _list: RawHeaders
+
+    def __getitem__(self, key: str) -> str: ...
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -107,6 +109,17 @@ def headers_getitem(self: HeadersFields, key: str) -> str:
     if found is None:
         raise KeyError(key)
     return found.decode("latin-1")
+
+
+def headers_get(self: HeadersFields, key: str, default: Any = None) -> Any:
+    """``Headers.get``: the value of the first ``key`` header of ``self._list``, or ``default``; where the class's
+    ``__getitem__`` is not ``headers_getitem`` (a subclass's own), that answers, a KeyError meaning ``default``."""
+    if type(self).__getitem__ is not headers_getitem:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+    return header_get(self._list, key, default)
 
 
 def header_getlist(raw: Iterable[tuple[bytes, bytes]], key: str) -> list[str]:

@@ -55,6 +55,7 @@ __all__ = [
     "header_set",
     "header_setdefault",
     "header_values",
+    "headers_get",
     "headers_getitem",
     "headers_init",
     "multidict_store",
@@ -168,6 +169,21 @@ def headers_getitem(self, key):
     if found is None:
         raise KeyError(key)
     return _latin1(found)
+
+
+cdef object _stock_getitem = headers_getitem
+
+
+def headers_get(self, key, default=None):
+    """``Headers.get``: the value of the first ``key`` header of ``self._list``, or ``default``; where the class's
+    ``__getitem__`` is not ``headers_getitem`` (a subclass's own), that answers, a KeyError meaning ``default``."""
+    if type(self).__getitem__ is not _stock_getitem:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+    found = raw_get(self._list, header_name(key))
+    return default if found is None else _latin1(found)
 
 
 def header_getlist(raw, key):

@@ -183,6 +183,43 @@ def test_headers_init_from_a_scope_stores_its_own_copy_back(twin: ModuleType | N
     assert caught.value.args == ("Missing",)
 
 
+@SETTINGS
+@given(raw=st.one_of(raw_headers, hostile_raw), key=hostile_keys)
+def test_headers_get_parity(raw: list[Any], key: Any) -> None:
+    def case(module: ModuleType) -> Any:
+        holder = type("Stock", (Holder,), {"__getitem__": module.headers_getitem})()
+        holder._list = list(raw)
+        return module.headers_get(holder, key, "default"), module.headers_get(holder, key), holder._list
+
+    assert_same(case)
+
+
+class Answering(Holder):
+    """A holder whose own ``__getitem__`` answers ``headers_get``: KeyError for "missing", LookupError for "lost"."""
+
+    def __getitem__(self, key: str) -> str:
+        if key == "missing":
+            raise KeyError(key)
+        if key == "lost":
+            raise LookupError(key)
+        return f"own {key}"
+
+
+@pytest.mark.parametrize("twin", [pure, compiled], ids=["pure", "compiled"])
+def test_headers_get_asks_an_own_getitem(twin: ModuleType | None) -> None:
+    if twin is None:
+        pytest.skip("the compiled twin is not built")
+    holder = Answering()
+    holder._list = [(b"a", b"1")]
+    assert twin.headers_get(holder, "a") == "own a"
+    assert twin.headers_get(holder, "missing") is None
+    assert twin.headers_get(holder, "missing", "default") == "default"
+    with pytest.raises(LookupError):
+        twin.headers_get(holder, "lost")
+    with pytest.raises(AttributeError):
+        twin.headers_get(Holder(), "a")
+
+
 READERS = ("header_get", "header_getlist", "header_contains")
 WRITERS = ("header_set", "header_delete", "header_setdefault", "header_append")
 
