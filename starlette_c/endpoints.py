@@ -22,11 +22,17 @@ def _implementation(endpoint: HTTPEndpoint, verb: str) -> Any:
     return getattr(endpoint, verb.lower(), None) if verb in _VERBS else None
 
 
-def _allowed(endpoint: HTTPEndpoint) -> list[str]:
-    verbs = {verb for verb in _VERBS if _implementation(endpoint, verb) is not None}
-    if "GET" in verbs:
-        verbs.add("HEAD")
-    return [verb for verb in _VERBS if verb in verbs]
+def _handler(endpoint: HTTPEndpoint, method: str) -> Any:
+    """The method answering ``method``: the verb's own, GET's for a HEAD without one, else ``method_not_allowed``."""
+    # PERF: the stock `_allowed_methods`, not yet built, allows exactly the verbs implemented: no list per request.
+    stock = type(endpoint)._allowed_methods is _STOCK_ALLOWED and "_allowed_methods" not in endpoint.__dict__
+    if not stock and method not in endpoint._allowed_methods:
+        return endpoint.method_not_allowed
+    if method == "HEAD" and _implementation(endpoint, "HEAD") is None:
+        method = "GET"
+    # NOTE: as in Starlette, a verb listed in a replaced `_allowed_methods` that the endpoint lacks raises.
+    handler = _implementation(endpoint, method) if stock else getattr(endpoint, method.lower())
+    return endpoint.method_not_allowed if handler is None else handler
 
 
 class HTTPEndpoint:
@@ -37,14 +43,25 @@ class HTTPEndpoint:
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
 
+    @property
+    def _allowed_methods(self) -> list[str]:
+        """The verbs answered, in the order the 405 ``Allow`` header lists them, built on first use; a subclass may
+        set another list (or override the attribute) to change which verbs dispatch."""
+        allowed: list[str] | None = self.__dict__.get("_allowed_methods")
+        if allowed is None:
+            verbs = {verb for verb in _VERBS if _implementation(self, verb) is not None}
+            if "GET" in verbs:
+                verbs.add("HEAD")
+            allowed = self._allowed_methods = [verb for verb in _VERBS if verb in verbs]
+        return allowed
+
+    @_allowed_methods.setter
+    def _allowed_methods(self, allowed: list[str]) -> None:
+        self.__dict__["_allowed_methods"] = allowed
+
     async def dispatch(self) -> None:
         request = Request(self.scope, receive=self.receive, send=self.send)
-        method = request.method
-        handler = _implementation(self, method)
-        if handler is None and method == "HEAD":
-            handler = _implementation(self, "GET")
-        if handler is None:
-            handler = self.method_not_allowed
+        handler = _handler(self, request.method)
         if is_async_callable(handler):
             response: Response = await handler(request)
         else:
@@ -52,11 +69,14 @@ class HTTPEndpoint:
         await response(self.scope, self.receive, self.send)
 
     async def method_not_allowed(self, request: Request) -> Response:
-        headers = {"Allow": ", ".join(_allowed(self))}
+        headers = {"Allow": ", ".join(self._allowed_methods)}
         # NOTE: inside an application the exception handlers render the 405; a bare endpoint answers itself.
         if "app" in self.scope:
             raise HTTPException(status_code=405, headers=headers)
         return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
+
+
+_STOCK_ALLOWED = vars(HTTPEndpoint)["_allowed_methods"]
 
 
 class _Unsupported(Exception):

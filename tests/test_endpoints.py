@@ -164,6 +164,71 @@ def test_http_endpoint_requires_an_http_scope() -> None:
         WebSocketEndpoint({"type": "http"}, receive, send)
 
 
+def allowing(allowed: list[str]) -> type[HTTPEndpoint]:
+    """An endpoint implementing GET, POST and PROPFIND whose ``__init__`` replaces ``_allowed_methods``."""
+
+    class Allowing(WithHead):
+        def __init__(self, scope: Any, receive: Any, send: Any) -> None:
+            super().__init__(scope, receive, send)
+            self._allowed_methods = allowed
+
+        async def post(self, request: Request) -> Response:
+            return PlainTextResponse("post")
+
+    return Allowing
+
+
+def test_allowed_methods_lists_the_implemented_verbs() -> None:
+    scope = Req("GET", "/").scope()
+    assert Items(scope, None, None)._allowed_methods == ["GET", "HEAD", "POST"]  # type: ignore[arg-type]
+    assert Searchable(scope, None, None)._allowed_methods == ["POST", "QUERY"]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("allowed", "method", "status", "body", "allow"),
+    [
+        (["GET", "X"], "GET", 200, "get", None),
+        (["GET", "X"], "POST", 405, "Method Not Allowed", "GET, X"),
+        (["GET", "X"], "HEAD", 405, "", "GET, X"),
+        (["HEAD"], "HEAD", 200, "", None),
+        (["HEAD"], "GET", 405, "Method Not Allowed", "HEAD"),
+        (["POST", "PROPFIND"], "PROPFIND", 200, "propfind", None),
+        ([], "GET", 405, "Method Not Allowed", ""),
+    ],
+)
+def test_a_replaced_allowed_methods_decides_what_dispatches(
+    test_client_factory: TestClientFactory, allowed: list[str], method: str, status: int, body: str, allow: str | None
+) -> None:
+    client = test_client_factory(Starlette(routes=[Route("/", allowing(allowed), methods=[method])]))
+    response = client.request(method, "/")
+    assert (response.status_code, response.text, response.headers.get("allow")) == (status, body, allow)
+
+
+@pytest.mark.anyio
+async def test_an_allowed_verb_the_endpoint_lacks_raises() -> None:
+    outcome = await run_app(allowing(["PUT"]), Req("PUT", "/"))
+    assert outcome.exception == "AttributeError: 'Allowing' object has no attribute 'put'"
+
+
+@pytest.mark.anyio
+async def test_allowed_methods_edited_in_place_or_overridden() -> None:
+    class Edited(Items):
+        def __init__(self, scope: Any, receive: Any, send: Any) -> None:
+            super().__init__(scope, receive, send)
+            self._allowed_methods.remove("POST")
+
+    class Overridden(Items):
+        @property
+        def _allowed_methods(self) -> list[str]:
+            return ["POST"]
+
+    edited = await run_app(Edited, Req("POST", "/"))
+    assert (edited.status, (b"allow", b"GET, HEAD") in edited.headers) == (405, True)
+    overridden = await run_app(Overridden, Req("GET", "/"))
+    assert (overridden.status, (b"allow", b"POST") in overridden.headers) == (405, True)
+    assert (await run_app(Overridden, Req("POST", "/"))).body == b"post from a thread"
+
+
 class Recorder(WebSocketEndpoint):
     events: list[Any]
 
