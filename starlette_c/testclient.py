@@ -214,9 +214,17 @@ class WebSocketTestSession:
     def close(self, code: int = 1000, reason: str | None = None) -> None:
         self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
 
+    async def _next_message(self) -> Message | None:
+        """The app's next message; None once it has returned or failed."""
+        message = await self._outbox.receive()
+        # NOTE: as in Starlette, a failed app reports its error ahead of messages it sent before failing; one more
+        # step lets an app that fails right after sending get there first.
+        await anyio.lowlevel.checkpoint()
+        return None if self._app_error is not None else message
+
     def receive(self) -> Message:
         if not self._app_finished:
-            message = self.portal.call(self._outbox.receive)
+            message = self.portal.call(self._next_message)
             if message is not None:
                 return message
             self._app_finished = True

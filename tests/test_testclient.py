@@ -710,6 +710,40 @@ def test_websocket_app_error_after_refusing(test_client_factory: TestClientFacto
         pass  # pragma: no cover (the connection is refused)
 
 
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["accept", "send", "raise"],
+        ["accept", "send", "send", "raise"],
+        ["accept", "send", "close", "raise"],
+        ["accept", "close", "raise"],
+        ["accept", "receive", "send", "send", "raise"],
+    ],
+)
+def test_websocket_app_error_comes_before_the_messages_it_sent(
+    test_client_factory: TestClientFactory, steps: list[str]
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        for step in steps:
+            if step == "receive":
+                await receive()
+            elif step == "raise":
+                raise ValueError("after sending")
+            else:
+                await send({"type": f"websocket.{step}", "text": "sent", "code": 1001})
+
+    # The error comes from connecting or from the first read: neither the text nor the close is delivered first.
+    delivered: list[str] = []
+    with pytest.raises(ValueError, match="after sending"), test_client_factory(app).websocket_connect("/") as session:
+        session.send_text("go")
+        try:
+            delivered.append(session.receive_text())
+        except WebSocketDisconnect:
+            delivered.append("close")
+    assert delivered == []
+
+
 def test_websocket_app_returns_without_closing(test_client_factory: TestClientFactory) -> None:
     async def silent(scope: Scope, receive: Receive, send: Send) -> None:
         pass
