@@ -184,8 +184,9 @@ class ServerErrorMiddleware:
             filename=html.escape(frame.filename),
             lineno=frame.lineno,
             function=html.escape(frame.function),
-            # NOTE: keyed by the frame object, so that recursive calls (same file and line) stay distinct.
-            frame_id=f"frame-{id(frame.frame)}",
+            # NOTE: keyed by the FrameInfo, one per traceback entry and all alive while the page renders: recursive
+            # calls, and a frame listed twice (an exception re-raised where it was caught), get distinct ids.
+            frame_id=f"frame-{id(frame)}",
             toggle="+" if is_collapsed else "&#8722;",
             collapsed=" collapsed" if is_collapsed else "",
             lines=lines,

@@ -221,6 +221,30 @@ def test_recursive_frames_get_distinct_ids() -> None:
     assert len(set(ids)) == len(ids)
 
 
+def reraise_where_caught() -> None:
+    error = LookupError("again")
+    for attempt in range(3):
+        try:
+            raise error
+        except LookupError:
+            if attempt == 2:
+                raise
+
+
+def test_a_frame_listed_twice_gets_distinct_ids() -> None:
+    try:
+        reraise_where_caught()
+    except LookupError as exc:
+        assert exc.__traceback__ is not None
+        frames = inspect.getinnerframes(exc.__traceback__)
+        page = ServerErrorMiddleware(crashing_app, debug=True).generate_html(exc)
+    assert len({id(frame.frame) for frame in frames}) < len(frames) == 4
+    ids = re.findall(r'<div id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) == 4
+    targets = re.findall(r'data-target="([^"]+)"', page)
+    assert targets == ids
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("accept", [b"text/html", b"*/*"])
 async def test_the_debug_page_is_rendered_off_the_event_loop(accept: bytes) -> None:
