@@ -744,6 +744,20 @@ def test_websocket_app_error_comes_before_the_messages_it_sent(
     assert delivered == []
 
 
+def test_websocket_app_error_after_the_last_read_is_raised_on_leaving(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        await receive()
+        raise ValueError("after the last read")
+
+    with (
+        pytest.raises(ValueError, match="after the last read"),
+        test_client_factory(app).websocket_connect("/") as session,
+    ):
+        session.send_text("go")
+
+
 def test_websocket_app_returns_without_closing(test_client_factory: TestClientFactory) -> None:
     async def silent(scope: Scope, receive: Receive, send: Send) -> None:
         pass
