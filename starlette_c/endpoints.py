@@ -23,16 +23,14 @@ def _implementation(endpoint: HTTPEndpoint, verb: str) -> Any:
 
 
 def _handler(endpoint: HTTPEndpoint, method: str) -> Any:
-    """The method answering ``method``: the verb's own, GET's for a HEAD without one, else ``method_not_allowed``."""
-    # PERF: the stock `_allowed_methods`, not yet built, allows exactly the verbs implemented: no list per request.
-    stock = type(endpoint)._allowed_methods is _STOCK_ALLOWED and "_allowed_methods" not in endpoint.__dict__
-    if not stock and method not in endpoint._allowed_methods:
+    """The method answering ``method`` when ``_allowed_methods`` lists it (GET's for a HEAD without its own), else
+    ``method_not_allowed``."""
+    if method not in endpoint._allowed_methods:
         return endpoint.method_not_allowed
     if method == "HEAD" and _implementation(endpoint, "HEAD") is None:
         method = "GET"
-    # NOTE: as in Starlette, a verb listed in a replaced `_allowed_methods` that the endpoint lacks raises.
-    handler = _implementation(endpoint, method) if stock else getattr(endpoint, method.lower())
-    return endpoint.method_not_allowed if handler is None else handler
+    # NOTE: as in Starlette, a listed verb the endpoint lacks raises AttributeError.
+    return getattr(endpoint, method.lower())
 
 
 class HTTPEndpoint:
@@ -74,9 +72,6 @@ class HTTPEndpoint:
         if "app" in self.scope:
             raise HTTPException(status_code=405, headers=headers)
         return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
-
-
-_STOCK_ALLOWED = vars(HTTPEndpoint)["_allowed_methods"]
 
 
 class _Unsupported(Exception):
