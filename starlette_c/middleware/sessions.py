@@ -128,7 +128,8 @@ class SessionMiddleware(Stepped):
         # in Starlette); anything else (forged, truncated, expired, garbage, another JSON value) is none.
         try:
             payload = self.signer.unsign(cookie.encode("utf-8"), max_age=self.max_age)
-            data = json.loads(b64decode(payload, validate=True))
+            # NOTE: leniently, as Starlette (bytes outside the alphabet, extra padding): the payload is signed.
+            data = json.loads(b64decode(payload))
         except (BadSignature, ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None

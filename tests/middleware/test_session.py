@@ -179,6 +179,13 @@ def test_bad_cookies_give_an_empty_session(test_client_factory: TestClientFactor
     assert "set-cookie" not in response.headers
 
 
+@pytest.mark.parametrize("payload", [b"eyJhIjogMX0===", b"eyJhIjog*MX0="], ids=["extra-padding", "outside-alphabet"])
+def test_a_signed_payload_is_decoded_leniently(test_client_factory: TestClientFactory, payload: bytes) -> None:
+    client = test_client_factory(make_app())
+    client.cookies.set("session", itsdangerous.TimestampSigner("example").sign(payload).decode())
+    assert client.get("/view_session").json() == {"session": {"a": 1}}
+
+
 def test_clearing_a_well_signed_empty_session_expires_its_cookie(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(make_app())
     client.cookies.set("session", signed({}))
