@@ -21,10 +21,14 @@ def _authority(scope: Scope) -> str | None:
     elif scope.get("server"):
         host, port = scope["server"]
         host = f"[{host}]" if ":" in host else host
+        # NOTE: the server's port 80 is the request URL's default port: not written, as if the Host had none.
+        port = None if port == 80 else port
     else:
         return None
-    # NOTE: a default port of either scheme is dropped, so http://host:80 goes to https://host.
-    return host if port in (None, 80, 443) else f"{host}:{port}"
+    if port is None:
+        return host
+    # NOTE: a written default port of either scheme is dropped and the host lower-cased, as in Starlette.
+    return host.lower() if port in (80, 443) else f"{host}:{port}"
 
 
 class HTTPSRedirectMiddleware(Stepped):

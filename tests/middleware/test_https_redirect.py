@@ -116,6 +116,25 @@ def redirect_of(
 @pytest.mark.parametrize(
     ("host", "server", "location"),
     [
+        (b"Example.COM", None, b"https://Example.COM/p?q=1"),
+        (b"Example.COM:8080", None, b"https://Example.COM:8080/p?q=1"),
+        (b"Example.COM:80", None, b"https://example.com/p?q=1"),
+        (b"Example.COM:443", None, b"https://example.com/p?q=1"),
+        (None, ("Server.Example", 80), b"https://Server.Example/p?q=1"),
+        (None, ("Server.Example", 443), b"https://server.example/p?q=1"),
+        (None, ("Server.Example", 8080), b"https://Server.Example:8080/p?q=1"),
+    ],
+)
+def test_a_written_default_port_lowers_the_host(
+    host: bytes | None, server: tuple[str, int] | None, location: bytes
+) -> None:
+    start = redirect_of(host, server)[0]
+    assert (b"location", location) in start["headers"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("host", "server", "location"),
+    [
         (b"", ("fallback.example", 80), b"https://fallback.example/p?q=1"),
         (None, ("fallback.example", 8000), b"https://fallback.example:8000/p?q=1"),
         (b"bad host", ("::1", 8080), b"https://[::1]:8080/p?q=1"),
