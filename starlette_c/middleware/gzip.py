@@ -126,7 +126,8 @@ class IdentityResponder(Stepped):
         await self._held(message)
 
     async def _send_encoded(self, message: Message) -> None:
-        message["body"] = await self._encode(message.get("body", b""), message.get("more_body", False))
+        more_body = message.get("more_body", False)
+        message["body"] = await self.apply_compression(message.get("body", b""), more_body=more_body)
         await self.send(message)
 
     async def _settle(self, held: senders.HeldStart, first: Message) -> None:
@@ -140,7 +141,7 @@ class IdentityResponder(Stepped):
         if self.content_encoding != "identity":
             held.mode = senders.ENCODE
             held.encode = self._send_encoded
-            first["body"] = await self._encode(body, more_body)
+            first["body"] = await self.apply_compression(body, more_body=more_body)
             set_value(headers, b"content-encoding", self.content_encoding.encode("latin-1"))
             # NOTE: a body followed by trailers is framed by chunks, not by a length.
             if more_body or start.get("trailers", False):
@@ -150,10 +151,7 @@ class IdentityResponder(Stepped):
         await self.send(start)
         await self.send(first)
 
-    async def _encode(self, body: bytes, more_body: bool) -> bytes:
-        return self.apply_compression(body, more_body=more_body)
-
-    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+    async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         return body
 
 
@@ -185,14 +183,11 @@ class GZipResponder(IdentityResponder):
             made = self._compressor = zlib.compressobj(level=self.compresslevel, wbits=16 | zlib.MAX_WBITS)
         return made
 
-    async def _encode(self, body: bytes, more_body: bool) -> bytes:
+    async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         if len(body) < self.thread_minimum_size:
             return self._compress_body(body, more_body)
         # NOTE: a large chunk would hold the event loop for too long; it is compressed in a worker thread.
         return await anyio.to_thread.run_sync(self._compress_body, body, more_body, limiter=_compression_threads())
-
-    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
-        return self._compress_body(body, more_body)
 
     def _compress_body(self, body: bytes, more_body: bool) -> bytes:
         compressor = self.compressor

@@ -396,8 +396,14 @@ def test_compressor_is_allocated_lazily() -> None:
     assert responder._compressor is None
     assert responder.compressor is responder.compressor
     assert responder.thread_minimum_size == 128 * 1024
-    assert GZipResponder(None, 500).apply_compression(b"abc", more_body=False)[:2] == b"\x1f\x8b"  # type: ignore[arg-type]
-    assert IdentityResponder(None, 500).apply_compression(b"abc", more_body=False) == b"abc"  # type: ignore[arg-type]
+
+
+def test_apply_compression_is_a_coroutine_as_in_the_reference() -> None:
+    async def encode(responder: IdentityResponder) -> bytes:
+        return await responder.apply_compression(b"abc", more_body=False)
+
+    assert anyio.run(encode, GZipResponder(None, 500))[:2] == b"\x1f\x8b"  # type: ignore[arg-type]
+    assert anyio.run(encode, IdentityResponder(None, 500)) == b"abc"  # type: ignore[arg-type]
 
 
 def test_signatures_match_reference() -> None:
@@ -417,7 +423,7 @@ def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
     class Reversing(IdentityResponder):
         content_encoding = "x-reversed"
 
-        def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
             return body[::-1]
 
     app = big_response_app([], b"abc" * 200, b"xyz")
@@ -431,6 +437,25 @@ def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
     start, first, second = sent
     assert start["headers"] == [(b"vary", b"Accept-Encoding"), (b"content-encoding", b"x-reversed")]
     assert (first["body"], second["body"]) == (b"cba" * 200, b"zyx")
+
+
+def test_a_gzip_responder_subclass_encodes_through_its_apply_compression() -> None:
+    class Framed(GZipResponder):
+        async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+            return b"[" + await super().apply_compression(body, more_body=more_body) + b"]"
+
+    app = big_response_app([], b"abc" * 200, b"xyz")
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "headers": []}
+    anyio.run(Framed(app.app, 100), scope, None, send)  # type: ignore[arg-type]
+    _, first, second = sent
+    assert first["body"][:3] == b"[\x1f\x8b" and first["body"][-1:] == b"]"
+    assert second["body"][:1] == b"[" and second["body"][-1:] == b"]"
+    assert gzip.decompress(first["body"][1:-1] + second["body"][1:-1]) == b"abc" * 200 + b"xyz"
 
 
 def test_send_with_compression_patched_on_the_class_is_called(
