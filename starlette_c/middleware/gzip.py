@@ -138,19 +138,24 @@ class IdentityResponder(Stepped):
         self.initial_message = start = held.start
         headers = start["headers"]
         add_vary(headers, b"Accept-Encoding")
-        if self.content_encoding != "identity":
+        # PERF: the stock identity encoding leaves every body as it is: no call per body.
+        if type(self).apply_compression is not _IDENTITY_COMPRESSION:
             held.mode = senders.ENCODE
             held.encode = self._send_encoded
-            first["body"] = await self.apply_compression(body, more_body=more_body)
-            set_value(headers, b"content-encoding", self.content_encoding.encode("latin-1"))
-            # NOTE: a body followed by trailers is framed by chunks, not by a length.
-            if more_body or start.get("trailers", False):
-                delete(headers, b"content-length")
-            else:
-                set_value(headers, b"content-length", str(len(first["body"])).encode("latin-1"))
+            encoded = first["body"] = await self.apply_compression(body, more_body=more_body)
+            # NOTE: as in Starlette, a first body the encoding leaves equal makes a response not encoded (its headers
+            # stay as they are), though each later body still goes through apply_compression.
+            if encoded != body:
+                set_value(headers, b"content-encoding", self.content_encoding.encode("latin-1"))
+                # NOTE: a body followed by trailers is framed by chunks, not by a length.
+                if more_body or start.get("trailers", False):
+                    delete(headers, b"content-length")
+                else:
+                    set_value(headers, b"content-length", str(len(encoded)).encode("latin-1"))
         await self.send(start)
         await self.send(first)
 
+    @stock
     async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         return body
 
@@ -200,3 +205,4 @@ async def unattached_send(message: Message) -> NoReturn:
 
 
 _SEND_WITH_COMPRESSION = STOCK["IdentityResponder.send_with_compression"]
+_IDENTITY_COMPRESSION = STOCK["IdentityResponder.apply_compression"]

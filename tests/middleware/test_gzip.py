@@ -439,6 +439,31 @@ def test_a_responder_subclass_encodes_with_its_apply_compression() -> None:
     assert (first["body"], second["body"]) == (b"cba" * 200, b"zyx")
 
 
+def test_a_first_body_left_equal_by_the_encoding_leaves_the_response_not_encoded() -> None:
+    """As in the reference: the headers stay, yet every body still goes through ``apply_compression``."""
+
+    class Upper(IdentityResponder):
+        content_encoding = "x-upper"
+
+        async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+            return body.upper()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"3")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        await send({"type": "http.response.body", "body": b"abc"})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    anyio.run(Upper(app, 100), {"type": "http", "headers": []}, None, send)  # type: ignore[arg-type]
+    start, first, second = sent
+    assert start["headers"] == [(b"content-length", b"3"), (b"vary", b"Accept-Encoding")]
+    assert (first["body"], second["body"]) == (b"", b"ABC")
+
+
 def test_a_gzip_responder_subclass_encodes_through_its_apply_compression() -> None:
     class Framed(GZipResponder):
         async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
