@@ -132,18 +132,20 @@ def cors_step(middleware: Any, scope: Scope, send: Send) -> tuple[ASGIApp, Send]
     """``CORSMiddleware._step``: the app and ``send`` a request goes on with."""
     if scope["type"] != "http":
         return middleware.app, send
+    # NOTE: a patched simple_response or send is called for every request, with an Origin or without.
+    cls = type(middleware)
+    if (
+        cls.simple_response is not STOCK["CORSMiddleware.simple_response"]
+        or cls.send is not STOCK["CORSMiddleware.send"]
+        or _set_on(middleware, "simple_response", "send")
+    ):
+        return middleware._step_with_headers(scope, send)  # type: ignore[no-any-return]
     # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
     origin = raw_get(scope["headers"], b"origin")
     if origin is None:
         return middleware.app, on_start(send, VARY_ORIGIN)
     # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
-    cls = type(middleware)
-    if (
-        scope["method"] != "OPTIONS"
-        and cls.simple_response is STOCK["CORSMiddleware.simple_response"]
-        and cls.send is STOCK["CORSMiddleware.send"]
-        and not _set_on(middleware, "simple_response", "send")
-    ):
+    if scope["method"] != "OPTIONS":
         return middleware.app, on_start(send, cors_start_hook(middleware, origin))
     return middleware._step_with_headers(scope, send)  # type: ignore[no-any-return]
 

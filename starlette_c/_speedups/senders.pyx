@@ -256,19 +256,21 @@ def cors_step(middleware, scope, send):
     cdef dict plain = <dict>scope
     if plain["type"] != "http":
         return middleware.app, send
+    # NOTE: a patched simple_response or send is called for every request, with an Origin or without.
+    cls = type(middleware)
+    cdef tuple marked = _cors_marked()
+    if (
+        cls.simple_response is not marked[0]
+        or cls.send is not marked[1]
+        or _set_on(middleware, "simple_response", "send")
+    ):
+        return middleware._step_with_headers(scope, send)
     # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
     origin = raw_get(plain["headers"], b"origin")
     if origin is None:
         return middleware.app, _on_start(send, VARY_ORIGIN)
     # PERF: a simple request through the stock simple_response and send is marked with no Headers at all.
-    cls = type(middleware)
-    cdef tuple marked = _cors_marked()
-    if (
-        plain["method"] != "OPTIONS"
-        and cls.simple_response is marked[0]
-        and cls.send is marked[1]
-        and not _set_on(middleware, "simple_response", "send")
-    ):
+    if plain["method"] != "OPTIONS":
         return middleware.app, _on_start(send, _cors_start_hook(middleware, origin))
     return middleware._step_with_headers(scope, send)
 

@@ -79,9 +79,13 @@ class CORSMiddleware(Stepped):
     _start_hook: Callable[[bytes], senders.StartHook] = senders.cors_start_hook  # type: ignore[assignment]
 
     def _step_with_headers(self, scope: Scope, send: Send) -> tuple[ASGIApp, Send]:
-        """The step of a request with an Origin, for a preflight or through a patched simple_response or send."""
+        """The step of a preflight, or of any request through a patched simple_response or send."""
         request_headers = Headers(scope=scope)
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers:
+        if (
+            scope["method"] == "OPTIONS"
+            and "origin" in request_headers
+            and "access-control-request-method" in request_headers
+        ):
             return self.preflight_response(request_headers=request_headers), send
         return functools.partial(self.simple_response, request_headers=request_headers), send
 
@@ -127,7 +131,9 @@ class CORSMiddleware(Stepped):
     @stock
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         if message["type"] == "http.response.start":
-            self._start_hook(request_headers["origin"].encode("latin-1"))(message)
+            origin = request_headers.get("origin")
+            hook = senders.VARY_ORIGIN if origin is None else self._start_hook(origin.encode("latin-1"))
+            hook(message)
         await send(message)
 
     def _mark_start(self, message: Message, origin: str) -> None:

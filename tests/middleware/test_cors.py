@@ -375,6 +375,49 @@ def test_an_overridden_send_is_called_for_each_message(test_client_factory: Test
     assert kinds == ["http.response.start", "http.response.body"]
 
 
+def test_overridden_simple_response_and_send_see_requests_without_an_origin(
+    test_client_factory: TestClientFactory,
+) -> None:
+    calls: list[str] = []
+
+    class Custom(CORSMiddleware):
+        async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
+            calls.append(f"simple_response {request_headers.get('origin')}")
+            await super().simple_response(scope, receive, send, request_headers)
+
+        async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+            calls.append(message["type"])
+            await super().send(message, send, request_headers)
+
+    client = test_client_factory(make_app(Custom, allow_origins=["*"], expose_headers=["X-E"]))
+    response = client.get("/")
+    assert response.text == "Homepage"
+    assert response.headers["vary"] == "Origin"
+    assert "access-control-allow-origin" not in response.headers
+    assert "access-control-expose-headers" not in response.headers
+    assert calls == ["simple_response None", "http.response.start", "http.response.body"]
+
+    calls.clear()
+    response = client.options("/", headers={"access-control-request-method": "GET"})
+    assert response.text == "Homepage"
+    assert calls == ["simple_response None", "http.response.start", "http.response.body"]
+
+
+def test_a_send_set_on_the_instance_sees_requests_without_an_origin(test_client_factory: TestClientFactory) -> None:
+    middleware = CORSMiddleware(PlainTextResponse("Homepage"), allow_origins=["https://a.example"])
+    stock_send = middleware.send
+    seen: list[str | None] = []
+
+    async def send(message: Message, send: Send, request_headers: Headers) -> None:
+        seen.append(request_headers.get("origin"))
+        await stock_send(message, send, request_headers)
+
+    middleware.send = send  # type: ignore[method-assign]
+    response = test_client_factory(middleware).get("/")
+    assert response.headers["vary"] == "Origin"
+    assert seen == [None, None]
+
+
 def test_allow_explicit_origin_sets_the_origin_and_varies_by_it() -> None:
     headers = MutableHeaders(raw=[(b"vary", b"Accept-Encoding")])
     CORSMiddleware.allow_explicit_origin(headers, "https://a.example")
