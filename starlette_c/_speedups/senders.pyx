@@ -15,6 +15,7 @@ from starlette_c._stock import STOCK
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.object cimport PyObject
 from libc.string cimport memcmp
 
 
@@ -225,6 +226,9 @@ cdef tuple _marked(tuple names):
 
 cdef extern from "Python.h":
     object PyObject_GenericGetDict(object obj, void *context)
+    ctypedef struct PyTypeObject
+    PyTypeObject *Py_TYPE(object obj)
+    PyObject *_PyType_Lookup(PyTypeObject *type, object name)
 
 
 cdef bint _set_on(object middleware, str first, str second) except -1:
@@ -235,6 +239,22 @@ cdef bint _set_on(object middleware, str first, str second) except -1:
     except AttributeError:
         return False  # NOTE: an instance without a dict holds no method of its own.
     return type(own) is dict and (first in <dict>own or second in <dict>own)
+
+
+cdef bint _stock_entry(PyTypeObject *cls, str name, object stock) except -1:
+    # PERF: the class's entry found by the type's attribute cache: a plain function is what attribute access gives.
+    if _PyType_Lookup(cls, name) == <PyObject*>stock:
+        return True
+    # NOTE: any other entry (a staticmethod around the stock function, say) is asked as attribute access would be.
+    return getattr(<object>cls, name) is stock
+
+
+cdef bint _runs_stock(object middleware, str first, object stock_first, str second, object stock_second) except -1:
+    """Whether ``middleware`` runs these two stock methods: found so on its class, and neither set on it."""
+    cdef PyTypeObject *cls = Py_TYPE(middleware)
+    if not (_stock_entry(cls, first, stock_first) and _stock_entry(cls, second, stock_second)):
+        return False
+    return not _set_on(middleware, first, second)
 
 
 cdef tuple _cors_marked():
@@ -257,13 +277,8 @@ def cors_step(middleware, scope, send):
     if plain["type"] != "http":
         return middleware.app, send
     # NOTE: a patched simple_response or send is called for every request, with an Origin or without.
-    cls = type(middleware)
     cdef tuple marked = _cors_marked()
-    if (
-        cls.simple_response is not marked[0]
-        or cls.send is not marked[1]
-        or _set_on(middleware, "simple_response", "send")
-    ):
+    if not _runs_stock(middleware, "simple_response", marked[0], "send", marked[1]):
         return middleware._step_with_headers(scope, send)
     # PERF: a scan of the raw headers decides the common case, a request without an Origin, with no Headers.
     origin = raw_get(plain["headers"], b"origin")
@@ -281,13 +296,8 @@ def cors_start_hook(middleware, origin):
 
 
 cdef object _cors_start_hook(middleware, origin):
-    cls = type(middleware)
     cdef tuple marked = _cors_marked()
-    if (
-        cls.is_allowed_origin is not marked[2]
-        or cls.allow_explicit_origin is not marked[3]
-        or _set_on(middleware, "is_allowed_origin", "allow_explicit_origin")
-    ):
+    if not _runs_stock(middleware, "is_allowed_origin", marked[2], "allow_explicit_origin", marked[3]):
         return functools.partial(middleware._mark_start, origin=origin.decode("latin-1"))
     # NOTE: the stock is_allowed_origin depends on nothing but the origin: asked now, it answers as at the start.
     return _cors_edit(
