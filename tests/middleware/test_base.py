@@ -653,3 +653,22 @@ async def test_background_tasks_run_after_the_response_is_sent(stacked: bool, st
         middleware = BaseHTTPMiddleware(middleware, dispatch=dispatch)
     await middleware({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
     assert events == ["response sent", "background"]
+
+
+def test_call_next_twice_runs_the_app_twice(test_client_factory: TestClientFactory) -> None:
+    calls: list[str] = []
+
+    async def count(request: Request) -> Response:
+        calls.append(request.url.path)
+        return PlainTextResponse(str(len(calls)))
+
+    class Twice(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            first = await call_next(request)
+            second = await call_next(request)
+            second.headers["x-first-status"] = str(first.status_code)
+            return second
+
+    app = Starlette(routes=[Route("/", count)], middleware=[Middleware(Twice)])
+    response = test_client_factory(app).get("/")
+    assert (response.text, response.headers["x-first-status"], calls) == ("2", "200", ["/", "/"])
