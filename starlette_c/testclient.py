@@ -206,10 +206,8 @@ class WebSocketTestSession:
 
     def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if mode == "binary":
-            self._push_frame("bytes", text.encode())
-        else:
-            self._push_frame("text", text)
+        # NOTE: as in Starlette, any mode but "text" is binary.
+        self._push_frame(*(("text", text) if mode == "text" else ("bytes", text.encode())))
 
     def close(self, code: int = 1000, reason: str | None = None) -> None:
         self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
@@ -246,7 +244,7 @@ class WebSocketTestSession:
         return cast(bytes, self._receive_payload("bytes"))
 
     def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
-        return json.loads(self._receive_payload("bytes" if mode == "binary" else "text"))
+        return json.loads(self._receive_payload("text" if mode == "text" else "bytes"))
 
 
 # --------------------------------------------------------------------------------------------------------------------

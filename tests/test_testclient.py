@@ -1089,3 +1089,20 @@ def test_error_after_the_final_chunk(test_client_factory: TestClientFactory) -> 
         response.read()
     with test_client_factory(app, raise_server_exceptions=False).stream("GET", "/") as response:
         assert response.read() == b"all"
+
+
+@pytest.mark.parametrize(("mode", "kind"), [("text", "text"), ("binary", "bytes"), ("xml", "bytes")])
+def test_websocket_json_modes_other_than_text_are_binary(
+    test_client_factory: TestClientFactory, mode: Any, kind: str
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        message = await receive()
+        payload = message[kind]
+        await send({"type": "websocket.send", kind: payload})
+        await send({"type": "websocket.close"})
+
+    with test_client_factory(app).websocket_connect("/") as session:
+        session.send_json({"a": 1}, mode=mode)
+        assert session.receive_json(mode=mode) == {"a": 1}
