@@ -204,8 +204,7 @@ class StreamingResponse(Response):
                  media_type: str | None = None, background: BackgroundTask | None = None) -> None:  # fmt: skip
         self.body_iterator = content if isinstance(content, AsyncIterable) else iterate_in_threadpool(content)
         self.status_code = status_code
-        if media_type is not None:
-            self.media_type = media_type
+        self.media_type = self.media_type if media_type is None else media_type
         self.background = background
         self.init_headers(headers)
 
@@ -261,14 +260,17 @@ class FileResponse(Response):
                  background: BackgroundTask | None = None, filename: str | None = None,
                  stat_result: os.stat_result | None = None,
                  content_disposition_type: str = "attachment") -> None:  # fmt: skip
-        self.path, self.filename, self.stat_result = path, filename, stat_result
+        self.path = path
         self.status_code = status_code
-        self.background = background
+        self.filename = filename
         self.media_type = guess_type(filename or path)[0] or _OCTET_STREAM if media_type is None else media_type
+        self.background = background
         self.init_headers(headers)
         self.headers.setdefault("accept-ranges", "bytes")
         if filename is not None:
             self.headers.setdefault("content-disposition", _content_disposition(content_disposition_type, filename))
+        # NOTE: set last, as in Starlette: a property or __setattr__ of a subclass sees the headers already built.
+        self.stat_result = stat_result
         if stat_result is not None:
             self.set_stat_headers(stat_result)
 

@@ -619,6 +619,17 @@ async def test_streaming_charset_and_attributes() -> None:
     assert body_of(messages) == b"\xe9"
 
 
+def test_streaming_media_type_is_set_on_the_instance() -> None:
+    class CSVStream(StreamingResponse):
+        media_type = "text/csv"
+
+    assert vars(StreamingResponse(iter([])))["media_type"] is None
+    assert vars(StreamingResponse(iter([]), media_type="a/b"))["media_type"] == "a/b"
+    response = CSVStream(iter([]))
+    CSVStream.media_type = "text/html"
+    assert (vars(response)["media_type"], response.media_type) == ("text/csv", "text/csv")
+
+
 async def test_streaming_bad_chunk() -> None:
     response = StreamingResponse(iter([1]))  # type: ignore[arg-type]
     with pytest.raises(AttributeError):
@@ -885,6 +896,27 @@ def test_file_response_headers_at_construction(file: Path) -> None:
     assert response.headers["content-length"] == "26"
     assert not hasattr(response, "body")
     assert FileResponse.chunk_size == 65536
+
+
+def test_file_response_sets_its_attributes_in_starlettes_order(file: Path) -> None:
+    names: list[str] = []
+
+    class Watched(FileResponse):
+        def __setattr__(self, name: str, value: Any) -> None:
+            names.append(name)
+            super().__setattr__(name, value)
+
+    Watched(file, filename="a.txt", stat_result=os.stat(file))
+    assert names == [
+        "path",
+        "status_code",
+        "filename",
+        "media_type",
+        "background",
+        "raw_headers",
+        "_headers",
+        "stat_result",
+    ]
 
 
 def test_file_response_given_headers_win(file: Path) -> None:
