@@ -446,11 +446,36 @@ def test_headers_from_any_mapping(headers: Mapping[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "headers, error",
-    [([("a", "b")], AttributeError), ({"a": 1}, AttributeError), ({1: "a"}, AttributeError), ({"a": "€"}, ValueError)],
+    [
+        ([("a", "b")], AttributeError),
+        ({"a": 1}, AttributeError),
+        ({1: "a"}, AttributeError),
+        ({"a": "€"}, ValueError),
+        ([], AttributeError),
+        (False, AttributeError),
+        ("", AttributeError),
+    ],
 )
 def test_headers_of_bad_types(headers: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
         Response(headers=headers)
+    with pytest.raises(error):
+        StreamingResponse(iter([]), headers=headers)
+
+
+def test_headers_of_a_mapping_that_is_false_are_used() -> None:
+    class Unsized(dict[str, str]):
+        def __len__(self) -> int:
+            return 0
+
+    assert Response(headers=Unsized(a="b")).raw_headers == [(b"a", b"b"), (b"content-length", b"0")]
+
+
+@pytest.mark.parametrize("status_code", [None, "200"])
+def test_a_status_code_that_does_not_compare_with_int(status_code: Any) -> None:
+    with pytest.raises(TypeError, match="^'<' not supported between instances of"):
+        Response(status_code=status_code)
+    assert Response(status_code=status_code, headers={"content-length": "0"}).status_code == status_code
 
 
 def test_constructor_arguments_are_checked() -> None:

@@ -159,7 +159,7 @@ def init_raw_headers(
     1xx, 204 and 304 responses never get a ``content-length``; a ``text/*`` media type without a charset gets
     ``charset``.
     """
-    if headers:
+    if headers is not None:
         raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
         has_length = has_type = False
         for key, _ in raw:
@@ -170,7 +170,7 @@ def init_raw_headers(
     else:
         raw = []
         has_length = has_type = False
-    if body_length >= 0 and not has_length and status_code >= 200 and status_code != 204 and status_code != 304:
+    if body_length >= 0 and not has_length and not (status_code < 200 or status_code == 204 or status_code == 304):
         raw.append((b"content-length", str(body_length).encode("latin-1")))
     if media_type is not None and not has_type:
         if media_type.startswith("text/") and "charset=" not in media_type.lower():

@@ -208,7 +208,7 @@ cdef list _init_raw_headers(object headers, object body_length, object media_typ
     cdef bint generic_scan = False
     cdef object key, value, item, encoded
     cdef Py_ssize_t i, n
-    if headers:
+    if headers is not None:
         if type(headers) is dict:
             # PERF: exact dict: PyDict_Next, no items() view nor tuple unpacking.
             for key, value in (<dict>headers).items():
@@ -243,7 +243,7 @@ cdef list _init_raw_headers(object headers, object body_length, object media_typ
                     has_length = True
                 elif encoded == _CONTENT_TYPE:
                     has_type = True
-    if body_length >= 0 and not has_length and status_code >= 200 and status_code != 204 and status_code != 304:
+    if body_length >= 0 and not has_length and not (status_code < 200 or status_code == 204 or status_code == 304):
         if type(body_length) is int and body_length <= _SSIZE_MAX:
             # PERF: format the length straight into bytes (a real body length always fits a Py_ssize_t).
             raw.append((_CONTENT_LENGTH, _decimal(PyLong_AsSsize_t(body_length))))

@@ -143,6 +143,13 @@ class ItemsMapping(Mapping[Any, Any]):
         return iter(self._items)
 
 
+class EmptyLookingItems(ItemsMapping):
+    """False (``len`` 0), yet its ``items()`` yields what it was given."""
+
+    def __len__(self) -> int:
+        return 0
+
+
 class LoudStr(str):
     def lower(self) -> Any:
         return LoudStr(str.lower(self) + "-x")
@@ -285,6 +292,10 @@ def test_init_raw_headers_parity(headers: Any, body_length: Any, media_type: Any
         {"x": 1},
         {"\u212a": "x"},
         {"x": "\ud800"},
+        EmptyLookingItems([("a", "b")]),
+        [],
+        False,
+        0,
     ],
 )
 def test_init_raw_headers_hostile(headers: Any) -> None:
