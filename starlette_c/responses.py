@@ -14,7 +14,7 @@ from email.utils import format_datetime, formatdate
 from functools import partial
 from mimetypes import guess_type
 from secrets import token_hex
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 from urllib.parse import quote
 
 import anyio
@@ -36,6 +36,7 @@ ContentStream = AsyncIterable[Content] | Iterable[Content]
 _SAMESITE_VALUES = ("strict", "lax", "none")
 _LOCATION_SAFE = ":/%#?=@[]!$&'()*+,;"
 _OCTET_STREAM = "application/octet-stream"
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _denial_send(send: Send) -> Send:
@@ -62,6 +63,13 @@ def _listens_for_disconnect(scope: Scope) -> bool:
 async def _wait_for_disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+def _method(function: _F, qualname: str) -> _F:
+    """A twin's ``function``, named as the method it is installed as: for ``help()``, pickling and, in pure mode,
+    the ``TypeError`` of a bad call (the compiled twin's argument errors name the compiled function)."""
+    function.__module__, function.__qualname__, function.__name__ = __name__, qualname, qualname.rpartition(".")[2]
+    return function
 
 
 async def _race(main: Callable[[], Awaitable[None]], *others: Callable[[], Awaitable[None]]) -> None:
@@ -98,9 +106,9 @@ class Response:
     else:
         # PERF: the twin's functions are the methods: compiled, __init__ runs the stock render and init_headers
         # without a Python frame for any of the three.
-        __init__ = _impl.response_init
-        render = _impl.response_render
-        init_headers = _impl.response_init_headers
+        __init__ = _method(_impl.response_init, "Response.__init__")
+        render = _method(_impl.response_render, "Response.render")
+        init_headers = _method(_impl.response_init_headers, "Response.init_headers")
 
     @property
     def headers(self) -> MutableHeaders:
@@ -182,8 +190,8 @@ class JSONResponse(Response):
         def render(self, content: Any) -> bytes: ...
 
     else:
-        __init__ = _impl.json_response_init
-        render = _impl.json_response_render
+        __init__ = _method(_impl.json_response_init, "JSONResponse.__init__")
+        render = _method(_impl.json_response_render, "JSONResponse.render")
 
 
 class RedirectResponse(Response):

@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import sys
 import time
 from array import array
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from starlette_c import responses
+from starlette_c import _backend, responses
 from starlette_c._pure import responses as pure
 from starlette_c.background import BackgroundTask
 from starlette_c.datastructures import URL, Headers, MutableHeaders
@@ -476,6 +477,44 @@ def test_a_status_code_that_does_not_compare_with_int(status_code: Any) -> None:
     with pytest.raises(TypeError, match="^'<' not supported between instances of"):
         Response(status_code=status_code)
     assert Response(status_code=status_code, headers={"content-length": "0"}).status_code == status_code
+
+
+@pytest.mark.parametrize(
+    "owner, name",
+    [
+        (Response, "__init__"),
+        (Response, "render"),
+        (Response, "init_headers"),
+        (JSONResponse, "__init__"),
+        (JSONResponse, "render"),
+    ],
+)
+def test_the_twins_methods_are_named_as_methods(owner: type[Response], name: str) -> None:
+    method = vars(owner)[name]
+    assert (method.__module__, method.__qualname__, method.__name__) == (
+        "starlette_c.responses",
+        f"{owner.__name__}.{name}",
+        name,
+    )
+    assert pickle.loads(pickle.dumps(method)) is method
+
+
+@pytest.mark.skipif(_backend.compiled["responses"], reason="the compiled twin's argument errors are Cython's")
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: Response(foo=1), "Response.__init__() got an unexpected keyword argument 'foo'"),
+        (lambda: HTMLResponse(None, 200, None, None, None, 6), "Response.__init__() takes from 1 to 6 positional"),
+        (lambda: JSONResponse(), "JSONResponse.__init__() missing 1 required positional argument: 'content'"),
+        (lambda: Response().init_headers(foo=1), "Response.init_headers() got an unexpected keyword argument 'foo'"),
+        (lambda: Response().render(), "Response.render() missing 1 required positional argument: 'content'"),
+        (lambda: JSONResponse(1).render(1, 2), "JSONResponse.render() takes 2 positional arguments but 3 were given"),
+    ],
+)
+def test_bad_arguments_name_the_method(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(TypeError) as raised:
+        call()
+    assert str(raised.value).startswith(message)
 
 
 def test_constructor_arguments_are_checked() -> None:
