@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 from urllib.parse import quote
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from starlette_c._backend import responses as _impl
@@ -226,7 +227,9 @@ class StreamingResponse(Response):
         if scope["type"] == "websocket":
             send = _denial_send(send)
         if _listens_for_disconnect(scope):
-            await _race(partial(self.stream_response, send), partial(self.listen_for_disconnect, receive))
+            # NOTE: the listener reads first (as for a file): a disconnect already there stops the stream at its first
+            # checkpoint.
+            await _race(partial(self.listen_for_disconnect, receive), partial(self.stream_response, send))
         else:
             try:
                 await self.stream_response(send)
@@ -336,13 +339,13 @@ class FileResponse(Response):
                 ranges = ranges or [(0, size)]
                 if not whole:
                     await anyio.to_thread.run_sync(reader.open, file_stat, ranges)
-                await send(start)
-                body = partial(self._send_body, send, reader.next_pieces, ranges, size, boundary)
+                respond = partial(self._send_file, send, start, reader.next_pieces, ranges, size, boundary)
                 if _listens_for_disconnect(scope):
                     # NOTE: before ASGI 2.4 a send to a gone client may succeed silently: stop once it disconnects.
-                    await _race(body, partial(_wait_for_disconnect, receive))
+                    # The listener reads first, so a disconnect already there stops the body before its first byte.
+                    await _race(partial(_wait_for_disconnect, receive), partial(respond, watched=True))
                 else:
-                    await body()
+                    await respond(watched=False)
         finally:
             reader.close()
         if self.background is not None:
@@ -396,10 +399,17 @@ class FileResponse(Response):
             headers["content-length"] = str(length)
         return headers.raw
 
-    async def _send_body(
-        self, send: Send, read: _impl.ReadPieces, ranges: list[tuple[int, int]], size: int, boundary: str
-    ) -> None:
-        """The bytes of ``ranges``, as a multipart body when there are several."""
+    async def _send_file(self, send: Send, start: Message, read: _impl.ReadPieces, ranges: list[tuple[int, int]],
+                         size: int, boundary: str, watched: bool) -> None:  # fmt: skip
+        """``start``, then the bytes of ``ranges`` (as a multipart body when there are several).
+
+        ``watched``: racing a disconnect listener, it stops at its first check once the listener has cancelled it:
+        one after the start, one after each read.
+        """
+        await send(start)
+        if watched:
+            await anyio.lowlevel.checkpoint_if_cancelled()
+            read = partial(_read_then_check, read)
         if len(ranges) == 1:
             first, end = ranges[0]
             # NOTE: stops at the announced length even if the file grew, and early if it shrank.
@@ -426,6 +436,13 @@ class FileResponse(Response):
         framing = len(before) + len(after) + 2
         body_length = sum(framing + len(f"{first}-{end - 1}") + end - first for first, end in ranges)
         return body_length + len(boundary) + 4, part_header
+
+
+async def _read_then_check(read: _impl.ReadPieces, start: int, end: int) -> list[bytes]:
+    pieces = await read(start, end)
+    # NOTE: trio hands back a worker thread's result even when the race was cancelled meanwhile.
+    await anyio.lowlevel.checkpoint_if_cancelled()
+    return pieces
 
 
 def _regular_file_stat(path: str | os.PathLike[str]) -> os.stat_result:

@@ -792,6 +792,28 @@ async def test_streaming_stops_on_disconnect_before_spec_24(asgi: dict[str, str]
     assert events == ["task"]
 
 
+@pytest.mark.parametrize("asgi", [{"spec_version": "2.3"}, {}])
+async def test_streaming_to_a_client_already_gone_stops_at_its_first_await(asgi: dict[str, str]) -> None:
+    events: list[str] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b"x"
+
+    async def receive() -> Message:
+        events.append("receive")
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        events.append(message["type"])
+        await anyio.sleep(0)
+
+    response = StreamingResponse(chunks(), background=BackgroundTask(events.append, "task"))
+    await response({"type": "http", "asgi": asgi}, receive, send)
+    await aclose(response)
+    assert events == ["receive", "http.response.start", "task"]
+
+
 async def test_streaming_ignores_other_messages_before_disconnect() -> None:
     messages: list[Message] = [{"type": "http.request", "body": b"", "more_body": False}]
     sent: list[Message] = []
@@ -1379,6 +1401,48 @@ async def test_file_response_stops_when_the_client_disconnects(
     assert sent[-1].get("more_body") is True
     assert events == ["task"]
     assert watch.opened_closed == (1, 1)
+
+
+@pytest.mark.parametrize("header", [None, "bytes=0-200000", "bytes=0-1,5-200000"])
+@pytest.mark.parametrize("asgi", [{"spec_version": "2.0"}, {"spec_version": "2.3"}, {}])
+async def test_file_response_to_a_client_already_gone_sends_the_start_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str | None, asgi: dict[str, str]
+) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * 300_000)
+    watch = ClosingWatch(monkeypatch)
+    events: list[str] = []
+
+    async def receive() -> Message:
+        events.append("receive")
+        return {"type": "http.disconnect"}
+
+    response = FileResponse(path, background=BackgroundTask(events.append, "task"))
+    sent = await call(response, headers=[("range", header)] if header else [], asgi=asgi, receive=receive)
+    assert [message["type"] for message in sent] == ["http.response.start"]
+    assert events == ["receive", "task"]
+    assert watch.opened_closed == (1, 1)
+
+
+@pytest.mark.parametrize("asgi", [{"spec_version": "2.3"}, {}])
+async def test_file_response_sends_nothing_read_after_the_client_went(tmp_path: Path, asgi: dict[str, str]) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * 1_000_000)
+    gone = anyio.Event()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        # NOTE: the start and the 4 chunks read ahead with the opening: the client goes while the next ones are read.
+        if len(sent) == 5:
+            gone.set()
+
+    await FileResponse(path)({"type": "http", "method": "GET", "headers": [], "asgi": asgi}, receive, send)
+    assert len(sent) == 5
 
 
 @pytest.mark.parametrize("header", [None, "bytes=0-", "bytes=0-1,5-20"])
