@@ -694,6 +694,15 @@ def test_streaming_media_type_is_set_on_the_instance() -> None:
     assert (vars(response)["media_type"], response.media_type) == ("text/csv", "text/csv")
 
 
+def test_streaming_subclass_may_build_its_headers_before_setting_its_status() -> None:
+    class Early(StreamingResponse):
+        def __init__(self) -> None:
+            self.init_headers({"x": "y"})
+            self.status_code = 202
+
+    assert Early().raw_headers == [(b"x", b"y")]
+
+
 async def test_streaming_bad_chunk() -> None:
     response = StreamingResponse(iter([1]))  # type: ignore[arg-type]
     with pytest.raises(AttributeError):

@@ -120,7 +120,9 @@ def response_init_headers(self: ResponseFields, headers: Mapping[str, str] | Non
     if type(body) is bytes:
         body_length = len(body)  # PERF: the usual body, sized without isinstance checks.
     elif body is None:
-        body_length = -1
+        # NOTE: the status only bears on a body's length: without a body it is not read (a subclass may set it later).
+        self.raw_headers = init_raw_headers(headers, -1, self.media_type, self.charset, 0)
+        return
     elif isinstance(body, memoryview):
         body_length = body.nbytes
     else:

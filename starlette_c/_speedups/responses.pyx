@@ -582,7 +582,9 @@ cdef _init_headers(object self, object headers):
     if type(body) is bytes:
         body_length = PyBytes_GET_SIZE(body)
     elif body is None:
-        body_length = -1
+        # NOTE: the status only bears on a body's length: without a body it is not read (a subclass may set it later).
+        self.raw_headers = _init_raw_headers(headers, -1, self.media_type, self.charset, 0)
+        return
     elif isinstance(body, memoryview):
         body_length = body.nbytes
     else:
