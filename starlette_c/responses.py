@@ -296,7 +296,8 @@ class FileResponse(Response):
             self.headers.setdefault(name, value)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope.get("method", "GET").upper()
+        # NOTE: a websocket denial answers the handshake, a GET (its scope has no method).
+        method = scope["method"].upper() if scope["type"] == "http" else "GET"
         range_header, if_range = self._range_headers(scope, method)
         pathsend = "http.response.pathsend" in scope.get("extensions", {})
         reader = _FileReader(self.path, self.chunk_size)

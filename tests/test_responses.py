@@ -945,6 +945,17 @@ async def test_file_response_websocket_denial(file: Path) -> None:
     assert [m["type"] for m in messages] == ["websocket.http.response.start", "websocket.http.response.body"]
 
 
+async def test_file_response_method_is_an_http_scopes_only(file: Path) -> None:
+    messages = await call(FileResponse(file), method="HEAD", scope_type="websocket")
+    assert body_of(messages) == CONTENT
+
+    async def unused(*args: Any) -> Any:
+        raise AssertionError  # pragma: no cover (an HTTP scope without a method fails first)
+
+    with pytest.raises(KeyError, match="method"):
+        await FileResponse(file)({"type": "http", "headers": []}, unused, unused)
+
+
 async def test_file_response_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "missing.txt"
     with pytest.raises(RuntimeError, match=f"File at path {path} does not exist."):
