@@ -299,7 +299,8 @@ class FileResponse(Response):
         # NOTE: a websocket denial answers the handshake, a GET (its scope has no method).
         method = scope["method"].upper() if scope["type"] == "http" else "GET"
         range_header, if_range = self._range_headers(scope, method)
-        pathsend = "http.response.pathsend" in scope.get("extensions", {})
+        # NOTE: HTTP only: a websocket denial's body has no pathsend message (the bytes are sent).
+        pathsend = scope["type"] == "http" and "http.response.pathsend" in scope.get("extensions", {})
         reader = _FileReader(self.path, self.chunk_size)
         # NOTE: the file is closed however the transfer ends, cancelled included (no hop is running by then).
         try:

@@ -940,9 +940,12 @@ async def test_file_response_pathsend(file: Path) -> None:
     assert messages[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
 
 
-async def test_file_response_websocket_denial(file: Path) -> None:
-    messages = await call(FileResponse(file), scope_type="websocket")
+@pytest.mark.parametrize("extensions", [None, {"http.response.pathsend": {}, "websocket.http.response": {}}])
+async def test_file_response_websocket_denial(file: Path, extensions: Any) -> None:
+    # NOTE: a server announcing pathsend still gets the denial's body as bytes: there is no websocket pathsend.
+    messages = await call(FileResponse(file), scope_type="websocket", extensions=extensions)
     assert [m["type"] for m in messages] == ["websocket.http.response.start", "websocket.http.response.body"]
+    assert body_of(messages) == CONTENT
 
 
 async def test_file_response_method_is_an_http_scopes_only(file: Path) -> None:
