@@ -200,6 +200,7 @@ def test_the_sdist_carries_sources_and_what_the_suite_reads_but_no_build_product
         "bench/tests/test_run.py",
         "starlette_c/_speedups/routing.pyx",
         "starlette_c/_speedups/routing.pyi",
+        "starlette_c/_speedups/_lookup.h",
     } <= names
     assert not [name for name in names if name.endswith((".so", ".pyd", ".c")) and name.startswith("starlette_c/")]
     assert not [name for name in names if "__pycache__" in name or name.startswith(("bench/.venvs", "bench/results"))]

@@ -224,8 +224,11 @@ cdef tuple _marked(tuple names):
     return tuple([STOCK[name] for name in names])
 
 
+cdef extern from "_lookup.h":
+    object _instance_dict "starlette_c_instance_dict"(object obj)
+
+
 cdef extern from "Python.h":
-    object PyObject_GenericGetDict(object obj, void *context)
     ctypedef struct PyTypeObject
     PyTypeObject *Py_TYPE(object obj)
     PyObject *_PyType_Lookup(PyTypeObject *type, object name)
@@ -233,11 +236,9 @@ cdef extern from "Python.h":
 
 cdef bint _set_on(object middleware, str first, str second) except -1:
     """Whether ``middleware`` itself holds either method (set on the instance: its class's is not what runs)."""
-    # PERF: the instance dict itself, without looking up and calling the type's __dict__ descriptor.
-    try:
-        own = PyObject_GenericGetDict(middleware, NULL)
-    except AttributeError:
-        return False  # NOTE: an instance without a dict holds no method of its own.
+    # PERF: the instance dict itself, without looking up and calling the type's __dict__ descriptor (None for an
+    # instance without one, which holds no method of its own).
+    own = _instance_dict(middleware)
     return type(own) is dict and (first in <dict>own or second in <dict>own)
 
 
