@@ -296,11 +296,12 @@ class FileResponse(Response):
             self.headers.setdefault(name, value)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # NOTE: a websocket denial answers the handshake, a GET (its scope has no method).
-        method = scope["method"].upper() if scope["type"] == "http" else "GET"
+        # NOTE: a websocket denial answers the handshake: a GET (its scope has no method), its body sent as bytes
+        # (there is no websocket pathsend message).
+        http = scope["type"] == "http"
+        method = scope["method"].upper() if http else "GET"
         range_header, if_range = self._range_headers(scope, method)
-        # NOTE: HTTP only: a websocket denial's body has no pathsend message (the bytes are sent).
-        pathsend = scope["type"] == "http" and "http.response.pathsend" in scope.get("extensions", {})
+        pathsend = http and "http.response.pathsend" in scope.get("extensions", {})
         reader = _FileReader(self.path, self.chunk_size)
         # NOTE: the file is closed however the transfer ends, cancelled included (no hop is running by then).
         try:

@@ -120,14 +120,14 @@ def response_init_headers(self: ResponseFields, headers: Mapping[str, str] | Non
     if type(body) is bytes:
         body_length = len(body)  # PERF: the usual body, sized without isinstance checks.
     elif body is None:
-        # NOTE: the status only bears on a body's length: without a body it is not read (a subclass may set it later).
-        self.raw_headers = init_raw_headers(headers, -1, self.media_type, self.charset, 0)
-        return
+        body_length = -1
     elif isinstance(body, memoryview):
         body_length = body.nbytes
     else:
         body_length = len(body)
-    self.raw_headers = init_raw_headers(headers, body_length, self.media_type, self.charset, self.status_code)
+    # NOTE: the status only bears on a body's length: without a body it is not read (a subclass may set it later).
+    status_code = 0 if body is None else self.status_code
+    self.raw_headers = init_raw_headers(headers, body_length, self.media_type, self.charset, status_code)
 
 
 def start_tracking(send: Send) -> StartTrackingSend:

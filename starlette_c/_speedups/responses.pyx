@@ -582,14 +582,14 @@ cdef _init_headers(object self, object headers):
     if type(body) is bytes:
         body_length = PyBytes_GET_SIZE(body)
     elif body is None:
-        # NOTE: the status only bears on a body's length: without a body it is not read (a subclass may set it later).
-        self.raw_headers = _init_raw_headers(headers, -1, self.media_type, self.charset, 0)
-        return
+        body_length = -1
     elif isinstance(body, memoryview):
         body_length = body.nbytes
     else:
         body_length = len(body)
-    self.raw_headers = _init_raw_headers(headers, body_length, self.media_type, self.charset, self.status_code)
+    # NOTE: the status only bears on a body's length: without a body it is not read (a subclass may set it later).
+    status_code = 0 if body is None else self.status_code
+    self.raw_headers = _init_raw_headers(headers, body_length, self.media_type, self.charset, status_code)
 
 
 async def send_stream(send, status_code, raw_headers, iterator, charset):
