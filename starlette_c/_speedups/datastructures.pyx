@@ -141,6 +141,10 @@ cpdef object raw_get(raw, name):
 
 
 def header_get(raw, key, default):
+    return _header_get(raw, key, default)
+
+
+cdef inline object _header_get(object raw, object key, object default):
     found = raw_get(raw, header_name(key))
     return default if found is None else _latin1(found)
 
@@ -182,8 +186,7 @@ def headers_get(self, key, default=None):
             return self[key]
         except KeyError:
             return default
-    found = raw_get(self._list, header_name(key))
-    return default if found is None else _latin1(found)
+    return _header_get(self._list, key, default)
 
 
 def header_getlist(raw, key):
